@@ -1,0 +1,89 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# latprobe: .bpf.c -> .bpf.o -> .skel.h -> latprobe (libbpf-tools layout).
+# Quiet by default; V=1 prints the full commands. SANITIZE=1 builds user
+# space with ASan+UBSan.
+
+OUT := build
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= gcc
+ARCH := x86
+
+CFLAGS ?= -O2 -g
+CFLAGS += -Wall -Wextra -Wno-unused-parameter -Werror -std=gnu11 -D_GNU_SOURCE
+CFLAGS += -I$(OUT) -Ibpf -Isrc
+LDLIBS_BPF := -lbpf -lelf -lz
+ifeq ($(SANITIZE),1)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	-I. -Ibpf -I/usr/include/x86_64-linux-gnu
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.PHONY: all clean test unit-test integration-test demo bench deps fmt
+
+BPF_OBJS := $(OUT)/latprobe.bpf.o $(OUT)/feature.bpf.o
+SKELS := $(BPF_OBJS:.bpf.o=.skel.h)
+LP_SRCS := $(wildcard src/*.c)
+LP_OBJS := $(patsubst src/%.c,$(OUT)/%.o,$(LP_SRCS))
+# Objects of latprobe that unit tests link (everything but main and loader).
+LP_CORE_OBJS := $(filter-out $(OUT)/main.o $(OUT)/loader.o $(OUT)/feature.o \
+	$(OUT)/consumer.o, $(LP_OBJS))
+
+TOOLS :=
+TESTS :=
+all: latprobe tools tests
+
+# Fragments for tools/ and tests/ add to TOOLS and TESTS.
+include $(wildcard mk/*.mk)
+
+$(OUT):
+	$(Q)mkdir -p $@
+
+$(OUT)/%.bpf.o: bpf/%.bpf.c bpf/*.h vmlinux.h | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/%.skel.h: $(OUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst .,_,$*)_bpf > $@
+
+$(OUT)/%.o: src/%.c src/*.h bpf/latprobe.h $(SKELS) | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+latprobe: $(LP_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS_BPF) -lcjson -lm
+
+tools: $(TOOLS)
+tests: $(TESTS)
+
+test: all
+	$(Q)tests/run.sh
+
+demo: all
+	$(Q)scripts/demo.sh
+
+bench: all
+	$(Q)scripts/bench.sh
+
+deps:
+	$(Q)scripts/install-deps.sh
+
+fmt:
+	$(Q)clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^vmlinux.h$$')
+
+clean:
+	$(call msg,CLEAN)
+	$(Q)rm -rf $(OUT) latprobe

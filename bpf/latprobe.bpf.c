@@ -1,0 +1,681 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * latprobe kernel side: the TCP receive path of every traced socket, into ONE
+ * ring buffer. Each hook exists in up to three flavours (fentry/fexit,
+ * kprobe/kretprobe, tracepoint) that call one static handler; user space
+ * switches off the flavours it does not use before load (src/loader.c).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/usdt.bpf.h>
+#include "latprobe.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define MSG_PEEK 2
+#define TCP_CLOSE 7
+#define TCP_LISTEN 10
+#define IPPROTO_TCP 6
+
+/* Set by user space before load (libbpf-tools style read-only globals). */
+const volatile __u32 targ_tgid = 0;
+const volatile __u16 targ_port = 0;
+const volatile __u32 sample_rate = 1;
+const volatile bool filter_comm = false;
+const volatile char targ_comm[LP_COMM_LEN] = {};
+const volatile __u64 wakeup_bytes = 256 * 1024;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 * 1024 * 1024);
+} rb SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LP_S_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct lp_sock_state);
+} socks SEC(".maps");
+
+/* A read or send in progress on a thread (entry -> return). */
+struct lp_start {
+	__u64 ts;
+	__u64 sk;
+	__u64 cleanup_ns;
+	__u32 copied_seq;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct lp_start);
+} start SEC(".maps");
+
+/* netif_receive_skb time by skb address, taken back at tcp_probe. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u64);
+} skb_dev SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LP_NIC_TS_MAX_ENTRIES);
+	__type(key, struct lp_nic_key);
+	__type(value, struct lp_nic_val);
+} nic_ts SEC(".maps");
+
+/* Receive-queue drops by local port. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u16);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+static __always_inline void stat_inc(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline void *rb_reserve(__u8 type, __u64 sk, __u64 ts)
+{
+	struct lp_hdr *h;
+	__u64 id;
+
+	h = bpf_ringbuf_reserve(&rb, lp_event_size(type), 0);
+	if (!h) {
+		stat_inc(LP_S_LOST);
+		return NULL;
+	}
+	id = bpf_get_current_pid_tgid();
+	h->ts_ns = ts;
+	h->sk = sk;
+	h->tgid = id >> 32;
+	h->tid = (__u32)id;
+	h->type = type;
+	h->cpu_lost = 0;
+	h->pad = 0;
+	h->pad2 = 0;
+	return h;
+}
+
+/*
+ * Never wake the consumer per record (an IPI costs microseconds here); force
+ * one only when enough data is pending. The consumer also polls on a timer.
+ */
+static __always_inline void rb_submit(void *e)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) >= wakeup_bytes) {
+		flags = BPF_RB_FORCE_WAKEUP;
+		stat_inc(LP_S_WAKEUPS);
+	}
+	bpf_ringbuf_submit(e, flags);
+	stat_inc(LP_S_SUBMITTED);
+}
+
+static __always_inline bool comm_matches(void)
+{
+	char comm[LP_COMM_LEN];
+
+	if (!filter_comm)
+		return true;
+	bpf_get_current_comm(comm, sizeof(comm));
+	for (int i = 0; i < LP_COMM_LEN; i++) {
+		if (comm[i] != targ_comm[i])
+			return false;
+		if (!comm[i])
+			break;
+	}
+	return true;
+}
+
+/* Filters that depend only on the current task (process context). */
+static __always_inline bool task_passes(void)
+{
+	if (targ_tgid && (bpf_get_current_pid_tgid() >> 32) != targ_tgid)
+		return false;
+	return comm_matches();
+}
+
+/* Local and remote address; IPv4 in the first four bytes. */
+static __always_inline void read_addrs(struct sock *sk, __u16 family,
+				       __u8 *local, __u8 *remote)
+{
+	if (family == AF_INET) {
+		bpf_core_read(local, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(remote, 4, &sk->__sk_common.skc_daddr);
+	} else {
+		bpf_core_read(local, LP_ADDR_LEN,
+			      &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(remote, LP_ADDR_LEN,
+			      &sk->__sk_common.skc_v6_daddr);
+	}
+}
+
+static __always_inline void announce(struct sock *sk,
+				     struct lp_sock_state *st, bool proc)
+{
+	struct lp_event *e;
+	__u16 family;
+
+	e = rb_reserve(LP_EV_SOCK, (__u64)sk, bpf_ktime_get_ns());
+	if (!e)
+		return;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	e->sock.family = family;
+	e->sock.sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	e->sock.dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	e->sock.pad = 0;
+	__builtin_memset(e->sock.saddr, 0, LP_ADDR_LEN);
+	__builtin_memset(e->sock.daddr, 0, LP_ADDR_LEN);
+	read_addrs(sk, family, e->sock.saddr, e->sock.daddr);
+	__builtin_memset(e->sock.comm, 0, LP_COMM_LEN);
+	if (proc) {
+		bpf_get_current_comm(e->sock.comm, LP_COMM_LEN);
+		st->announced = 1;
+	} else {
+		/* softirq: the owner is not current; say so with tgid 0 */
+		e->h.tgid = 0;
+		e->h.tid = 0;
+	}
+	rb_submit(e);
+}
+
+/*
+ * The per-socket filter decision, made once per socket and remembered in
+ * "socks" so filtered-out traffic costs one hash lookup. proc is true when
+ * the hook runs in the context of the socket's owner (read, send); segment
+ * arrival and wake-up run in softirq where current is unrelated.
+ */
+static __always_inline struct lp_sock_state *sock_traced(struct sock *sk,
+							 bool proc)
+{
+	struct lp_sock_state *st, init = {};
+	__u64 key = (__u64)sk;
+	__u16 family, lport, rport;
+
+	st = bpf_map_lookup_elem(&socks, &key);
+	if (st) {
+		if (!st->traced)
+			goto filtered;
+		if (proc && !st->announced) {
+			st->tgid = bpf_get_current_pid_tgid() >> 32;
+			announce(sk, st, true);
+		}
+		return st;
+	}
+	/* an unknown socket whose owner we cannot see yet: decide later */
+	if (!proc && (targ_tgid || filter_comm))
+		goto filtered;
+
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != AF_INET && family != AF_INET6)
+		goto filtered;
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		goto filtered;
+	/* a listener's data_ready means "accept me", not data */
+	if (BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_LISTEN)
+		goto filtered;
+	lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	init.traced = 1;
+	if (targ_port && lport != targ_port && rport != targ_port)
+		init.traced = 0;
+	if (proc && !task_passes())
+		init.traced = 0;
+	if (sample_rate > 1 && lp_sample_hash(key) % sample_rate)
+		init.traced = 0;
+	init.first_ns = bpf_ktime_get_ns();
+	if (bpf_map_update_elem(&socks, &key, &init, BPF_NOEXIST)) {
+		stat_inc(LP_S_SOCK_FULL);
+		return NULL;
+	}
+	st = bpf_map_lookup_elem(&socks, &key);
+	if (!st || !st->traced)
+		goto filtered;
+	if (proc)
+		st->tgid = bpf_get_current_pid_tgid() >> 32;
+	announce(sk, st, proc);
+	return st;
+filtered:
+	stat_inc(LP_S_FILTERED);
+	return NULL;
+}
+
+/* ---- tcp_recvmsg: entry ---- */
+
+static __always_inline void read_enter(struct sock *sk)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct lp_start s = {};
+
+	stat_inc(LP_S_HITS + LP_P_RECV_ENTRY);
+	if (!task_passes())
+		return;
+	s.ts = bpf_ktime_get_ns();
+	s.sk = (__u64)sk;
+	if (sk)
+		s.copied_seq = BPF_CORE_READ((struct tcp_sock *)sk, copied_seq);
+	bpf_map_update_elem(&start, &tid, &s, BPF_ANY);
+}
+
+SEC("fentry/tcp_recvmsg")
+int BPF_PROG(recv_fentry, struct sock *sk)
+{
+	read_enter(sk);
+	return 0;
+}
+
+SEC("kprobe/tcp_recvmsg")
+int BPF_KPROBE(recv_kprobe, struct sock *sk)
+{
+	read_enter(sk);
+	return 0;
+}
+
+/* Tracepoint fallback: the read syscalls mark the start, sock is unknown. */
+SEC("tracepoint/syscalls/sys_enter_read")
+int recv_tp_read(void *ctx)
+{
+	read_enter(NULL);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvfrom")
+int recv_tp_recvfrom(void *ctx)
+{
+	read_enter(NULL);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvmsg")
+int recv_tp_recvmsg(void *ctx)
+{
+	read_enter(NULL);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_readv")
+int recv_tp_readv(void *ctx)
+{
+	read_enter(NULL);
+	return 0;
+}
+
+/* ---- tcp_recvmsg: return ---- */
+
+static __always_inline void read_exit(struct sock *sk, int ret, int flags)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct lp_sock_state *st;
+	struct lp_start *s;
+	struct lp_event *e;
+	__u32 after;
+	__u64 now;
+
+	stat_inc(LP_S_HITS + LP_P_RECV_EXIT);
+	s = bpf_map_lookup_elem(&start, &tid);
+	if (ret <= 0 || (flags & MSG_PEEK))
+		goto out;
+	st = sock_traced(sk, true);
+	if (!st)
+		goto out;
+	now = bpf_ktime_get_ns();
+	e = rb_reserve(LP_EV_READ, (__u64)sk, now);
+	if (!e)
+		goto out;
+	after = BPF_CORE_READ((struct tcp_sock *)sk, copied_seq);
+	e->read.seq_end = after;
+	e->read.seq_start = after - ret;
+	e->read.ret = ret;
+	e->read.pad = 0;
+	e->read.start_ns = 0;
+	e->read.cleanup_ns = 0;
+	if (s && (s->sk == (__u64)sk || !s->sk)) {
+		e->read.start_ns = s->ts;
+		e->read.cleanup_ns = s->cleanup_ns;
+		if (s->sk)
+			e->read.seq_start = s->copied_seq;
+	}
+	st->bytes_in += ret;
+	rb_submit(e);
+out:
+	if (s)
+		bpf_map_delete_elem(&start, &tid);
+}
+
+SEC("fexit/tcp_recvmsg")
+int BPF_PROG(recv_fexit, struct sock *sk, struct msghdr *msg, size_t len,
+	     int flags, int *addr_len, int ret)
+{
+	read_exit(sk, ret, flags);
+	return 0;
+}
+
+SEC("kretprobe/tcp_recvmsg")
+int BPF_KRETPROBE(recv_kretprobe, int ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct lp_start *s = bpf_map_lookup_elem(&start, &tid);
+
+	/* flags are gone at return; MSG_PEEK reads leave copied_seq alone */
+	if (s && s->sk)
+		read_exit((struct sock *)s->sk, ret, 0);
+	return 0;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(recv_tp, struct sock *sk, int ret, int flags)
+{
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	read_exit(sk, ret, flags);
+	return 0;
+}
+
+/* ---- tcp_cleanup_rbuf: folded into the read record, no ring traffic ---- */
+
+static __always_inline void cleanup(struct sock *sk)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct lp_start *s;
+
+	stat_inc(LP_S_HITS + LP_P_CLEANUP);
+	s = bpf_map_lookup_elem(&start, &tid);
+	if (s && (!s->sk || s->sk == (__u64)sk) && !s->cleanup_ns)
+		s->cleanup_ns = bpf_ktime_get_ns();
+}
+
+SEC("fentry/tcp_cleanup_rbuf")
+int BPF_PROG(cleanup_fentry, struct sock *sk)
+{
+	cleanup(sk);
+	return 0;
+}
+
+SEC("kprobe/tcp_cleanup_rbuf")
+int BPF_KPROBE(cleanup_kprobe, struct sock *sk)
+{
+	cleanup(sk);
+	return 0;
+}
+
+/* tcp_recvmsg_locked calls tcp_rcv_space_adjust right before cleanup_rbuf */
+SEC("tp_btf/tcp_rcv_space_adjust")
+int BPF_PROG(cleanup_tp, struct sock *sk)
+{
+	cleanup(sk);
+	return 0;
+}
+
+/* ---- tcp_sendmsg ---- */
+
+static __always_inline void send_exit(struct sock *sk, int ret)
+{
+	struct lp_sock_state *st;
+	struct lp_event *e;
+
+	stat_inc(LP_S_HITS + LP_P_SEND);
+	if (ret <= 0)
+		return;
+	st = sock_traced(sk, true);
+	if (!st)
+		return;
+	st->bytes_out += ret;
+	e = rb_reserve(LP_EV_SEND, (__u64)sk, bpf_ktime_get_ns());
+	if (!e)
+		return;
+	e->send.ret = ret;
+	e->send.pad = 0;
+	rb_submit(e);
+}
+
+SEC("fexit/tcp_sendmsg")
+int BPF_PROG(send_fexit, struct sock *sk, struct msghdr *msg, size_t size,
+	     int ret)
+{
+	send_exit(sk, ret);
+	return 0;
+}
+
+SEC("kprobe/tcp_sendmsg")
+int BPF_KPROBE(send_kprobe, struct sock *sk)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct lp_start s = { .sk = (__u64)sk };
+
+	bpf_map_update_elem(&start, &tid, &s, BPF_ANY);
+	return 0;
+}
+
+SEC("kretprobe/tcp_sendmsg")
+int BPF_KRETPROBE(send_kretprobe, int ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct lp_start *s = bpf_map_lookup_elem(&start, &tid);
+
+	if (!s)
+		return 0;
+	if (s->sk)
+		send_exit((struct sock *)s->sk, ret);
+	bpf_map_delete_elem(&start, &tid);
+	return 0;
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(send_tp, struct sock *sk, int ret, int flags)
+{
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	send_exit(sk, ret);
+	return 0;
+}
+
+/* ---- segment arrival, device hand-off, wake-up, close ---- */
+
+SEC("tp_btf/netif_receive_skb")
+int BPF_PROG(dev_in, struct sk_buff *skb)
+{
+	__u64 key = (__u64)skb, now;
+	__u16 proto;
+
+	stat_inc(LP_S_HITS + LP_P_DEV_IN);
+	proto = BPF_CORE_READ(skb, protocol);
+	if (proto != bpf_htons(0x0800) && proto != bpf_htons(0x86DD))
+		return 0;
+	now = bpf_ktime_get_ns();
+	bpf_map_update_elem(&skb_dev, &key, &now, BPF_ANY);
+	return 0;
+}
+
+static __always_inline void nic_lookup(struct sock *sk, __u32 seq,
+				       struct lp_seg *seg)
+{
+	struct lp_nic_key k = {};
+	struct lp_nic_val *v;
+
+	/* on the wire the peer is the sender */
+	read_addrs(sk, BPF_CORE_READ(sk, __sk_common.skc_family), k.daddr,
+		   k.saddr);
+	k.sport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	k.dport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	k.seq = seq;
+	v = bpf_map_lookup_elem(&nic_ts, &k);
+	if (v) {
+		seg->nic_ns = v->ns;
+		seg->nic_src = v->src;
+	}
+}
+
+SEC("tp_btf/tcp_probe")
+int BPF_PROG(tcp_in, struct sock *sk, const struct sk_buff *skb)
+{
+	struct tcp_skb_cb *cb = (struct tcp_skb_cb *)skb->cb;
+	struct lp_sock_state *st;
+	__u64 key = (__u64)skb, *dev;
+	__u32 seq, end_seq;
+	struct lp_event *e;
+
+	stat_inc(LP_S_HITS + LP_P_TCP_PROBE);
+	seq = BPF_CORE_READ(cb, seq);
+	end_seq = BPF_CORE_READ(cb, end_seq);
+	dev = bpf_map_lookup_elem(&skb_dev, &key);
+	if (end_seq == seq) /* pure ACK: nothing for a reader */
+		goto out;
+	st = sock_traced(sk, false);
+	if (!st)
+		goto out;
+	st->segs++;
+	e = rb_reserve(LP_EV_SEG, (__u64)sk, bpf_ktime_get_ns());
+	if (!e)
+		goto out;
+	e->seg.seq = seq;
+	e->seg.end_seq = end_seq;
+	e->seg.len = end_seq - seq;
+	e->seg.rcv_nxt = BPF_CORE_READ((struct tcp_sock *)sk, rcv_nxt);
+	e->seg.dev_ns = dev ? *dev : 0;
+	e->seg.nic_ns = 0;
+	e->seg.nic_src = LP_NIC_NONE;
+	__builtin_memset(e->seg.pad, 0, sizeof(e->seg.pad));
+	nic_lookup(sk, seq, &e->seg);
+	rb_submit(e);
+out:
+	if (dev)
+		bpf_map_delete_elem(&skb_dev, &key);
+	return 0;
+}
+
+SEC("tp_btf/sk_data_ready")
+int BPF_PROG(wakeup, const struct sock *sk)
+{
+	struct lp_sock_state *st;
+	struct lp_event *e;
+
+	stat_inc(LP_S_HITS + LP_P_DATA_READY);
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	st = sock_traced((struct sock *)sk, false);
+	if (!st)
+		return 0;
+	e = rb_reserve(LP_EV_WAKE, (__u64)sk, bpf_ktime_get_ns());
+	if (!e)
+		return 0;
+	e->wake.rcv_nxt = BPF_CORE_READ((struct tcp_sock *)sk, rcv_nxt);
+	e->wake.copied_seq = BPF_CORE_READ((struct tcp_sock *)sk, copied_seq);
+	rb_submit(e);
+	return 0;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(state, const struct sock *sk, const int oldstate,
+	     const int newstate)
+{
+	struct lp_sock_state *st;
+	__u64 key = (__u64)sk;
+	struct lp_event *e;
+
+	if (newstate != TCP_CLOSE)
+		return 0;
+	stat_inc(LP_S_HITS + LP_P_STATE);
+	st = bpf_map_lookup_elem(&socks, &key);
+	if (!st)
+		return 0;
+	if (st->traced) {
+		e = rb_reserve(LP_EV_CLOSE, key, bpf_ktime_get_ns());
+		if (e)
+			rb_submit(e);
+	}
+	bpf_map_delete_elem(&socks, &key);
+	return 0;
+}
+
+/* ---- receive-queue drops (socket lab: UDP burst loss) ---- */
+
+static __always_inline void count_drop(const struct sock *sk, __u32 what)
+{
+	__u16 port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	__u64 one = 1, *v;
+
+	if (targ_port && port != targ_port)
+		return;
+	stat_inc(LP_S_HITS + LP_P_DROP);
+	stat_inc(what);
+	v = bpf_map_lookup_elem(&drops, &port);
+	if (v)
+		__sync_fetch_and_add(v, 1);
+	else
+		bpf_map_update_elem(&drops, &port, &one, BPF_NOEXIST);
+}
+
+SEC("tp_btf/sock_rcvqueue_full")
+int BPF_PROG(rcvq_full, struct sock *sk, struct sk_buff *skb)
+{
+	count_drop(sk, LP_S_RCVQ_FULL);
+	return 0;
+}
+
+SEC("tp_btf/udp_fail_queue_rcv_skb")
+int BPF_PROG(udp_fail, int rc, struct sock *sk, struct sk_buff *skb)
+{
+	count_drop(sk, LP_S_UDP_FAIL);
+	return 0;
+}
+
+/* ---- the market-data client: one USDT hit per message ---- */
+
+static __always_inline __u64 fd_to_sk(int fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct file **fds, *file = NULL;
+	struct socket *sock;
+
+	if (fd < 0)
+		return 0;
+	fds = BPF_CORE_READ(task, files, fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), fds + fd) || !file)
+		return 0;
+	sock = BPF_CORE_READ(file, private_data);
+	return (__u64)BPF_CORE_READ(sock, sk);
+}
+
+SEC("usdt")
+int BPF_USDT(client_msg, int fd, __u64 frame_ns, __u64 parsed_ns,
+	     __u64 published_ns, __u64 exch_ns, __u64 offset, __u32 len)
+{
+	struct lp_event *e;
+
+	stat_inc(LP_S_HITS + LP_P_USDT_MSG);
+	e = rb_reserve(LP_EV_MSG, fd_to_sk(fd), bpf_ktime_get_ns());
+	if (!e)
+		return 0;
+	e->msg.frame_ns = frame_ns;
+	e->msg.parsed_ns = parsed_ns;
+	e->msg.published_ns = published_ns;
+	e->msg.exch_ns = exch_ns;
+	e->msg.offset = offset;
+	e->msg.fd = fd;
+	e->msg.len = len;
+	rb_submit(e);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

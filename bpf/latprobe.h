@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Records shared by the kernel programs and user space. Plain __u* types only:
+ * this header is included by the BPF programs (after vmlinux.h) and by src/.
+ *
+ * Every record in the ring buffer starts with struct lp_hdr; its type says
+ * which payload follows and the record is exactly lp_event_size(type) bytes.
+ */
+#ifndef __LATPROBE_H
+#define __LATPROBE_H
+
+#define LP_COMM_LEN 16
+#define LP_ADDR_LEN 16
+
+enum lp_event_type {
+	LP_EV_SOCK = 1, /* first sight of a traced socket: 4-tuple and owner */
+	LP_EV_SEG,	/* tcp_probe: TCP accepted a segment (+ dev_in / NIC stamp) */
+	LP_EV_WAKE,	/* sk_data_ready: readers woken, data up to rcv_nxt */
+	LP_EV_READ,	/* tcp_recvmsg returned data */
+	LP_EV_SEND,	/* tcp_sendmsg returned */
+	LP_EV_CLOSE,	/* socket closed: user space frees its state */
+	LP_EV_MSG,	/* client USDT: one market-data message, in-process stamps */
+	LP_EV_MAX
+};
+
+/* Where a segment's NIC stamp came from (nic_sources in the report). */
+enum lp_nic_src {
+	LP_NIC_NONE = 0,
+	LP_NIC_DPDK_HW,
+	LP_NIC_DPDK_TSC,
+	LP_NIC_SKB_HW,
+	LP_NIC_SKB_SW,
+	LP_NIC_DEV_IN,
+	LP_NIC_MAX
+};
+
+/* Probe slots: one per kernel hook we count; indexes the per-CPU counters. */
+enum lp_probe {
+	LP_P_RECV_ENTRY = 0, /* tcp_recvmsg entry */
+	LP_P_RECV_EXIT,	     /* tcp_recvmsg return */
+	LP_P_SEND,	     /* tcp_sendmsg */
+	LP_P_CLEANUP,	     /* tcp_cleanup_rbuf */
+	LP_P_TCP_PROBE,	     /* tcp_probe */
+	LP_P_DATA_READY,     /* sk_data_ready */
+	LP_P_DEV_IN,	     /* netif_receive_skb */
+	LP_P_STATE,	     /* inet_sock_set_state */
+	LP_P_USDT_MSG,	     /* client USDT latprobe:message */
+	LP_P_DROP,	     /* sock_rcvqueue_full / udp_fail_queue_rcv_skb */
+	LP_P_MAX
+};
+
+/* Per-CPU counters (map "stats"); index with enum lp_stat. */
+enum lp_stat {
+	LP_S_LOST = 0,	     /* ring-buffer reservations that failed */
+	LP_S_SUBMITTED,	     /* records submitted */
+	LP_S_FILTERED,	     /* hits dropped by filters before reserving */
+	LP_S_SOCK_FULL,	     /* sockets not tracked: socks map full */
+	LP_S_WAKEUPS,	     /* forced consumer wake-ups */
+	LP_S_RCVQ_FULL,	     /* sock_rcvqueue_full hits (drops) */
+	LP_S_UDP_FAIL,	     /* udp_fail_queue_rcv_skb hits (drops) */
+	LP_S_HITS,	     /* first of LP_P_MAX per-probe hit counters */
+	LP_S_MAX = LP_S_HITS + LP_P_MAX
+};
+
+struct lp_hdr {
+	__u64 ts_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u64 sk;    /* struct sock * as an opaque id */
+	__u32 tgid;
+	__u32 tid;
+	__u8 type;
+	__u8 cpu_lost; /* reserved, 0 */
+	__u16 pad;
+	__u32 pad2;
+};
+
+struct lp_sock_info {
+	__u8 saddr[LP_ADDR_LEN]; /* local, network order (v4 in first 4 bytes) */
+	__u8 daddr[LP_ADDR_LEN]; /* remote */
+	__u16 sport;		 /* local port, host order */
+	__u16 dport;		 /* remote port, host order */
+	__u16 family;		 /* AF_INET / AF_INET6 */
+	__u16 pad;
+	char comm[LP_COMM_LEN];
+};
+
+struct lp_seg {
+	__u32 seq;     /* TCP_SKB_CB(skb)->seq */
+	__u32 end_seq; /* TCP_SKB_CB(skb)->end_seq */
+	__u32 len;     /* payload bytes */
+	__u32 rcv_nxt; /* before this segment was processed */
+	__u64 dev_ns;  /* netif_receive_skb of this skb, 0 if unseen */
+	__u64 nic_ns;  /* NIC stamp (CLOCK_MONOTONIC), 0 if none */
+	__u8 nic_src;  /* enum lp_nic_src of nic_ns */
+	__u8 pad[7];
+};
+
+struct lp_wake {
+	__u32 rcv_nxt; /* data available to readers ends here */
+	__u32 copied_seq;
+};
+
+struct lp_read {
+	__u32 seq_start; /* copied_seq before the read */
+	__u32 seq_end;	 /* copied_seq after: bytes [seq_start, seq_end) */
+	__s32 ret;	 /* bytes copied (>0) */
+	__u32 pad;
+	__u64 start_ns;	  /* entry of the read, 0 if unknown */
+	__u64 cleanup_ns; /* tcp_cleanup_rbuf (or tcp_rcv_space_adjust), 0 if unseen */
+};
+
+struct lp_send {
+	__s32 ret;
+	__u32 pad;
+};
+
+struct lp_msg {
+	__u64 frame_ns;	    /* WebSocket frame complete (CLOCK_MONOTONIC) */
+	__u64 parsed_ns;    /* JSON parsed */
+	__u64 published_ns; /* handed downstream; 0 if not published */
+	__u64 exch_ns;	    /* exchange "E", CLOCK_REALTIME ns; 0 if absent */
+	__u64 offset;	    /* stream offset just past the message, 0 if unknown */
+	__s32 fd;
+	__u32 len; /* payload bytes */
+};
+
+struct lp_event {
+	struct lp_hdr h;
+	union {
+		struct lp_sock_info sock;
+		struct lp_seg seg;
+		struct lp_wake wake;
+		struct lp_read read;
+		struct lp_send send;
+		struct lp_msg msg;
+	};
+};
+
+static inline __u32 lp_event_size(__u8 type)
+{
+	switch (type) {
+	case LP_EV_SOCK:
+		return sizeof(struct lp_hdr) + sizeof(struct lp_sock_info);
+	case LP_EV_SEG:
+		return sizeof(struct lp_hdr) + sizeof(struct lp_seg);
+	case LP_EV_WAKE:
+		return sizeof(struct lp_hdr) + sizeof(struct lp_wake);
+	case LP_EV_READ:
+		return sizeof(struct lp_hdr) + sizeof(struct lp_read);
+	case LP_EV_SEND:
+		return sizeof(struct lp_hdr) + sizeof(struct lp_send);
+	case LP_EV_CLOSE:
+		return sizeof(struct lp_hdr);
+	case LP_EV_MSG:
+		return sizeof(struct lp_hdr) + sizeof(struct lp_msg);
+	}
+	return 0;
+}
+
+/* --sample-rate: 1 in N sockets, by a multiplicative hash of the address. */
+static inline __u32 lp_sample_hash(__u64 sk)
+{
+	return (__u32)(((sk >> 6) * 0x9E3779B97F4A7C15ULL) >> 32);
+}
+
+/* Per-socket state in the kernel (map "socks", pinned with --pin). */
+struct lp_sock_state {
+	__u32 tgid;	/* owner seen in process context, 0 until then */
+	__u8 traced;	/* 1: passes filters; 0: remembered as filtered out */
+	__u8 announced; /* LP_EV_SOCK sent */
+	__u16 pad;
+	__u64 first_ns;
+	__u64 segs;
+	__u64 bytes_in;
+	__u64 bytes_out;
+};
+
+/*
+ * NIC timestamps (pinned LRU hash /sys/fs/bpf/latprobe/nic_ts), written by
+ * latprobe-nic, read at tcp_probe. Key = the segment as it travels on the
+ * wire: sender address/port first. Addresses network order, v4 in the first
+ * four bytes and the rest zero; ports and seq host order.
+ */
+struct lp_nic_key {
+	__u8 saddr[LP_ADDR_LEN];
+	__u8 daddr[LP_ADDR_LEN];
+	__u16 sport;
+	__u16 dport;
+	__u32 seq;
+};
+
+struct lp_nic_val {
+	__u64 ns;  /* CLOCK_MONOTONIC of the NIC arrival */
+	__u8 src;  /* enum lp_nic_src */
+	__u8 pad[7];
+};
+
+#define LP_NIC_TS_MAX_ENTRIES 65536
+#define LP_PIN_DIR "/sys/fs/bpf/latprobe"
+
+/*
+ * Client USDT contract: provider "latprobe", probe "message", arguments
+ *   (int fd, u64 frame_ns, u64 parsed_ns, u64 published_ns,
+ *    u64 exch_realtime_ns, u64 stream_offset, u32 len)
+ * fired once per market-data message after it was published.
+ */
+#define LP_USDT_PROVIDER "latprobe"
+#define LP_USDT_MESSAGE "message"
+
+#endif /* __LATPROBE_H */

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Joins kernel marks and client messages per socket (rules in DESIGN.md)
+ * into per-read or per-message stage records fed to streaming histograms.
+ * Memory is bounded: per-socket mark and read rings have fixed sizes, state
+ * of closed sockets is freed, and tracked connections are capped.
+ */
+#ifndef __LP_CORRELATOR_H
+#define __LP_CORRELATOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "latprobe.h"
+#include "hist.h"
+
+enum lp_stage {
+	ST_EXCHANGE_TO_NIC,
+	ST_NIC_TO_TCP,
+	ST_TCP_TO_WAKEUP,
+	ST_WAKEUP_TO_READ,
+	ST_READ_DURATION,
+	ST_READ_TO_FRAME,
+	ST_FRAME_TO_PARSED,
+	ST_PARSED_TO_PUBLISHED,
+	ST_NIC_TO_USER,
+	ST_TOTAL,
+	ST_MAX
+};
+
+extern const char *const lp_stage_names[ST_MAX];
+extern const char *const lp_stage_marks[ST_MAX];
+extern const char *const lp_nic_src_names[LP_NIC_MAX];
+
+#define CONN_SEGS 512  /* pending segment marks per socket */
+#define CONN_READS 64  /* recent reads per socket (message attribution) */
+
+struct seg_mark {
+	uint32_t seq, end_seq;
+	uint64_t dev_ns, tcp_ns, wake_ns, nic_ns;
+	uint8_t nic_src;
+};
+
+struct read_mark {
+	uint32_t tid;
+	uint64_t end_ns;
+	struct seg_mark seg; /* the segment that carried the read's last byte */
+	bool has_seg;
+};
+
+struct conn {
+	uint64_t sk;
+	struct lp_sock_info info;
+	bool have_info, closed;
+	uint32_t tgid;
+	uint64_t events, reads, bytes_received, bytes_sent;
+	uint64_t segments_in, segments_dup, segments_evicted;
+	uint64_t nic_stamped, nic_sources[LP_NIC_MAX];
+	uint64_t messages;
+	struct hist *stages[ST_MAX]; /* allocated on first value */
+	/* live state, freed on close */
+	struct seg_mark *segs;
+	unsigned int nsegs;
+	struct read_mark *rd;
+	unsigned int rd_head, rd_count;
+	struct conn *hnext; /* live hash chain */
+	struct conn *next;  /* all connections, newest first */
+};
+
+struct corr_cfg {
+	bool per_message;    /* stages per client message (--client) */
+	unsigned int max_conns; /* connections kept with detail */
+	int64_t realtime_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
+};
+
+struct corr_totals {
+	uint64_t events, malformed, by_type[LP_EV_MAX];
+	uint64_t msgs_seen, msgs_correlated, msgs_by_offset, msgs_by_last_read;
+	uint64_t msgs_no_socket, msgs_no_read;
+	uint64_t conns_tracked, conns_dropped, conns_live;
+	uint64_t records;      /* stage records produced */
+	uint64_t out_of_order; /* a later mark before an earlier one */
+};
+
+#define TOTAL_COARSE 6 /* 0-1ms 1-5ms 5-10ms 10-50ms 50-100ms 100ms+ */
+extern const char *const lp_coarse_names[TOTAL_COARSE];
+
+struct corr {
+	struct corr_cfg cfg;
+	struct corr_totals t;
+	struct hist stages[ST_MAX];
+	uint64_t total_coarse[TOTAL_COARSE];
+	struct conn **htab;
+	unsigned int hsize;
+	struct conn *all;
+};
+
+struct corr *corr_new(const struct corr_cfg *cfg);
+void corr_free(struct corr *c);
+/* Feed one raw ring-buffer record; malformed records are counted, never trusted. */
+void corr_event(struct corr *c, const void *data, size_t size);
+struct conn *corr_lookup(struct corr *c, uint64_t sk);
+
+/* Modulo-2^32 sequence comparison: a before b. */
+static inline bool seq_before(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+#endif

@@ -1,0 +1,449 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Open the skeleton, set the filters, negotiate an attach mechanism per
+ * probe (fentry -> kprobe -> tracepoint, by trying), load, pin, attach.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "loader.h"
+#include "feature.h"
+#include "log.h"
+
+const char *const lp_mech_names[] = {
+	[MECH_AUTO] = "auto",	      [MECH_FENTRY] = "fentry",
+	[MECH_KPROBE] = "kprobe",     [MECH_TRACEPOINT] = "tracepoint",
+	[MECH_USDT] = "usdt",	      [MECH_NONE] = "none",
+};
+
+int lp_mech_parse(const char *s, enum lp_mech *out)
+{
+	for (int i = MECH_AUTO; i <= MECH_TRACEPOINT; i++) {
+		if (!strcmp(s, lp_mech_names[i])) {
+			*out = i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+#define MAX_PROGS 6
+
+/* The flavours of one kernel-function probe, as skeleton programs. */
+struct probe_flavours {
+	enum lp_probe_id id;
+	const char *kfunc;
+	struct bpf_program *fentry[MAX_PROGS];
+	struct bpf_program *kprobe[MAX_PROGS];
+	struct bpf_program *tp[MAX_PROGS];
+	const char *fentry_point, *kprobe_point, *tp_point;
+};
+
+static void set_autoload(struct bpf_program *const *p, bool on)
+{
+	for (int i = 0; i < MAX_PROGS && p[i]; i++)
+		bpf_program__set_autoload(p[i], on);
+}
+
+static void appendf(char *buf, size_t len, const char *fmt, const char *a)
+{
+	size_t n = strlen(buf);
+
+	if (n && n < len - 2) {
+		buf[n++] = ';';
+		buf[n++] = ' ';
+		buf[n] = '\0';
+	}
+	snprintf(buf + n, len - n, fmt, a);
+}
+
+static bool syscall_tracepoints(void)
+{
+	return access("/sys/kernel/tracing/events/syscalls/sys_enter_read",
+		      F_OK) == 0;
+}
+
+static int negotiate(struct probe_flavours *f, struct probe_info *pi,
+		     enum lp_mech want)
+{
+	char why[256];
+
+	pi->requested = want;
+	if (want == MECH_AUTO || want == MECH_FENTRY) {
+		if (!feature_fentry(f->kfunc, why, sizeof(why))) {
+			pi->used = MECH_FENTRY;
+			goto done;
+		}
+		if (want == MECH_FENTRY) {
+			lp_err("--attach fentry: %s", why);
+			return -EOPNOTSUPP;
+		}
+		appendf(pi->why, sizeof(pi->why), "%s", why);
+	}
+	if (want == MECH_AUTO || want == MECH_KPROBE) {
+		if (!feature_kprobe(f->kfunc, why, sizeof(why))) {
+			pi->used = MECH_KPROBE;
+			goto done;
+		}
+		if (want == MECH_KPROBE) {
+			lp_err("--attach kprobe: %s", why);
+			return -EOPNOTSUPP;
+		}
+		appendf(pi->why, sizeof(pi->why), "%s", why);
+	}
+	pi->used = MECH_TRACEPOINT;
+done:
+	set_autoload(f->fentry, pi->used == MECH_FENTRY);
+	set_autoload(f->kprobe, pi->used == MECH_KPROBE);
+	set_autoload(f->tp, pi->used == MECH_TRACEPOINT);
+	snprintf(pi->attach_point, sizeof(pi->attach_point), "%s",
+		 pi->used == MECH_FENTRY ? f->fentry_point :
+		 pi->used == MECH_KPROBE ? f->kprobe_point :
+					   f->tp_point);
+	if (pi->used == MECH_TRACEPOINT && want == MECH_AUTO)
+		appendf(pi->why, sizeof(pi->why), "%s",
+			"fell back to the tracepoint equivalent");
+	return 0;
+}
+
+static void tp_only(struct probe_info *pi, enum lp_mech want,
+		    const char *point)
+{
+	pi->requested = want;
+	pi->used = MECH_TRACEPOINT;
+	snprintf(pi->attach_point, sizeof(pi->attach_point), "%s", point);
+	snprintf(pi->why, sizeof(pi->why), "%s",
+		 "tracepoint is this hook's only mechanism");
+}
+
+static const char *const probe_names[PR_MAX] = {
+	[PR_TCP_RECVMSG] = "tcp_recvmsg",
+	[PR_TCP_SENDMSG] = "tcp_sendmsg",
+	[PR_TCP_CLEANUP_RBUF] = "tcp_cleanup_rbuf",
+	[PR_TCP_PROBE] = "tcp_probe",
+	[PR_SK_DATA_READY] = "sk_data_ready",
+	[PR_NETIF_RECEIVE_SKB] = "netif_receive_skb",
+	[PR_SOCK_STATE] = "inet_sock_set_state",
+	[PR_RCVQ_DROPS] = "rcvqueue_drops",
+	[PR_CLIENT_MESSAGE] = "client_message",
+};
+
+static int ensure_fs(const char *path, long magic, const char *type)
+{
+	struct statfs st;
+
+	if (statfs(path, &st) == 0 && st.f_type == magic)
+		return 0;
+	if (mount(type, path, type, 0, NULL) == 0) {
+		lp_info("mounted %s at %s", type, path);
+		return 0;
+	}
+	lp_err("%s is not mounted at %s and mounting it failed (%s); run: mount -t %s %s %s",
+	       type, path, strerror(errno), type, type, path);
+	return -ENODEV;
+}
+
+static int resolve_client(struct lp_opts *o)
+{
+	char link[64];
+	unsigned long pid;
+	ssize_t n;
+
+	if (!o->client)
+		return 0;
+	if (lp_parse_ulong(o->client, 1, INT_MAX, &pid) == 0) {
+		snprintf(link, sizeof(link), "/proc/%lu/exe", pid);
+		n = readlink(link, o->client_path, sizeof(o->client_path) - 1);
+		if (n < 0) {
+			lp_err("--client %s: no such process (%s)", o->client,
+			       strerror(errno));
+			return -ESRCH;
+		}
+		o->client_path[n] = '\0';
+		o->client_pid = pid;
+		return 0;
+	}
+	if (!realpath(o->client, o->client_path)) {
+		lp_err("--client %s: %s", o->client, strerror(errno));
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int pin_map(struct bpf_map *map, const char *name)
+{
+	char path[PATH_MAX];
+	int err;
+
+	snprintf(path, sizeof(path), "%s/%s", LP_PIN_DIR, name);
+	unlink(path); /* stale pin of a run that was killed */
+	err = bpf_map__pin(map, path);
+	if (err) {
+		lp_err("pinning %s: %s", path, strerror(-err));
+		return err;
+	}
+	chmod(path, 0600);
+	return 0;
+}
+
+/* nic_ts is shared with latprobe-nic: reuse a pinned one, else create it. */
+static int setup_nic_ts(struct lp_loader *L)
+{
+	char path[] = LP_PIN_DIR "/nic_ts";
+	int fd;
+
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		int err = bpf_map__reuse_fd(L->skel->maps.nic_ts, fd);
+
+		close(fd);
+		if (err) {
+			lp_err("%s exists but does not match latprobe's layout (%s); remove it",
+			       path, strerror(-err));
+			return err;
+		}
+		lp_info("using NIC timestamps from %s", path);
+		return 0;
+	}
+	L->own_nic_ts = true;
+	return 0;
+}
+
+int loader_open(struct lp_loader *L, struct lp_opts *o)
+{
+	struct latprobe_bpf *s;
+	int err;
+
+	memset(L, 0, sizeof(*L));
+	for (int i = 0; i < PR_MAX; i++)
+		L->probes[i].name = probe_names[i];
+	err = ensure_fs("/sys/fs/bpf", BPF_FS_MAGIC, "bpf");
+	if (err)
+		return err;
+	err = resolve_client(o);
+	if (err)
+		return err;
+
+	s = L->skel = latprobe_bpf__open();
+	if (!s) {
+		err = -errno;
+		lp_err("opening the BPF object: %s", strerror(-err));
+		return err;
+	}
+	s->rodata->targ_tgid = o->pid;
+	s->rodata->targ_port = o->port;
+	s->rodata->sample_rate = o->sample_rate;
+	s->rodata->filter_comm = o->has_comm;
+	memcpy((char *)s->rodata->targ_comm, o->comm, sizeof(o->comm));
+	/* force a wake-up only when a quarter of the ring is pending */
+	s->rodata->wakeup_bytes = o->ringbuf_size / 4;
+	bpf_map__set_max_entries(s->maps.rb, o->ringbuf_size);
+
+	struct probe_flavours fl[] = {
+		{ PR_TCP_RECVMSG, "tcp_recvmsg",
+		  { s->progs.recv_fentry, s->progs.recv_fexit },
+		  { s->progs.recv_kprobe, s->progs.recv_kretprobe },
+		  { s->progs.recv_tp, s->progs.recv_tp_read,
+		    s->progs.recv_tp_recvfrom, s->progs.recv_tp_recvmsg,
+		    s->progs.recv_tp_readv },
+		  "fentry+fexit/tcp_recvmsg", "kprobe+kretprobe/tcp_recvmsg",
+		  "tp_btf/sock_recv_length + syscalls/sys_enter_{read,readv,recvfrom,recvmsg}" },
+		{ PR_TCP_SENDMSG, "tcp_sendmsg",
+		  { s->progs.send_fexit },
+		  { s->progs.send_kprobe, s->progs.send_kretprobe },
+		  { s->progs.send_tp },
+		  "fexit/tcp_sendmsg", "kprobe+kretprobe/tcp_sendmsg",
+		  "tp_btf/sock_send_length" },
+		{ PR_TCP_CLEANUP_RBUF, "tcp_cleanup_rbuf",
+		  { s->progs.cleanup_fentry },
+		  { s->progs.cleanup_kprobe },
+		  { s->progs.cleanup_tp },
+		  "fentry/tcp_cleanup_rbuf", "kprobe/tcp_cleanup_rbuf",
+		  "tp_btf/tcp_rcv_space_adjust (called right before tcp_cleanup_rbuf)" },
+	};
+	for (size_t i = 0; i < sizeof(fl) / sizeof(fl[0]); i++) {
+		err = negotiate(&fl[i], &L->probes[fl[i].id], o->attach);
+		if (err)
+			return err;
+	}
+	if (L->probes[PR_TCP_RECVMSG].used == MECH_TRACEPOINT &&
+	    !syscall_tracepoints()) {
+		/* still measures reads; only read_duration is lost */
+		set_autoload(fl[0].tp + 1, false);
+		appendf(L->probes[PR_TCP_RECVMSG].why,
+			sizeof(L->probes[PR_TCP_RECVMSG].why), "%s",
+			"no syscall tracepoints: read start unknown, read_duration absent");
+		snprintf(L->probes[PR_TCP_RECVMSG].attach_point,
+			 sizeof(L->probes[PR_TCP_RECVMSG].attach_point),
+			 "tp_btf/sock_recv_length");
+	}
+	tp_only(&L->probes[PR_TCP_PROBE], o->attach, "tp_btf/tcp_probe");
+	tp_only(&L->probes[PR_SK_DATA_READY], o->attach, "tp_btf/sk_data_ready");
+	tp_only(&L->probes[PR_NETIF_RECEIVE_SKB], o->attach,
+		"tp_btf/netif_receive_skb");
+	tp_only(&L->probes[PR_SOCK_STATE], o->attach,
+		"tp_btf/inet_sock_set_state");
+	tp_only(&L->probes[PR_RCVQ_DROPS], o->attach,
+		"tp_btf/sock_rcvqueue_full + tp_btf/udp_fail_queue_rcv_skb");
+
+	struct probe_info *cm = &L->probes[PR_CLIENT_MESSAGE];
+	cm->requested = o->client ? MECH_USDT : MECH_NONE;
+	cm->used = MECH_NONE;
+	if (o->client)
+		snprintf(cm->attach_point, sizeof(cm->attach_point),
+			 "usdt:%s:%s:%s", o->client_path, LP_USDT_PROVIDER,
+			 LP_USDT_MESSAGE);
+	else
+		snprintf(cm->why, sizeof(cm->why), "no --client given");
+	bpf_program__set_autoload(s->progs.client_msg, o->client != NULL);
+
+	if (mkdir(LP_PIN_DIR, 0700) && errno != EEXIST) {
+		err = -errno;
+		lp_err("creating %s: %s", LP_PIN_DIR, strerror(errno));
+		return err;
+	}
+	return setup_nic_ts(L);
+}
+
+int loader_load_attach(struct lp_loader *L, const struct lp_opts *o)
+{
+	struct latprobe_bpf *s = L->skel;
+	struct bpf_link *link;
+	int err;
+
+	err = latprobe_bpf__load(s);
+	if (err) {
+		lp_err("loading BPF programs: %s (rerun with --verbose for the verifier log)",
+		       strerror(-err));
+		return err;
+	}
+	if (L->own_nic_ts) {
+		err = pin_map(s->maps.nic_ts, "nic_ts");
+		if (err)
+			return err;
+		L->pinned_nic_ts = true;
+	}
+	if (o->pin) {
+		if ((err = pin_map(s->maps.stats, "stats")) ||
+		    (err = pin_map(s->maps.socks, "socks")) ||
+		    (err = pin_map(s->maps.drops, "drops")))
+			return err;
+		L->pinned = true;
+	}
+	err = latprobe_bpf__attach(s);
+	if (err) {
+		lp_err("attaching BPF programs: %s", strerror(-err));
+		return err;
+	}
+	if (o->client) {
+		link = bpf_program__attach_usdt(s->progs.client_msg,
+						o->client_pid ? (int)o->client_pid : -1,
+						o->client_path, LP_USDT_PROVIDER,
+						LP_USDT_MESSAGE, NULL);
+		if (!link) {
+			err = -errno;
+			lp_err("--client %s: no USDT probe %s:%s in %s (%s)",
+			       o->client, LP_USDT_PROVIDER, LP_USDT_MESSAGE,
+			       o->client_path, strerror(-err));
+			return err;
+		}
+		L->usdt_link = link;
+		L->probes[PR_CLIENT_MESSAGE].used = MECH_USDT;
+	}
+	return 0;
+}
+
+static void unpin(struct bpf_map *map, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", LP_PIN_DIR, name);
+	bpf_map__unpin(map, path);
+}
+
+void loader_destroy(struct lp_loader *L)
+{
+	if (!L->skel)
+		return;
+	if (L->pinned) {
+		unpin(L->skel->maps.stats, "stats");
+		unpin(L->skel->maps.socks, "socks");
+		unpin(L->skel->maps.drops, "drops");
+	}
+	if (L->pinned_nic_ts)
+		unpin(L->skel->maps.nic_ts, "nic_ts");
+	rmdir(LP_PIN_DIR); /* only if empty: latprobe-nic may still use it */
+	bpf_link__destroy(L->usdt_link);
+	latprobe_bpf__destroy(L->skel);
+	L->skel = NULL;
+}
+
+/* Sum a per-CPU counter array into out[LP_S_MAX]. */
+int loader_read_stats(struct lp_loader *L, uint64_t *out)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd;
+	uint64_t *vals;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	fd = bpf_map__fd(L->skel->maps.stats);
+	for (uint32_t k = 0; k < LP_S_MAX; k++) {
+		out[k] = 0;
+		if (bpf_map_lookup_elem(fd, &k, vals))
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			out[k] += vals[c];
+	}
+	free(vals);
+	return 0;
+}
+
+void loader_probe_hits(struct lp_loader *L, const uint64_t *st)
+{
+	static const int slot[PR_MAX] = {
+		[PR_TCP_RECVMSG] = LP_P_RECV_EXIT,
+		[PR_TCP_SENDMSG] = LP_P_SEND,
+		[PR_TCP_CLEANUP_RBUF] = LP_P_CLEANUP,
+		[PR_TCP_PROBE] = LP_P_TCP_PROBE,
+		[PR_SK_DATA_READY] = LP_P_DATA_READY,
+		[PR_NETIF_RECEIVE_SKB] = LP_P_DEV_IN,
+		[PR_SOCK_STATE] = LP_P_STATE,
+		[PR_RCVQ_DROPS] = LP_P_DROP,
+		[PR_CLIENT_MESSAGE] = LP_P_USDT_MSG,
+	};
+
+	for (int i = 0; i < PR_MAX; i++)
+		L->probes[i].hits = st[LP_S_HITS + slot[i]];
+}
+
+int loader_read_drops(struct lp_loader *L, struct port_drops *out,
+		      unsigned int max)
+{
+	int fd = bpf_map__fd(L->skel->maps.drops);
+	__u16 key, *prev = NULL;
+	unsigned int n = 0;
+	__u64 v;
+
+	while (n < max && bpf_map_get_next_key(fd, prev, &key) == 0) {
+		if (bpf_map_lookup_elem(fd, &key, &v) == 0) {
+			out[n].port = key;
+			out[n].count = v;
+			n++;
+		}
+		prev = &key;
+	}
+	return n;
+}

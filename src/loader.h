@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef __LP_LOADER_H
+#define __LP_LOADER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "latprobe.h"
+#include "latprobe.skel.h"
+#include "opts.h"
+#include "probes.h"
+#include "report.h"
+
+struct lp_loader {
+	struct latprobe_bpf *skel;
+	struct probe_info probes[PR_MAX];
+	struct bpf_link *usdt_link;
+	bool own_nic_ts;    /* nobody had pinned nic_ts: we create it */
+	bool pinned_nic_ts; /* ... and pinned it: unpin on exit */
+	bool pinned;	    /* --pin maps */
+};
+
+/* Open the skeleton, apply filters, negotiate mechanisms (no load yet). */
+int loader_open(struct lp_loader *L, struct lp_opts *o);
+int loader_load_attach(struct lp_loader *L, const struct lp_opts *o);
+void loader_destroy(struct lp_loader *L);
+int loader_read_stats(struct lp_loader *L, uint64_t *out);
+void loader_probe_hits(struct lp_loader *L, const uint64_t *stats);
+int loader_read_drops(struct lp_loader *L, struct port_drops *out,
+		      unsigned int max);
+
+#endif

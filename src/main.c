@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * latprobe: per-stage latency of every TCP receive (and market-data message)
+ * from the NIC to user space. Phases: parse, check, open + negotiate, load +
+ * attach, ring buffer, poll loop, report, cleanup.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
+#include <bpf/libbpf.h>
+#include "correlator.h"
+#include "loader.h"
+#include "log.h"
+#include "opts.h"
+#include "report.h"
+
+#define POLL_MS 10 /* consumer timer: producers rarely wake us (batched) */
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+	exiting = 1;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list args)
+{
+	if (level == LIBBPF_DEBUG && !lp_verbose)
+		return 0;
+	if (!lp_verbose)
+		return 0; /* failures are reported by latprobe in one line */
+	return vfprintf(stderr, fmt, args);
+}
+
+static uint64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* CLOCK_REALTIME - CLOCK_MONOTONIC, from the tightest of a few samples. */
+static int64_t realtime_offset(uint64_t *err_ns)
+{
+	int64_t best = 0;
+	uint64_t best_w = UINT64_MAX;
+
+	for (int i = 0; i < 16; i++) {
+		uint64_t m1 = now_ns(CLOCK_MONOTONIC);
+		uint64_t r = now_ns(CLOCK_REALTIME);
+		uint64_t m2 = now_ns(CLOCK_MONOTONIC);
+
+		if (m2 - m1 < best_w) {
+			best_w = m2 - m1;
+			best = (int64_t)(r - (m1 + (m2 - m1) / 2));
+		}
+	}
+	*err_ns = best_w / 2 + 1;
+	return best;
+}
+
+static int check_privileges(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2] = {};
+
+	if (geteuid() == 0)
+		return 0;
+	if (syscall(SYS_capget, &hdr, data) == 0 &&
+	    (data[CAP_BPF / 32].effective & (1u << (CAP_BPF % 32))) &&
+	    (data[CAP_PERFMON / 32].effective & (1u << (CAP_PERFMON % 32))))
+		return 0;
+	lp_err("needs root or CAP_BPF+CAP_PERFMON (try: sudo latprobe ...)");
+	return -EPERM;
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	corr_event(ctx, data, size);
+	return 0;
+}
+
+static void status_line(struct corr *c, struct lp_loader *L, double dt,
+			uint64_t *last_events)
+{
+	const struct hist *h = &c->stages[ST_TOTAL];
+	uint64_t st[LP_S_MAX];
+	bool tty = isatty(STDERR_FILENO);
+
+	loader_read_stats(L, st);
+	fprintf(stderr,
+		"%s%8.0f events/s  lost %llu  sockets %llu  total p50 %.1f us  p99 %.1f us  (n=%llu)%s",
+		tty ? "\r\033[K" : "", (c->t.events - *last_events) / dt,
+		(unsigned long long)st[LP_S_LOST],
+		(unsigned long long)c->t.conns_live,
+		hist_quantile(h, 0.50) / 1e3, hist_quantile(h, 0.99) / 1e3,
+		(unsigned long long)h->count, tty ? "" : "\n");
+	*last_events = c->t.events;
+}
+
+static void print_probes(const struct lp_loader *L)
+{
+	for (int i = 0; i < PR_MAX; i++) {
+		const struct probe_info *p = &L->probes[i];
+
+		lp_info("probe %-20s %-10s via %s%s%s", p->name,
+			lp_mech_names[p->used], p->attach_point,
+			*p->why ? " | " : "", p->why);
+	}
+}
+
+static int write_report(const struct lp_opts *o, struct lp_loader *L,
+			struct corr *c, const struct timespec *start,
+			uint64_t t0)
+{
+	struct port_drops drops[1024];
+	struct report_in in = {
+		.corr = c,
+		.probes = L->probes,
+		.start = *start,
+		.duration = (now_ns(CLOCK_MONOTONIC) - t0) / 1e9,
+		.drops = drops,
+		.ringbuf_bytes = o->ringbuf_size,
+		.version = "0.1.0",
+	};
+	cJSON *root;
+	int err;
+
+	loader_read_stats(L, in.stats);
+	loader_probe_hits(L, in.stats);
+	in.ndrops = loader_read_drops(L, drops, 1024);
+	if (!o->output)
+		return 0;
+	root = report_build(&in);
+	if (!root)
+		return -ENOMEM;
+	err = report_write_file(o->output, root);
+	cJSON_Delete(root);
+	if (err)
+		lp_err("writing %s: %s (no partial file left)", o->output,
+		       strerror(-err));
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	struct corr_cfg cfg = {};
+	struct lp_loader L = {};
+	struct ring_buffer *rb = NULL;
+	struct corr *c = NULL;
+	struct lp_opts o;
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct timespec start;
+	uint64_t t0, next_status, deadline, clk_err, last_events = 0;
+	int err;
+
+	if (lp_parse_args(argc, argv, &o))
+		return 2;
+	lp_verbose = o.verbose;
+	libbpf_set_print(libbpf_print);
+
+	/* checks that need no kernel objects, before attaching anything */
+	if (check_privileges())
+		return 1;
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		lp_err("kernel BTF missing (/sys/kernel/btf/vmlinux): a kernel built with CONFIG_DEBUG_INFO_BTF=y is required");
+		return 1;
+	}
+	if (o.output && (err = report_check_writable(o.output))) {
+		lp_err("--output %s: cannot write there: %s", o.output,
+		       strerror(-err));
+		return 1;
+	}
+
+	cfg.per_message = o.client != NULL;
+	cfg.max_conns = o.max_conns;
+	cfg.realtime_offset_ns = realtime_offset(&clk_err);
+	c = corr_new(&cfg);
+	if (!c) {
+		lp_err("out of memory");
+		return 1;
+	}
+
+	err = loader_open(&L, &o);
+	if (!err)
+		err = loader_load_attach(&L, &o);
+	if (err)
+		goto cleanup;
+	print_probes(&L);
+
+	rb = ring_buffer__new(bpf_map__fd(L.skel->maps.rb), handle_event, c,
+			      NULL);
+	if (!rb) {
+		err = -errno;
+		lp_err("creating the ring buffer consumer: %s", strerror(-err));
+		goto cleanup;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	clock_gettime(CLOCK_REALTIME, &start);
+	t0 = now_ns(CLOCK_MONOTONIC);
+	next_status = t0 + 1000000000ULL;
+	deadline = o.duration > 0 ? t0 + (uint64_t)(o.duration * 1e9) : 0;
+	if (!o.quiet)
+		fprintf(stderr, "latprobe: tracing%s... Ctrl-C to stop\n",
+			o.client ? " (with client probes)" : "");
+
+	while (!exiting) {
+		uint64_t now;
+
+		err = ring_buffer__poll(rb, POLL_MS);
+		if (err == -EINTR)
+			break;
+		if (err < 0) {
+			lp_err("polling the ring buffer: %s", strerror(-err));
+			break;
+		}
+		/* records submitted without a wake-up are only seen here */
+		ring_buffer__consume(rb);
+		now = now_ns(CLOCK_MONOTONIC);
+		if (deadline && now >= deadline)
+			break;
+		if (now >= next_status) {
+			if (!o.quiet)
+				status_line(c, &L, (now - next_status) / 1e9 + 1,
+					    &last_events);
+			next_status = now + 1000000000ULL;
+		}
+	}
+	/* drain what is left so no measured record is lost at exit */
+	ring_buffer__consume(rb);
+	if (!o.quiet && isatty(STDERR_FILENO))
+		fputc('\n', stderr);
+	err = write_report(&o, &L, c, &start, t0);
+	if (!err && !o.quiet && o.output)
+		fprintf(stderr, "latprobe: %llu events, report written to %s\n",
+			(unsigned long long)c->t.events, o.output);
+
+cleanup:
+	ring_buffer__free(rb);
+	loader_destroy(&L);
+	corr_free(c);
+	return err ? 1 : 0;
+}

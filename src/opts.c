@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <argp.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "opts.h"
+
+#define LP_VERSION "0.1.0"
+
+const char *argp_program_version = "latprobe " LP_VERSION;
+const char *argp_program_bug_address = NULL;
+
+static const char doc[] =
+	"Where did each microsecond go? Traces every TCP receive (and, with "
+	"--client, every market-data message) from the NIC to user space and "
+	"reports per-connection, per-stage latency.\v"
+	"Examples:\n"
+	"  latprobe --duration 10 --output x.json   # all TCP, 10 s\n"
+	"  latprobe --port 9443 --verbose           # one service, until Ctrl-C\n"
+	"  latprobe --client build/wsclient --duration 60 --output md.json\n"
+	"  latprobe --attach tracepoint --pin       # force tracepoints, pin maps\n";
+
+enum {
+	OPT_ATTACH = 0x100,
+	OPT_CLIENT,
+	OPT_PIN,
+	OPT_SAMPLE,
+	OPT_RINGBUF,
+	OPT_MAX_CONNS,
+};
+
+static const struct argp_option options[] = {
+	{ "duration", 'd', "SEC", 0, "Run for SEC seconds (0 = until Ctrl-C; default 0)", 0 },
+	{ "output", 'o', "FILE", 0, "Write the JSON report (schema latprobe/1) to FILE", 0 },
+	{ "pid", 'p', "PID", 0, "Only sockets of process PID", 0 },
+	{ "port", 'P', "PORT", 0, "Only connections with PORT on either side", 0 },
+	{ "comm", 'c', "NAME", 0, "Only sockets of processes named NAME", 0 },
+	{ "sample-rate", OPT_SAMPLE, "N", 0, "Trace 1 in N connections (by socket; default 1)", 0 },
+	{ "attach", OPT_ATTACH, "MODE", 0, "auto|fentry|kprobe|tracepoint (default auto)", 0 },
+	{ "client", OPT_CLIENT, "PATH|PID", 0, "Attach to the market-data client's USDT probes", 0 },
+	{ "pin", OPT_PIN, NULL, 0, "Pin maps under /sys/fs/bpf/latprobe (removed on exit)", 0 },
+	{ "ringbuf-size", OPT_RINGBUF, "BYTES", 0, "Ring buffer size, power of 2 (default 8388608)", 0 },
+	{ "max-connections", OPT_MAX_CONNS, "N", 0, "Connections kept in the report (default 4096)", 0 },
+	{ "verbose", 'v', NULL, 0, "Say how each probe was attached; libbpf debug output", 0 },
+	{ "quiet", 'q', NULL, 0, "No status line", 0 },
+	{},
+};
+
+int lp_parse_ulong(const char *s, unsigned long min, unsigned long max,
+		   unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s || !*s || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int bad(struct argp_state *st, const char *what, const char *arg)
+{
+	fprintf(stderr, "latprobe: invalid %s '%s'\n", what, arg);
+	(void)st;
+	return EINVAL;
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *st)
+{
+	struct lp_opts *o = st->input;
+	unsigned long v;
+	char *end;
+	double d;
+
+	switch (key) {
+	case 'd':
+		errno = 0;
+		d = strtod(arg, &end);
+		if (errno || end == arg || *end || !isfinite(d) || d < 0 ||
+		    d > 31536000)
+			return bad(st, "--duration (seconds, 0-31536000)", arg);
+		o->duration = d;
+		break;
+	case 'o':
+		if (!*arg)
+			return bad(st, "--output", arg);
+		o->output = arg;
+		break;
+	case 'p':
+		if (lp_parse_ulong(arg, 1, INT_MAX, &v))
+			return bad(st, "--pid", arg);
+		o->pid = v;
+		break;
+	case 'P':
+		if (lp_parse_ulong(arg, 1, 65535, &v))
+			return bad(st, "--port (1-65535)", arg);
+		o->port = v;
+		break;
+	case 'c':
+		if (!*arg || strlen(arg) >= sizeof(o->comm))
+			return bad(st, "--comm (1-15 characters)", arg);
+		strcpy(o->comm, arg);
+		o->has_comm = true;
+		break;
+	case OPT_SAMPLE:
+		if (lp_parse_ulong(arg, 1, 1000000, &v))
+			return bad(st, "--sample-rate (1-1000000)", arg);
+		o->sample_rate = v;
+		break;
+	case OPT_ATTACH:
+		if (lp_mech_parse(arg, &o->attach) ||
+		    o->attach == MECH_USDT || o->attach == MECH_NONE)
+			return bad(st, "--attach (auto|fentry|kprobe|tracepoint)",
+				   arg);
+		break;
+	case OPT_CLIENT:
+		if (!*arg)
+			return bad(st, "--client", arg);
+		o->client = arg;
+		break;
+	case OPT_PIN:
+		o->pin = true;
+		break;
+	case OPT_RINGBUF:
+		if (lp_parse_ulong(arg, 4096, 1UL << 30, &v) || (v & (v - 1)))
+			return bad(st, "--ringbuf-size (power of 2, 4096-1073741824)",
+				   arg);
+		o->ringbuf_size = v;
+		break;
+	case OPT_MAX_CONNS:
+		if (lp_parse_ulong(arg, 1, 1000000, &v))
+			return bad(st, "--max-connections (1-1000000)", arg);
+		o->max_conns = v;
+		break;
+	case 'v':
+		o->verbose = true;
+		break;
+	case 'q':
+		o->quiet = true;
+		break;
+	case ARGP_KEY_ARG:
+		fprintf(stderr, "latprobe: unexpected argument '%s'\n", arg);
+		return EINVAL;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+int lp_parse_args(int argc, char **argv, struct lp_opts *o)
+{
+	static const struct argp argp = { options, parse_opt, NULL, doc, NULL,
+					  NULL, NULL };
+	int err;
+
+	memset(o, 0, sizeof(*o));
+	o->sample_rate = 1;
+	o->attach = MECH_AUTO;
+	o->ringbuf_size = 8 << 20;
+	o->max_conns = 4096;
+	/* --help/--version exit 0 inside argp; unknown flags exit 2 there */
+	argp_err_exit_status = 2;
+	err = argp_parse(&argp, argc, argv, 0, NULL, o);
+	if (err)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef __LP_OPTS_H
+#define __LP_OPTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "probes.h"
+
+struct lp_opts {
+	double duration; /* seconds, 0 = until Ctrl-C */
+	const char *output;
+	uint32_t pid;
+	uint16_t port;
+	char comm[16];
+	bool has_comm;
+	uint32_t sample_rate;
+	enum lp_mech attach;
+	const char *client; /* PATH or PID of the market-data client */
+	uint32_t client_pid;
+	char client_path[4096];
+	bool pin;
+	bool verbose;
+	bool quiet;
+	uint64_t ringbuf_size;
+	unsigned int max_conns;
+};
+
+/*
+ * Parse argv into o. Returns 0 on success, -1 after printing a one-line
+ * error (the caller exits 2). --help and --version print and exit 0.
+ */
+int lp_parse_args(int argc, char **argv, struct lp_opts *o);
+
+/* Strict unsigned integer in [min, max]; 0 on success, -1 otherwise. */
+int lp_parse_ulong(const char *s, unsigned long min, unsigned long max,
+		   unsigned long *out);
+
+#endif

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The kernel and user-space hooks latprobe attaches, and how each was attached. */
+#ifndef __LP_PROBES_H
+#define __LP_PROBES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum lp_mech {
+	MECH_AUTO = 0,
+	MECH_FENTRY,
+	MECH_KPROBE,
+	MECH_TRACEPOINT,
+	MECH_USDT,
+	MECH_NONE, /* not attached (e.g. no --client) */
+};
+
+extern const char *const lp_mech_names[];
+
+enum lp_probe_id {
+	PR_TCP_RECVMSG,
+	PR_TCP_SENDMSG,
+	PR_TCP_CLEANUP_RBUF,
+	PR_TCP_PROBE,
+	PR_SK_DATA_READY,
+	PR_NETIF_RECEIVE_SKB,
+	PR_SOCK_STATE,
+	PR_RCVQ_DROPS,
+	PR_CLIENT_MESSAGE,
+	PR_MAX
+};
+
+struct probe_info {
+	const char *name;    /* as reported: the kernel function or hook */
+	const char *kfunc;   /* function for fentry/kprobe; NULL: tracepoint only */
+	enum lp_mech requested;
+	enum lp_mech used;
+	char attach_point[4200]; /* what was attached, e.g. tp_btf/sock_recv_length */
+	char why[384];	       /* why each fallback was taken */
+	uint64_t hits;	       /* program runs (from the per-CPU counters) */
+};
+
+int lp_mech_parse(const char *s, enum lp_mech *out);
+
+#endif

@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <arpa/inet.h>
+#include "report.h"
+
+static const char *const ev_names[LP_EV_MAX] = {
+	[LP_EV_SOCK] = "sock",
+	[LP_EV_SEG] = "tcp_probe",
+	[LP_EV_WAKE] = "sk_data_ready",
+	[LP_EV_READ] = "tcp_recvmsg",
+	[LP_EV_SEND] = "tcp_sendmsg",
+	[LP_EV_CLOSE] = "close",
+	[LP_EV_MSG] = "client_message",
+};
+
+static double round3(double v)
+{
+	return (double)(long long)(v * 1000.0 + (v >= 0 ? 0.5 : -0.5)) / 1000.0;
+}
+
+static void add_num(cJSON *o, const char *k, double v)
+{
+	cJSON_AddNumberToObject(o, k, v);
+}
+
+static cJSON *stage_json(const struct hist *h, enum lp_stage st)
+{
+	struct hist_summary s;
+	cJSON *o = cJSON_CreateObject();
+
+	hist_summarize(h, &s);
+	add_num(o, "count", (double)s.count);
+	add_num(o, "min_us", round3(s.min_us));
+	add_num(o, "avg_us", round3(s.avg_us));
+	add_num(o, "max_us", round3(s.max_us));
+	add_num(o, "std_dev_us", round3(s.std_dev_us));
+	add_num(o, "p50", round3(s.p50));
+	add_num(o, "p75", round3(s.p75));
+	add_num(o, "p90", round3(s.p90));
+	add_num(o, "p95", round3(s.p95));
+	add_num(o, "p99", round3(s.p99));
+	add_num(o, "p999", round3(s.p999));
+	cJSON_AddStringToObject(o, "marks", lp_stage_marks[st]);
+	return o;
+}
+
+/* Stages with at least one value; a stage never measured is absent. */
+static cJSON *stages_json(const struct hist *const *hs)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	for (int i = 0; i < ST_MAX; i++)
+		if (hs[i] && hs[i]->count)
+			cJSON_AddItemToObject(o, lp_stage_names[i],
+					      stage_json(hs[i], i));
+	return o;
+}
+
+static void fmt_endpoint(char *buf, size_t len, const uint8_t *addr,
+			 uint16_t port, uint16_t family)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, ip,
+		  sizeof(ip));
+	if (family == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", ip, port);
+	else
+		snprintf(buf, len, "%s:%u", ip, port);
+}
+
+static cJSON *conn_json(const struct conn *cn, const char *src,
+			const char *dst)
+{
+	cJSON *o = cJSON_CreateObject(), *ns;
+	const struct hist *tot = cn->stages[ST_TOTAL];
+	struct hist_summary s = { 0 };
+
+	cJSON_AddStringToObject(o, "source", src);
+	cJSON_AddStringToObject(o, "destination", dst);
+	add_num(o, "pid", cn->tgid);
+	cJSON_AddStringToObject(o, "comm", cn->info.comm);
+	cJSON_AddStringToObject(o, "state", cn->closed ? "closed" : "open");
+	add_num(o, "events", (double)cn->events);
+	add_num(o, "reads", (double)cn->reads);
+	add_num(o, "bytes_received", (double)cn->bytes_received);
+	add_num(o, "bytes_sent", (double)cn->bytes_sent);
+	add_num(o, "segments_in", (double)cn->segments_in);
+	add_num(o, "segments_retransmitted", (double)cn->segments_dup);
+	add_num(o, "segments_evicted", (double)cn->segments_evicted);
+	add_num(o, "messages", (double)cn->messages);
+	add_num(o, "nic_stamped", (double)cn->nic_stamped);
+	ns = cJSON_AddObjectToObject(o, "nic_sources");
+	for (int i = LP_NIC_DPDK_HW; i < LP_NIC_MAX; i++)
+		add_num(ns, lp_nic_src_names[i], (double)cn->nic_sources[i]);
+	if (tot)
+		hist_summarize(tot, &s);
+	add_num(o, "min_latency_us", round3(s.min_us));
+	add_num(o, "avg_latency_us", round3(s.avg_us));
+	add_num(o, "max_latency_us", round3(s.max_us));
+	add_num(o, "std_dev_us", round3(s.std_dev_us));
+	cJSON_AddItemToObject(o, "stages",
+			      stages_json((const struct hist *const *)cn->stages));
+	return o;
+}
+
+static cJSON *connections_json(const struct corr *c)
+{
+	cJSON *o = cJSON_CreateObject();
+	char src[64], dst[64], key[160];
+
+	for (const struct conn *cn = c->all; cn; cn = cn->next) {
+		if (cn->have_info) {
+			fmt_endpoint(src, sizeof(src), cn->info.saddr,
+				     cn->info.sport, cn->info.family);
+			fmt_endpoint(dst, sizeof(dst), cn->info.daddr,
+				     cn->info.dport, cn->info.family);
+		} else {
+			/* the socket's announcement was lost: keep its data */
+			snprintf(src, sizeof(src), "sock:%llx",
+				 (unsigned long long)cn->sk);
+			snprintf(dst, sizeof(dst), "unknown");
+		}
+		snprintf(key, sizeof(key), "%s -> %s", src, dst);
+		/* the same 4-tuple reused after close: keep both */
+		for (int n = 2; cJSON_GetObjectItemCaseSensitive(o, key); n++)
+			snprintf(key, sizeof(key), "%s -> %s #%d", src, dst, n);
+		cJSON_AddItemToObject(o, key, conn_json(cn, src, dst));
+	}
+	return o;
+}
+
+static cJSON *histogram_json(const struct corr *c)
+{
+	const struct hist *h = &c->stages[ST_TOTAL];
+	cJSON *o = cJSON_CreateObject(), *fine;
+	uint64_t lo, hi, per_pow2[64] = { 0 };
+	char k[48];
+
+	for (int i = 0; i < TOTAL_COARSE; i++)
+		add_num(o, lp_coarse_names[i], (double)c->total_coarse[i]);
+	/* log2 buckets nest exactly in the log-linear histogram */
+	for (unsigned int i = 0; i < HIST_BUCKETS; i++) {
+		if (!h->buckets[i])
+			continue;
+		hist_bucket_range(i, &lo, &hi);
+		per_pow2[lo ? 63 - __builtin_clzll(lo) : 0] += h->buckets[i];
+	}
+	fine = cJSON_AddObjectToObject(o, "log2_ns");
+	for (int e = 0; e < 64; e++) {
+		if (!per_pow2[e])
+			continue;
+		snprintf(k, sizeof(k), "%llu-%llu", e ? 1ULL << e : 0ULL,
+			 (2ULL << e) - 1);
+		add_num(fine, k, (double)per_pow2[e]);
+	}
+	return o;
+}
+
+static cJSON *percentiles_json(const struct hist *h)
+{
+	cJSON *o = cJSON_CreateObject();
+	struct hist_summary s;
+
+	hist_summarize(h, &s);
+	add_num(o, "p50", round3(s.p50));
+	add_num(o, "p75", round3(s.p75));
+	add_num(o, "p90", round3(s.p90));
+	add_num(o, "p95", round3(s.p95));
+	add_num(o, "p99", round3(s.p99));
+	add_num(o, "p999", round3(s.p999));
+	return o;
+}
+
+static cJSON *probes_json(const struct probe_info *p)
+{
+	cJSON *o = cJSON_CreateObject(), *e;
+
+	for (int i = 0; i < PR_MAX; i++) {
+		e = cJSON_AddObjectToObject(o, p[i].name);
+		cJSON_AddStringToObject(e, "requested",
+					lp_mech_names[p[i].requested]);
+		cJSON_AddStringToObject(e, "used", lp_mech_names[p[i].used]);
+		cJSON_AddStringToObject(e, "attach_point", p[i].attach_point);
+		cJSON_AddStringToObject(e, "why", p[i].why);
+		add_num(e, "hits", (double)p[i].hits);
+	}
+	return o;
+}
+
+static void iso8601(char *buf, size_t len, const struct timespec *ts)
+{
+	struct tm tm;
+
+	gmtime_r(&ts->tv_sec, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+cJSON *report_build(const struct report_in *in)
+{
+	const struct corr *c = in->corr;
+	const struct corr_totals *t = &c->t;
+	cJSON *root = cJSON_CreateObject(), *o, *m;
+	const struct hist *g[ST_MAX];
+	struct utsname u;
+	char ts[32];
+
+	cJSON_AddStringToObject(root, "schema", "latprobe/1");
+	o = cJSON_AddObjectToObject(root, "tool");
+	cJSON_AddStringToObject(o, "name", "latprobe");
+	cJSON_AddStringToObject(o, "version", in->version);
+	if (uname(&u) == 0) {
+		cJSON_AddStringToObject(o, "kernel", u.release);
+		cJSON_AddStringToObject(o, "host", u.nodename);
+	}
+	iso8601(ts, sizeof(ts), &in->start);
+	cJSON_AddStringToObject(root, "timestamp", ts);
+	add_num(root, "duration_seconds", round3(in->duration));
+	add_num(root, "total_events", (double)t->events);
+	add_num(root, "lost_events", (double)in->stats[LP_S_LOST]);
+
+	o = cJSON_AddObjectToObject(root, "ring_buffer");
+	add_num(o, "bytes", (double)in->ringbuf_bytes);
+	add_num(o, "submitted", (double)in->stats[LP_S_SUBMITTED]);
+	add_num(o, "received", (double)(t->events + t->malformed));
+	add_num(o, "malformed", (double)t->malformed);
+	add_num(o, "forced_wakeups", (double)in->stats[LP_S_WAKEUPS]);
+	add_num(o, "filtered_in_kernel", (double)in->stats[LP_S_FILTERED]);
+	add_num(o, "sockets_not_tracked_kernel",
+		(double)in->stats[LP_S_SOCK_FULL]);
+	add_num(o, "connections_not_tracked", (double)t->conns_dropped);
+	add_num(o, "marks_out_of_order", (double)t->out_of_order);
+
+	o = cJSON_AddObjectToObject(root, "messages");
+	cJSON_AddStringToObject(o, "unit",
+				c->cfg.per_message ? "message" : "read");
+	add_num(o, "seen", (double)t->msgs_seen);
+	add_num(o, "correlated", (double)t->msgs_correlated);
+	m = cJSON_AddObjectToObject(o, "by_attribution");
+	add_num(m, "stream_offset", (double)t->msgs_by_offset);
+	add_num(m, "last_read", (double)t->msgs_by_last_read);
+	add_num(m, "no_socket", (double)t->msgs_no_socket);
+	add_num(m, "no_read", (double)t->msgs_no_read);
+	add_num(o, "stage_records", (double)t->records);
+
+	cJSON_AddItemToObject(root, "probes", probes_json(in->probes));
+	for (int i = 0; i < ST_MAX; i++)
+		g[i] = &c->stages[i];
+	cJSON_AddItemToObject(root, "stages", stages_json(g));
+	cJSON_AddItemToObject(root, "connections", connections_json(c));
+	cJSON_AddItemToObject(root, "histogram", histogram_json(c));
+	cJSON_AddItemToObject(root, "percentiles",
+			      percentiles_json(&c->stages[ST_TOTAL]));
+	o = cJSON_AddObjectToObject(root, "event_type_breakdown");
+	for (int i = 1; i < LP_EV_MAX; i++)
+		add_num(o, ev_names[i], (double)t->by_type[i]);
+
+	o = cJSON_AddObjectToObject(root, "kernel_drops");
+	add_num(o, "sock_rcvqueue_full", (double)in->stats[LP_S_RCVQ_FULL]);
+	add_num(o, "udp_fail_queue_rcv_skb", (double)in->stats[LP_S_UDP_FAIL]);
+	m = cJSON_AddObjectToObject(o, "by_port");
+	for (unsigned int i = 0; i < in->ndrops; i++) {
+		char k[8];
+
+		snprintf(k, sizeof(k), "%u", in->drops[i].port);
+		add_num(m, k, (double)in->drops[i].count);
+	}
+	return root;
+}
+
+int report_check_writable(const char *path)
+{
+	char tmp[PATH_MAX], dir[PATH_MAX];
+	int fd;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	if (snprintf(tmp, sizeof(tmp), "%s/.latprobe-check.XXXXXX",
+		     dirname(dir)) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	unlink(tmp);
+	return 0;
+}
+
+int report_write_file(const char *path, const cJSON *root)
+{
+	char tmp[PATH_MAX];
+	char *text;
+	size_t len, off = 0;
+	int fd, err = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >=
+	    (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	text = cJSON_Print(root);
+	if (!text)
+		return -ENOMEM;
+	len = strlen(text);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	fchmod(fd, 0644);
+	while (off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? -errno : -EIO;
+			break;
+		}
+		off += n;
+	}
+	if (!err && (write(fd, "\n", 1) != 1 || fsync(fd)))
+		err = -errno ? -errno : -EIO;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+out:
+	free(text);
+	return err;
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The JSON report (schema latprobe/1, DESIGN.md), written whole or not at all. */
+#ifndef __LP_REPORT_H
+#define __LP_REPORT_H
+
+#include <stdint.h>
+#include <time.h>
+#include <cjson/cJSON.h>
+#include "correlator.h"
+#include "probes.h"
+
+struct port_drops {
+	uint16_t port;
+	uint64_t count;
+};
+
+struct report_in {
+	const struct corr *corr;
+	const struct probe_info *probes; /* PR_MAX entries */
+	struct timespec start;		 /* CLOCK_REALTIME */
+	double duration;		 /* seconds */
+	uint64_t stats[32];		 /* enum lp_stat, summed over CPUs */
+	const struct port_drops *drops;
+	unsigned int ndrops;
+	uint64_t ringbuf_bytes;
+	const char *version;
+};
+
+cJSON *report_build(const struct report_in *in);
+/* Atomic: temp file in the same directory, fsync, rename. 0 or -errno. */
+int report_write_file(const char *path, const cJSON *root);
+/* Can we create files next to path? Checked before attaching. 0 or -errno. */
+int report_check_writable(const char *path);
+
+#endif

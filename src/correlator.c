@@ -293,10 +293,6 @@ static void on_read(struct corr *c, struct conn *cn, const struct lp_hdr *h,
 	const struct seg_mark *m;
 	struct read_mark *rm;
 
-	if (r->ret <= 0) {
-		c->t.malformed++;
-		return;
-	}
 	cn->reads++;
 	cn->bytes_received += (uint32_t)r->ret;
 	m = seg_find(cn, r->seq_end - 1);
@@ -395,7 +391,8 @@ void corr_event(struct corr *c, const void *data, size_t size)
 	struct conn *cn;
 
 	if (size < sizeof(struct lp_hdr) || !e->h.type ||
-	    e->h.type >= LP_EV_MAX || size != lp_event_size(e->h.type)) {
+	    e->h.type >= LP_EV_MAX || size != lp_event_size(e->h.type) ||
+	    (e->h.type == LP_EV_READ && e->read.ret <= 0)) {
 		c->t.malformed++;
 		return;
 	}

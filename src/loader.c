@@ -20,23 +20,6 @@
 #include "feature.h"
 #include "log.h"
 
-const char *const lp_mech_names[] = {
-	[MECH_AUTO] = "auto",	      [MECH_FENTRY] = "fentry",
-	[MECH_KPROBE] = "kprobe",     [MECH_TRACEPOINT] = "tracepoint",
-	[MECH_USDT] = "usdt",	      [MECH_NONE] = "none",
-};
-
-int lp_mech_parse(const char *s, enum lp_mech *out)
-{
-	for (int i = MECH_AUTO; i <= MECH_TRACEPOINT; i++) {
-		if (!strcmp(s, lp_mech_names[i])) {
-			*out = i;
-			return 0;
-		}
-	}
-	return -1;
-}
-
 #define MAX_PROGS 6
 
 /* The flavours of one kernel-function probe, as skeleton programs. */

@@ -1,0 +1,13 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# latprobe's own workload tool and unit tests.
+
+TOOLS += $(OUT)/tcpflow
+TESTS += $(OUT)/test_hist $(OUT)/test_correlator $(OUT)/test_report
+
+$(OUT)/tcpflow: tools/tcpflow.c | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@
+
+$(OUT)/test_%: tests/test_%.c tests/check.h $(LP_CORE_OBJS) | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) $< $(LP_CORE_OBJS) -o $@ -lcjson -lm

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Every --attach mode, forced: it works and the report says so, or it fails
+# with exit 1 and one line naming the mode and the kernel's reason. auto
+# must pick the first mode (fentry, kprobe, tracepoint) that works.
+source "$(dirname "$0")/lib.sh"
+need_root
+
+PORT=$(( 20000 + RANDOM % 20000 ))
+first_ok=""
+for mode in fentry kprobe tracepoint auto; do
+	out=$TMP/$mode.json
+	"$LATPROBE" --attach $mode --port $PORT --duration 3 --quiet --output "$out" \
+		2>"$TMP/$mode.err" &
+	lp=$!
+	sleep 1
+	"$BUILD/tcpflow" recv 127.0.0.1 $PORT -t 10 >"$TMP/rx.$mode" &
+	rx=$!
+	"$BUILD/tcpflow" send 127.0.0.1 $PORT -n 20 -m 100 -i 1000 >/dev/null
+	wait $rx
+	wait $lp
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		[ $rc -eq 1 ] || fail "$mode: exit $rc, expected 1 on refusal"
+		[ "$(wc -l <"$TMP/$mode.err")" -eq 1 ] ||
+			fail "$mode: error is not one line: $(cat "$TMP/$mode.err")"
+		grep -q -- "--attach $mode" "$TMP/$mode.err" ||
+			fail "$mode: error does not name the mode: $(cat "$TMP/$mode.err")"
+		[ "$mode" = tracepoint ] || [ "$mode" = auto ] &&
+			fail "$mode must always work: $(cat "$TMP/$mode.err")"
+		[ -e "$out" ] && fail "$mode: refused but wrote a report"
+		info "$mode refused: $(cat "$TMP/$mode.err")"
+		continue
+	fi
+	used=$(python3 -c "
+import json,sys
+r=json.load(open('$out'))
+u={r['probes'][p]['used'] for p in ('tcp_recvmsg','tcp_sendmsg','tcp_cleanup_rbuf')}
+c=[c for c in r['connections'].values() if c['source']=='127.0.0.1:$PORT']
+assert len(u)==1, u
+assert c and c[0]['bytes_received']==2000 and c[0]['reads']>=1, c
+print(u.pop())") || fail "$mode: report check failed"
+	if [ $mode = auto ]; then
+		[ "$used" = "$first_ok" ] || fail "auto picked $used, but $first_ok works"
+	else
+		[ "$used" = $mode ] || fail "forced $mode, report says $used"
+		[ -n "$first_ok" ] || first_ok=$mode
+	fi
+	info "$mode -> $used"
+	PORT=$((PORT + 1))
+done
+pass "auto picked $first_ok"

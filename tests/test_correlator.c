@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The correlator on synthetic event streams: joins, sequence wrap,
+ * out-of-order and retransmitted segments, message attribution, bounded
+ * state, and garbage records.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "check.h"
+#include "correlator.h"
+
+#define SK1 0xffff888001234500ULL
+
+static struct corr *mk(bool per_message, unsigned int max_conns)
+{
+	struct corr_cfg cfg = { .per_message = per_message,
+				.max_conns = max_conns };
+
+	return corr_new(&cfg);
+}
+
+static void feed(struct corr *c, struct lp_event *e, uint8_t type,
+		 uint64_t sk, uint64_t ts)
+{
+	e->h.type = type;
+	e->h.sk = sk;
+	e->h.ts_ns = ts;
+	e->h.tid = e->h.tid ? e->h.tid : 7;
+	corr_event(c, e, lp_event_size(type));
+}
+
+static void sock(struct corr *c, uint64_t sk, uint16_t port)
+{
+	struct lp_event e = {};
+
+	e.sock.family = 2;
+	e.sock.sport = port;
+	e.sock.dport = 443;
+	memcpy(e.sock.saddr, "\x0a\x4d\x00\x02", 4);
+	memcpy(e.sock.daddr, "\x0a\x4d\x00\x01", 4);
+	strcpy(e.sock.comm, "wsclient");
+	e.h.tgid = 42;
+	feed(c, &e, LP_EV_SOCK, sk, 1);
+}
+
+static void seg(struct corr *c, uint64_t sk, uint32_t seq, uint32_t end,
+		uint32_t rcv_nxt, uint64_t dev, uint64_t ts)
+{
+	struct lp_event e = {};
+
+	e.seg.seq = seq;
+	e.seg.end_seq = end;
+	e.seg.len = end - seq;
+	e.seg.rcv_nxt = rcv_nxt;
+	e.seg.dev_ns = dev;
+	feed(c, &e, LP_EV_SEG, sk, ts);
+}
+
+static void wake(struct corr *c, uint64_t sk, uint32_t rcv_nxt, uint64_t ts)
+{
+	struct lp_event e = {};
+
+	e.wake.rcv_nxt = rcv_nxt;
+	feed(c, &e, LP_EV_WAKE, sk, ts);
+}
+
+static void rd(struct corr *c, uint64_t sk, uint32_t from, uint32_t to,
+	       uint64_t start, uint64_t ts)
+{
+	struct lp_event e = {};
+
+	e.read.seq_start = from;
+	e.read.seq_end = to;
+	e.read.ret = to - from;
+	e.read.start_ns = start;
+	feed(c, &e, LP_EV_READ, sk, ts);
+}
+
+static uint64_t stage_max(struct corr *c, enum lp_stage st)
+{
+	return c->stages[st].count ? c->stages[st].max : 0;
+}
+
+static void test_basic(void)
+{
+	struct corr *c = mk(false, 0);
+	struct conn *cn;
+
+	sock(c, SK1, 50000);
+	seg(c, SK1, 1000, 1200, 1000, 1000, 1010);
+	wake(c, SK1, 1200, 1020);
+	rd(c, SK1, 1000, 1200, 990, 1050);
+	cn = corr_lookup(c, SK1);
+	if (!CHECK(cn, "connection tracked"))
+		goto out;
+	CHECK_EQ(cn->reads, 1);
+	CHECK_EQ(cn->bytes_received, 200);
+	CHECK_EQ(cn->segments_in, 1);
+	CHECK_EQ(cn->tgid, 42);
+	CHECK_EQ(stage_max(c, ST_NIC_TO_TCP), 10);
+	CHECK_EQ(stage_max(c, ST_TCP_TO_WAKEUP), 10);
+	CHECK_EQ(stage_max(c, ST_WAKEUP_TO_READ), 30);
+	CHECK_EQ(stage_max(c, ST_READ_DURATION), 60);
+	CHECK_EQ(stage_max(c, ST_TOTAL), 50);
+	CHECK_EQ(cn->nsegs, 0); /* consumed marks are freed */
+	CHECK_EQ(c->stages[ST_READ_TO_FRAME].count, 0);
+out:
+	corr_free(c);
+}
+
+/* A segment that straddles 2^32 and a read across the wrap. */
+static void test_seq_wrap(void)
+{
+	struct corr *c = mk(false, 0);
+
+	sock(c, SK1, 50000);
+	seg(c, SK1, 0xffffff00u, 0x00000064u, 0xffffff00u, 100, 105);
+	wake(c, SK1, 0x00000064u, 107);
+	rd(c, SK1, 0xffffff00u, 0x00000064u, 0, 120);
+	CHECK_EQ(c->stages[ST_WAKEUP_TO_READ].count, 1);
+	CHECK_EQ(stage_max(c, ST_WAKEUP_TO_READ), 13);
+	CHECK_EQ(corr_lookup(c, SK1)->bytes_received, 0x164);
+	CHECK(seq_before(0xfffffff0u, 0x10u), "wrap compare");
+	CHECK(!seq_before(0x10u, 0xfffffff0u), "wrap compare reverse");
+	corr_free(c);
+}
+
+/* The later segment arrives first; the read's last byte is in it. */
+static void test_out_of_order(void)
+{
+	struct corr *c = mk(false, 0);
+	struct conn *cn;
+
+	sock(c, SK1, 50000);
+	seg(c, SK1, 1200, 1400, 1000, 200, 210);
+	seg(c, SK1, 1000, 1200, 1000, 300, 320);
+	cn = corr_lookup(c, SK1);
+	CHECK_EQ(cn->nsegs, 2);
+	CHECK_EQ(cn->segs[0].seq, 1000); /* index kept sorted */
+	CHECK_EQ(cn->segs[1].seq, 1200);
+	wake(c, SK1, 1400, 330);
+	rd(c, SK1, 1000, 1400, 0, 400);
+	CHECK_EQ(stage_max(c, ST_NIC_TO_TCP), 10); /* from 1200..1400 */
+	CHECK_EQ(stage_max(c, ST_TCP_TO_WAKEUP), 120);
+	CHECK_EQ(cn->nsegs, 0);
+	corr_free(c);
+}
+
+static void test_retransmit(void)
+{
+	struct corr *c = mk(false, 0);
+	struct conn *cn;
+
+	sock(c, SK1, 50000);
+	seg(c, SK1, 1000, 1200, 1000, 100, 110);
+	/* spurious retransmit before the read: covered by the first */
+	seg(c, SK1, 1000, 1200, 1200, 500, 520);
+	wake(c, SK1, 1200, 120);
+	rd(c, SK1, 1000, 1200, 0, 150);
+	/* retransmit after the read: below rcv_nxt */
+	seg(c, SK1, 1000, 1200, 1200, 600, 620);
+	cn = corr_lookup(c, SK1);
+	CHECK_EQ(cn->segments_in, 3);
+	CHECK_EQ(cn->segments_dup, 2);
+	CHECK_EQ(stage_max(c, ST_NIC_TO_TCP), 10); /* the original arrival */
+	CHECK_EQ(cn->nsegs, 0);
+	corr_free(c);
+}
+
+/* Missing marks make a stage absent, never zero. */
+static void test_missing_marks(void)
+{
+	struct corr *c = mk(false, 0);
+
+	sock(c, SK1, 50000);
+	seg(c, SK1, 1, 101, 1, 0, 110); /* no dev_in */
+	rd(c, SK1, 1, 101, 0, 150);	/* no wake-up, no read start */
+	CHECK_EQ(c->stages[ST_NIC_TO_TCP].count, 0);
+	CHECK_EQ(c->stages[ST_TCP_TO_WAKEUP].count, 0);
+	CHECK_EQ(c->stages[ST_READ_DURATION].count, 0);
+	CHECK_EQ(c->stages[ST_TOTAL].count, 1);
+	CHECK_EQ(stage_max(c, ST_TOTAL), 40);
+	corr_free(c);
+}
+
+static void test_messages(void)
+{
+	struct corr *c = mk(true, 0);
+	struct lp_event e = {};
+
+	sock(c, SK1, 50000);
+	seg(c, SK1, 1000, 1300, 1000, 1000, 1010);
+	wake(c, SK1, 1300, 1020);
+	rd(c, SK1, 1000, 1300, 0, 1050);
+	e.msg.frame_ns = 1100;
+	e.msg.parsed_ns = 1130;
+	e.msg.published_ns = 1160;
+	e.msg.exch_ns = 900;
+	feed(c, &e, LP_EV_MSG, SK1, 1170);
+	CHECK_EQ(c->t.msgs_seen, 1);
+	CHECK_EQ(c->t.msgs_correlated, 1);
+	CHECK_EQ(c->t.msgs_by_last_read, 1);
+	CHECK_EQ(stage_max(c, ST_EXCHANGE_TO_NIC), 100);
+	CHECK_EQ(stage_max(c, ST_READ_TO_FRAME), 50);
+	CHECK_EQ(stage_max(c, ST_FRAME_TO_PARSED), 30);
+	CHECK_EQ(stage_max(c, ST_PARSED_TO_PUBLISHED), 30);
+	CHECK_EQ(stage_max(c, ST_NIC_TO_USER), 100);
+	CHECK_EQ(stage_max(c, ST_TOTAL), 260); /* E -> published */
+	/* per message: reads alone produce no stage records */
+	CHECK_EQ(c->stages[ST_WAKEUP_TO_READ].count, 1);
+
+	/* a message on another thread than the read is not attributed */
+	memset(&e, 0, sizeof(e));
+	e.h.tid = 99;
+	e.msg.frame_ns = 1200;
+	e.msg.parsed_ns = 1210;
+	feed(c, &e, LP_EV_MSG, SK1, 1220);
+	CHECK_EQ(c->t.msgs_no_read, 1);
+	CHECK_EQ(c->stages[ST_FRAME_TO_PARSED].count, 2);
+
+	/* unknown socket */
+	memset(&e, 0, sizeof(e));
+	e.msg.frame_ns = 5;
+	feed(c, &e, LP_EV_MSG, 0x1234, 10);
+	CHECK_EQ(c->t.msgs_no_socket, 1);
+	CHECK_EQ(c->t.msgs_correlated, 1);
+	corr_free(c);
+}
+
+static void test_bounded(void)
+{
+	struct corr *c = mk(false, 4);
+	struct lp_event e = {};
+	struct conn *cn;
+
+	for (uint64_t i = 0; i < 10; i++)
+		sock(c, SK1 + i * 64, 50000 + i);
+	CHECK_EQ(c->t.conns_tracked, 4);
+	CHECK_EQ(c->t.conns_dropped, 6);
+	/* a socket that is never read keeps at most CONN_SEGS marks */
+	for (uint32_t i = 0; i < CONN_SEGS + 100; i++)
+		seg(c, SK1, i * 10, i * 10 + 10, i * 10, 0, 1000 + i);
+	cn = corr_lookup(c, SK1);
+	CHECK_EQ(cn->nsegs, CONN_SEGS);
+	CHECK_EQ(cn->segments_evicted, 100);
+	/* close frees live state but keeps the numbers */
+	feed(c, &e, LP_EV_CLOSE, SK1, 5000);
+	CHECK(!corr_lookup(c, SK1), "closed socket leaves the live table");
+	CHECK(cn->closed && !cn->segs, "live state freed");
+	CHECK_EQ(cn->segments_in, CONN_SEGS + 100);
+	CHECK_EQ(c->t.conns_live, 3);
+	corr_free(c);
+}
+
+/* The contract: right size for a known type, and reads return data. */
+static bool is_valid(const unsigned char *buf, size_t n)
+{
+	const struct lp_event *e = (const void *)buf;
+
+	if (n < sizeof(struct lp_hdr) || !e->h.type || e->h.type >= LP_EV_MAX)
+		return false;
+	if (n != lp_event_size(e->h.type))
+		return false;
+	return e->h.type != LP_EV_READ || e->read.ret > 0;
+}
+
+static void test_garbage(void)
+{
+	struct corr *c = mk(true, 16);
+	unsigned char buf[256];
+	uint64_t good = 0;
+
+	srandom(7);
+	for (int i = 0; i < 200000; i++) {
+		size_t n = random() % sizeof(buf);
+
+		for (size_t j = 0; j < n; j++)
+			buf[j] = random();
+		if (n > 32 && random() % 2) {
+			/* a plausible header with a random payload */
+			struct lp_hdr *h = (struct lp_hdr *)buf;
+
+			h->type = 1 + random() % (LP_EV_MAX - 1);
+			h->sk = SK1 + (random() % 8) * 64;
+			n = lp_event_size(h->type);
+		}
+		if (is_valid(buf, n))
+			good++;
+		corr_event(c, buf, n);
+	}
+	CHECK_EQ(c->t.events, good);
+	CHECK_EQ(c->t.events + c->t.malformed, 200000);
+	CHECK(c->t.conns_tracked <= 16, "bounded");
+	corr_free(c);
+}
+
+int main(void)
+{
+	test_basic();
+	test_seq_wrap();
+	test_out_of_order();
+	test_retransmit();
+	test_missing_marks();
+	test_messages();
+	test_bounded();
+	test_garbage();
+	return check_done("test_correlator");
+}

@@ -27,6 +27,11 @@ const volatile __u32 sample_rate = 1;
 const volatile bool filter_comm = false;
 const volatile char targ_comm[LP_COMM_LEN] = {};
 const volatile __u64 wakeup_bytes = 256 * 1024;
+/* tcp_recvmsg entry is hooked (fentry/kprobe): "start" entries exist */
+const volatile bool read_entry_hooked = false;
+
+/* Set by user space once the pinned nic_ts map has entries (latprobe-nic). */
+bool nic_ts_active = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -63,12 +68,24 @@ struct {
 	__type(value, struct lp_start);
 } start SEC(".maps");
 
-/* netif_receive_skb time by skb address, taken back at tcp_probe. */
+/*
+ * netif_receive_skb time by skb address, per CPU: tcp_probe normally runs
+ * in the same softirq on the same CPU, so a tiny per-CPU ring replaces a
+ * hash update + lookup + delete per packet. An skb processed later from
+ * the socket backlog (or on another CPU) simply has no dev_in mark.
+ */
+#define DEV_RING 8
+struct dev_ring {
+	__u64 skb[DEV_RING];
+	__u64 ts[DEV_RING];
+	__u32 head;
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, __u64);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct dev_ring);
 } skb_dev SEC(".maps");
 
 struct {
@@ -273,8 +290,7 @@ static __always_inline void read_enter(struct sock *sk)
 		return;
 	s.ts = bpf_ktime_get_ns();
 	s.sk = (__u64)sk;
-	if (sk)
-		s.copied_seq = BPF_CORE_READ((struct tcp_sock *)sk, copied_seq);
+	s.copied_seq = BPF_CORE_READ((struct tcp_sock *)sk, copied_seq);
 	bpf_map_update_elem(&start, &tid, &s, BPF_ANY);
 }
 
@@ -292,35 +308,6 @@ int BPF_KPROBE(recv_kprobe, struct sock *sk)
 	return 0;
 }
 
-/* Tracepoint fallback: the read syscalls mark the start, sock is unknown. */
-SEC("tracepoint/syscalls/sys_enter_read")
-int recv_tp_read(void *ctx)
-{
-	read_enter(NULL);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_recvfrom")
-int recv_tp_recvfrom(void *ctx)
-{
-	read_enter(NULL);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_recvmsg")
-int recv_tp_recvmsg(void *ctx)
-{
-	read_enter(NULL);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_readv")
-int recv_tp_readv(void *ctx)
-{
-	read_enter(NULL);
-	return 0;
-}
-
 /* ---- tcp_recvmsg: return ---- */
 
 static __always_inline void read_exit(struct sock *sk, int ret, int flags)
@@ -333,7 +320,8 @@ static __always_inline void read_exit(struct sock *sk, int ret, int flags)
 	__u64 now;
 
 	stat_inc(LP_S_HITS + LP_P_RECV_EXIT);
-	s = bpf_map_lookup_elem(&start, &tid);
+	/* tracepoint mode has no entry hook: nothing to look up */
+	s = read_entry_hooked ? bpf_map_lookup_elem(&start, &tid) : NULL;
 	if (ret <= 0 || (flags & MSG_PEEK))
 		goto out;
 	st = sock_traced(sk, true);
@@ -350,13 +338,11 @@ static __always_inline void read_exit(struct sock *sk, int ret, int flags)
 	e->read.pad = 0;
 	e->read.start_ns = 0;
 	e->read.cleanup_ns = 0;
-	if (s && (s->sk == (__u64)sk || !s->sk)) {
+	if (s && s->sk == (__u64)sk) {
 		e->read.start_ns = s->ts;
 		e->read.cleanup_ns = s->cleanup_ns;
-		if (s->sk)
-			e->read.seq_start = s->copied_seq;
+		e->read.seq_start = s->copied_seq;
 	}
-	st->bytes_in += ret;
 	rb_submit(e);
 out:
 	if (s)
@@ -400,8 +386,10 @@ static __always_inline void cleanup(struct sock *sk)
 	struct lp_start *s;
 
 	stat_inc(LP_S_HITS + LP_P_CLEANUP);
+	if (!read_entry_hooked)
+		return; /* counted only: no read in flight to attach it to */
 	s = bpf_map_lookup_elem(&start, &tid);
-	if (s && (!s->sk || s->sk == (__u64)sk) && !s->cleanup_ns)
+	if (s && s->sk == (__u64)sk && !s->cleanup_ns)
 		s->cleanup_ns = bpf_ktime_get_ns();
 }
 
@@ -431,16 +419,13 @@ int BPF_PROG(cleanup_tp, struct sock *sk)
 
 static __always_inline void send_exit(struct sock *sk, int ret)
 {
-	struct lp_sock_state *st;
 	struct lp_event *e;
 
 	stat_inc(LP_S_HITS + LP_P_SEND);
 	if (ret <= 0)
 		return;
-	st = sock_traced(sk, true);
-	if (!st)
+	if (!sock_traced(sk, true))
 		return;
-	st->bytes_out += ret;
 	e = rb_reserve(LP_EV_SEND, (__u64)sk, bpf_ktime_get_ns());
 	if (!e)
 		return;
@@ -495,15 +480,20 @@ int BPF_PROG(send_tp, struct sock *sk, int ret, int flags)
 SEC("tp_btf/netif_receive_skb")
 int BPF_PROG(dev_in, struct sk_buff *skb)
 {
-	__u64 key = (__u64)skb, now;
+	struct dev_ring *r;
+	__u32 zero = 0, i;
 	__u16 proto;
 
 	stat_inc(LP_S_HITS + LP_P_DEV_IN);
 	proto = BPF_CORE_READ(skb, protocol);
 	if (proto != bpf_htons(0x0800) && proto != bpf_htons(0x86DD))
 		return 0;
-	now = bpf_ktime_get_ns();
-	bpf_map_update_elem(&skb_dev, &key, &now, BPF_ANY);
+	r = bpf_map_lookup_elem(&skb_dev, &zero);
+	if (!r)
+		return 0;
+	i = r->head++ % DEV_RING;
+	r->skb[i] = (__u64)skb;
+	r->ts[i] = bpf_ktime_get_ns();
 	return 0;
 }
 
@@ -526,41 +516,50 @@ static __always_inline void nic_lookup(struct sock *sk, __u32 seq,
 	}
 }
 
+static __always_inline __u64 dev_in_of(const struct sk_buff *skb)
+{
+	struct dev_ring *r;
+	__u32 zero = 0;
+
+	r = bpf_map_lookup_elem(&skb_dev, &zero);
+	if (!r)
+		return 0;
+	for (int i = 0; i < DEV_RING; i++)
+		if (r->skb[i] == (__u64)skb)
+			return r->ts[i];
+	return 0;
+}
+
 SEC("tp_btf/tcp_probe")
 int BPF_PROG(tcp_in, struct sock *sk, const struct sk_buff *skb)
 {
 	struct tcp_skb_cb *cb = (struct tcp_skb_cb *)skb->cb;
-	struct lp_sock_state *st;
-	__u64 key = (__u64)skb, *dev;
-	__u32 seq, end_seq;
+	__u32 seq, end_seq, range[2];
 	struct lp_event *e;
 
 	stat_inc(LP_S_HITS + LP_P_TCP_PROBE);
-	seq = BPF_CORE_READ(cb, seq);
-	end_seq = BPF_CORE_READ(cb, end_seq);
-	dev = bpf_map_lookup_elem(&skb_dev, &key);
+	/* seq and end_seq are adjacent: one read instead of two */
+	bpf_core_read(range, sizeof(range), &cb->seq);
+	seq = range[0];
+	end_seq = range[1];
 	if (end_seq == seq) /* pure ACK: nothing for a reader */
-		goto out;
-	st = sock_traced(sk, false);
-	if (!st)
-		goto out;
-	st->segs++;
+		return 0;
+	if (!sock_traced(sk, false))
+		return 0;
 	e = rb_reserve(LP_EV_SEG, (__u64)sk, bpf_ktime_get_ns());
 	if (!e)
-		goto out;
+		return 0;
 	e->seg.seq = seq;
 	e->seg.end_seq = end_seq;
 	e->seg.len = end_seq - seq;
 	e->seg.rcv_nxt = BPF_CORE_READ((struct tcp_sock *)sk, rcv_nxt);
-	e->seg.dev_ns = dev ? *dev : 0;
+	e->seg.dev_ns = dev_in_of(skb);
 	e->seg.nic_ns = 0;
 	e->seg.nic_src = LP_NIC_NONE;
 	__builtin_memset(e->seg.pad, 0, sizeof(e->seg.pad));
-	nic_lookup(sk, seq, &e->seg);
+	if (nic_ts_active)
+		nic_lookup(sk, seq, &e->seg);
 	rb_submit(e);
-out:
-	if (dev)
-		bpf_map_delete_elem(&skb_dev, &key);
 	return 0;
 }
 
@@ -580,7 +579,7 @@ int BPF_PROG(wakeup, const struct sock *sk)
 	if (!e)
 		return 0;
 	e->wake.rcv_nxt = BPF_CORE_READ((struct tcp_sock *)sk, rcv_nxt);
-	e->wake.copied_seq = BPF_CORE_READ((struct tcp_sock *)sk, copied_seq);
+	e->wake.pad = 0;
 	rb_submit(e);
 	return 0;
 }

@@ -96,7 +96,7 @@ struct lp_seg {
 
 struct lp_wake {
 	__u32 rcv_nxt; /* data available to readers ends here */
-	__u32 copied_seq;
+	__u32 pad;
 };
 
 struct lp_read {
@@ -162,16 +162,17 @@ static inline __u32 lp_sample_hash(__u64 sk)
 	return (__u32)(((sk >> 6) * 0x9E3779B97F4A7C15ULL) >> 32);
 }
 
-/* Per-socket state in the kernel (map "socks", pinned with --pin). */
+/*
+ * Per-socket state in the kernel (map "socks", pinned with --pin). Written
+ * once per socket: per-event counters here would bounce the entry's cache
+ * line between the softirq and the reader's CPU; user space counts instead.
+ */
 struct lp_sock_state {
 	__u32 tgid;	/* owner seen in process context, 0 until then */
 	__u8 traced;	/* 1: passes filters; 0: remembered as filtered out */
 	__u8 announced; /* LP_EV_SOCK sent */
 	__u16 pad;
-	__u64 first_ns;
-	__u64 segs;
-	__u64 bytes_in;
-	__u64 bytes_out;
+	__u64 first_ns; /* when latprobe first saw it */
 };
 
 /*

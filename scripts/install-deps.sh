@@ -11,6 +11,8 @@ PKGS=(
 	# test and measurement
 	iproute2 openssl python3 strace linux-perf bpftrace tcpdump procps
 	valgrind libclang-rt-14-dev util-linux
+	# make kernel-matrix: boots Debian's 6.1 kernel under QEMU TCG
+	qemu-system-x86 busybox-static cpio gzip libc6-dev apt dpkg
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -91,10 +91,15 @@ void corr_free(struct corr *c)
 	for (cn = c->all; cn; cn = next) {
 		next = cn->next;
 		conn_free_live(cn);
-		for (int i = 0; i < ST_MAX; i++)
+		for (int i = 0; i < ST_MAX; i++) {
+			if (cn->stages[i])
+				hist_free(cn->stages[i]);
 			free(cn->stages[i]);
+		}
 		free(cn);
 	}
+	for (int i = 0; i < ST_MAX; i++)
+		hist_free(&c->stages[i]);
 	free(c->htab);
 	free(c);
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "hist.h"
 
@@ -7,6 +8,29 @@ void hist_init(struct hist *h)
 {
 	memset(h, 0, sizeof(*h));
 	h->min = UINT64_MAX;
+}
+
+void hist_free(struct hist *h)
+{
+	for (unsigned int r = 0; r < HIST_ROWS; r++)
+		free(h->rows[r]);
+	hist_init(h);
+}
+
+uint32_t hist_bucket_count(const struct hist *h, unsigned int idx)
+{
+	const uint32_t *row = h->rows[idx / HIST_SUB];
+
+	return row ? row[idx % HIST_SUB] : 0;
+}
+
+static uint32_t *bucket_slot(struct hist *h, unsigned int idx)
+{
+	uint32_t **row = &h->rows[idx / HIST_SUB];
+
+	if (!*row)
+		*row = calloc(HIST_SUB, sizeof(**row));
+	return *row ? &(*row)[idx % HIST_SUB] : NULL;
 }
 
 unsigned int hist_bucket(uint64_t ns)
@@ -38,9 +62,13 @@ void hist_bucket_range(unsigned int idx, uint64_t *lo, uint64_t *hi)
 
 void hist_add(struct hist *h, uint64_t ns)
 {
+	uint32_t *slot = bucket_slot(h, hist_bucket(ns));
 	double v = (double)ns;
 
-	h->buckets[hist_bucket(ns)]++;
+	if (slot)
+		(*slot)++;
+	else
+		h->unbucketed++;
 	h->count++;
 	h->sum += v;
 	h->sumsq += v * v;
@@ -52,10 +80,22 @@ void hist_add(struct hist *h, uint64_t ns)
 
 void hist_merge(struct hist *dst, const struct hist *src)
 {
+	uint32_t *slot;
+
 	if (!src->count)
 		return;
-	for (unsigned int i = 0; i < HIST_BUCKETS; i++)
-		dst->buckets[i] += src->buckets[i];
+	for (unsigned int i = 0; i < HIST_BUCKETS; i++) {
+		uint32_t n = hist_bucket_count(src, i);
+
+		if (!n)
+			continue;
+		slot = bucket_slot(dst, i);
+		if (slot)
+			*slot += n;
+		else
+			dst->unbucketed += n;
+	}
+	dst->unbucketed += src->unbucketed;
 	dst->count += src->count;
 	dst->sum += src->sum;
 	dst->sumsq += src->sumsq;
@@ -75,7 +115,11 @@ uint64_t hist_quantile(const struct hist *h, double q)
 	if (rank < 1)
 		rank = 1;
 	for (unsigned int i = 0; i < HIST_BUCKETS; i++) {
-		seen += h->buckets[i];
+		if (!h->rows[i / HIST_SUB]) {
+			i += HIST_SUB - 1;
+			continue;
+		}
+		seen += h->rows[i / HIST_SUB][i % HIST_SUB];
 		if (seen < rank)
 			continue;
 		hist_bucket_range(i, &lo, &hi);

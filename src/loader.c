@@ -50,12 +50,6 @@ static void appendf(char *buf, size_t len, const char *fmt, const char *a)
 	snprintf(buf + n, len - n, fmt, a);
 }
 
-static bool syscall_tracepoints(void)
-{
-	return access("/sys/kernel/tracing/events/syscalls/sys_enter_read",
-		      F_OK) == 0;
-}
-
 static int negotiate(struct probe_flavours *f, struct probe_info *pi,
 		     enum lp_mech want)
 {
@@ -236,11 +230,9 @@ int loader_open(struct lp_loader *L, struct lp_opts *o)
 		{ PR_TCP_RECVMSG, "tcp_recvmsg",
 		  { s->progs.recv_fentry, s->progs.recv_fexit },
 		  { s->progs.recv_kprobe, s->progs.recv_kretprobe },
-		  { s->progs.recv_tp, s->progs.recv_tp_read,
-		    s->progs.recv_tp_recvfrom, s->progs.recv_tp_recvmsg,
-		    s->progs.recv_tp_readv },
+		  { s->progs.recv_tp },
 		  "fentry+fexit/tcp_recvmsg", "kprobe+kretprobe/tcp_recvmsg",
-		  "tp_btf/sock_recv_length + syscalls/sys_enter_{read,readv,recvfrom,recvmsg}" },
+		  "tp_btf/sock_recv_length" },
 		{ PR_TCP_SENDMSG, "tcp_sendmsg",
 		  { s->progs.send_fexit },
 		  { s->progs.send_kprobe, s->progs.send_kretprobe },
@@ -259,17 +251,17 @@ int loader_open(struct lp_loader *L, struct lp_opts *o)
 		if (err)
 			return err;
 	}
-	if (L->probes[PR_TCP_RECVMSG].used == MECH_TRACEPOINT &&
-	    !syscall_tracepoints()) {
-		/* still measures reads; only read_duration is lost */
-		set_autoload(fl[0].tp + 1, false);
+	if (L->probes[PR_TCP_RECVMSG].used == MECH_TRACEPOINT)
+		/*
+		 * No tracepoint marks tcp_recvmsg entry; the syscall
+		 * tracepoints would put every syscall of every task on the
+		 * slow path, so the read start is not measured here.
+		 */
 		appendf(L->probes[PR_TCP_RECVMSG].why,
 			sizeof(L->probes[PR_TCP_RECVMSG].why), "%s",
-			"no syscall tracepoints: read start unknown, read_duration absent");
-		snprintf(L->probes[PR_TCP_RECVMSG].attach_point,
-			 sizeof(L->probes[PR_TCP_RECVMSG].attach_point),
-			 "tp_btf/sock_recv_length");
-	}
+			"no tracepoint at tcp_recvmsg entry: read range from copied_seq at return, read_duration absent");
+	else
+		s->rodata->read_entry_hooked = true;
 	tp_only(&L->probes[PR_TCP_PROBE], o->attach, "tp_btf/tcp_probe");
 	tp_only(&L->probes[PR_SK_DATA_READY], o->attach, "tp_btf/sk_data_ready");
 	tp_only(&L->probes[PR_NETIF_RECEIVE_SKB], o->attach,
@@ -344,6 +336,13 @@ int loader_load_attach(struct lp_loader *L, const struct lp_opts *o)
 		L->probes[PR_CLIENT_MESSAGE].used = MECH_USDT;
 	}
 	return 0;
+}
+
+void loader_detach(struct lp_loader *L)
+{
+	bpf_link__destroy(L->usdt_link);
+	L->usdt_link = NULL;
+	latprobe_bpf__detach(L->skel);
 }
 
 static void unpin(struct bpf_map *map, const char *name)
@@ -429,4 +428,21 @@ int loader_read_drops(struct lp_loader *L, struct port_drops *out,
 		prev = &key;
 	}
 	return n;
+}
+
+/*
+ * tcp_probe skips the nic_ts lookup until the map has entries: most runs
+ * have no NIC stamper, and the lookup hashes a 40-byte key per segment.
+ */
+void loader_poll_nic(struct lp_loader *L)
+{
+	struct lp_nic_key key;
+
+	if (L->skel->bss->nic_ts_active)
+		return;
+	if (bpf_map_get_next_key(bpf_map__fd(L->skel->maps.nic_ts), NULL,
+				 &key) == 0) {
+		L->skel->bss->nic_ts_active = true;
+		lp_info("nic_ts has entries: NIC timestamps in use");
+	}
 }

@@ -23,9 +23,12 @@ struct lp_loader {
 /* Open the skeleton, apply filters, negotiate mechanisms (no load yet). */
 int loader_open(struct lp_loader *L, struct lp_opts *o);
 int loader_load_attach(struct lp_loader *L, const struct lp_opts *o);
+/* Detach every program; maps stay readable for the report. */
+void loader_detach(struct lp_loader *L);
 void loader_destroy(struct lp_loader *L);
 int loader_read_stats(struct lp_loader *L, uint64_t *out);
 void loader_probe_hits(struct lp_loader *L, const uint64_t *stats);
+void loader_poll_nic(struct lp_loader *L);
 int loader_read_drops(struct lp_loader *L, struct port_drops *out,
 		      unsigned int max);
 

@@ -164,6 +164,9 @@ int main(int argc, char **argv)
 
 	if (lp_parse_args(argc, argv, &o))
 		return 2;
+	/* before anything slow: a signal during load still ends cleanly */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	lp_verbose = o.verbose;
 	libbpf_set_print(libbpf_print);
 
@@ -203,8 +206,6 @@ int main(int argc, char **argv)
 		lp_err("creating the ring buffer consumer: %s", strerror(-err));
 		goto cleanup;
 	}
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 
 	clock_gettime(CLOCK_REALTIME, &start);
 	t0 = now_ns(CLOCK_MONOTONIC);
@@ -230,13 +231,18 @@ int main(int argc, char **argv)
 		if (deadline && now >= deadline)
 			break;
 		if (now >= next_status) {
+			loader_poll_nic(&L);
 			if (!o.quiet)
 				status_line(c, &L, (now - next_status) / 1e9 + 1,
 					    &last_events);
 			next_status = now + 1000000000ULL;
 		}
 	}
-	/* drain what is left so no measured record is lost at exit */
+	/*
+	 * Stop the producers first, then drain: under sustained load a drain
+	 * with live producers might never end. Nothing measured is lost.
+	 */
+	loader_detach(&L);
 	ring_buffer__consume(rb);
 	if (!o.quiet && isatty(STDERR_FILENO))
 		fputc('\n', stderr);

@@ -150,10 +150,12 @@ static cJSON *histogram_json(const struct corr *c)
 		add_num(o, lp_coarse_names[i], (double)c->total_coarse[i]);
 	/* log2 buckets nest exactly in the log-linear histogram */
 	for (unsigned int i = 0; i < HIST_BUCKETS; i++) {
-		if (!h->buckets[i])
+		uint32_t n = hist_bucket_count(h, i);
+
+		if (!n)
 			continue;
 		hist_bucket_range(i, &lo, &hi);
-		per_pow2[lo ? 63 - __builtin_clzll(lo) : 0] += h->buckets[i];
+		per_pow2[lo ? 63 - __builtin_clzll(lo) : 0] += n;
 	}
 	fine = cJSON_AddObjectToObject(o, "log2_ns");
 	for (int e = 0; e < 64; e++) {

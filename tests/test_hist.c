@@ -48,6 +48,8 @@ static void one_distribution(const char *name, uint64_t (*gen)(void))
 	CHECK(fabs(s.min_us * 1e3 - v[0]) < 1e-6, "%s min", name);
 	CHECK(fabs(s.max_us * 1e3 - v[N - 1]) < 1e-6, "%s max", name);
 	CHECK(fabs(s.avg_us * 1e3 - mean) / mean < 1e-9, "%s mean", name);
+	CHECK_EQ(h.unbucketed, 0);
+	hist_free(&h);
 }
 
 static uint64_t uniform_us(void)
@@ -101,7 +103,9 @@ int main(void)
 	hist_merge(&a, &b);
 	CHECK_EQ(a.count, ab.count);
 	CHECK_EQ(hist_quantile(&a, 0.99), hist_quantile(&ab, 0.99));
-	hist_init(&a);
+	hist_free(&a);
+	hist_free(&b);
+	hist_free(&ab);
 	CHECK_EQ(hist_quantile(&a, 0.5), 0);
 	return check_done("test_hist");
 }

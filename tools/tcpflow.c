@@ -72,7 +72,7 @@ static int listen_one(const struct flow_opts *o)
 		die("bind/listen");
 	printf("listening=1\n");
 	fflush(stdout);
-	p = (struct pollfd){ .fd = ls, .events = POLLIN };
+	p = (struct pollfd){.fd = ls, .events = POLLIN};
 	if (poll(&p, 1, o->timeout_s * 1000) != 1) {
 		errno = ETIMEDOUT;
 		die("accept");
@@ -113,7 +113,7 @@ static int do_recv(const struct flow_opts *o)
 
 	deadline = now_ns() + o->timeout_s * 1000000000ULL;
 	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct pollfd p = {.fd = fd, .events = POLLIN};
 		ssize_t n;
 
 		if (now_ns() > deadline || poll(&p, 1, 1000) < 0)
@@ -173,8 +173,8 @@ static int xfer(int fd, char *buf, long len, int out)
 	long off = 0;
 
 	while (off < len) {
-		ssize_t n = out ? write(fd, buf + off, len - off) :
-				  read(fd, buf + off, len - off);
+		ssize_t n = out ? write(fd, buf + off, len - off)
+				: read(fd, buf + off, len - off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -235,19 +235,24 @@ static int do_ping(const struct flow_opts *o)
 int main(int argc, char **argv)
 {
 	struct flow_opts o = {
-		.count = 1000, .size = 200, .interval_us = 1000, .timeout_s = 30,
+		.count = 1000,
+		.size = 200,
+		.interval_us = 1000,
+		.timeout_s = 30,
 	};
 	const char *mode;
 	int c;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: tcpflow recv|send|echo|ping ADDR PORT [-n COUNT] [-m SIZE] [-i INTERVAL_US] [-t TIMEOUT_S]\n");
+		fprintf(stderr,
+			"usage: tcpflow recv|send|echo|ping ADDR PORT [-n COUNT] [-m SIZE] [-i INTERVAL_US] [-t TIMEOUT_S]\n");
 		return 2;
 	}
 	mode = argv[1];
 	o.addr.sin_family = AF_INET;
 	if (inet_pton(AF_INET, argv[2], &o.addr.sin_addr) != 1) {
-		fprintf(stderr, "tcpflow: invalid IPv4 address '%s'\n", argv[2]);
+		fprintf(stderr, "tcpflow: invalid IPv4 address '%s'\n",
+			argv[2]);
 		return 2;
 	}
 	o.addr.sin_port = htons(num(argv[3], 1, 65535, "port"));

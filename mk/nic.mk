@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# latprobe-nic (DPDK 22.11 + libbpf) and its packet-parser unit test.
+# The parser is plain C; only latprobe_nic.o sees DPDK headers, and rte_pdump
+# and rte_pcapng_mbuf_size are still experimental in 22.11.
+
+NIC_DPDK_CFLAGS := $(shell pkg-config --cflags libdpdk 2>/dev/null) \
+	-DALLOW_EXPERIMENTAL_API
+NIC_DPDK_LIBS := $(shell pkg-config --libs libdpdk 2>/dev/null)
+NIC_OBJDIR := $(OUT)/nic
+NIC_OBJS := $(addprefix $(NIC_OBJDIR)/,latprobe_nic.o nic_clock.o nic_map.o \
+	nic_parse.o)
+NIC_HDRS := $(wildcard tools/nic_*.h) bpf/latprobe.h
+
+TOOLS += $(OUT)/latprobe-nic
+TESTS += $(OUT)/test_nic_parse
+
+$(NIC_OBJDIR):
+	$(Q)mkdir -p $@
+
+$(NIC_OBJDIR)/latprobe_nic.o: tools/latprobe_nic.c $(NIC_HDRS) | $(NIC_OBJDIR)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itools $(NIC_DPDK_CFLAGS) -c $< -o $@
+
+$(NIC_OBJDIR)/%.o: tools/%.c $(NIC_HDRS) | $(NIC_OBJDIR)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itools -c $< -o $@
+
+$(OUT)/latprobe-nic: $(NIC_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(NIC_DPDK_LIBS) $(LDLIBS_BPF)
+
+$(OUT)/test_nic_parse: tests/test_nic_parse.c $(NIC_OBJDIR)/nic_parse.o \
+		$(NIC_HDRS) | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itools $(LDFLAGS) $< $(NIC_OBJDIR)/nic_parse.o -o $@
+
+# libFuzzer target for the parser (clang with compiler-rt; not part of all):
+#   make build/fuzz_nic_parse && build/fuzz_nic_parse -max_total_time=60
+$(OUT)/fuzz_nic_parse: tests/fuzz_nic_parse.c tools/nic_parse.c $(NIC_HDRS) \
+		| $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -Ibpf -Itools \
+		$< tools/nic_parse.c -o $@

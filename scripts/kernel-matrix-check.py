@@ -1,0 +1,488 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""Checks of make kernel-matrix (called by scripts/kernel-matrix.sh).
+
+Reads the guest's serial log (artifacts base64 between ==KMX-BEGIN name== and
+==KMX-END name==) and the host runs, checks them, prints the summary and
+writes <results>/kernel-matrix.txt and <results>/kernel-matrix.json.
+Exit 0 when every check passes, 1 otherwise.
+"""
+import argparse
+import base64
+import datetime
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+
+FORCED = ("fentry", "kprobe", "tracepoint")
+# Stage percentiles of the same flow traced through different attach
+# mechanisms, under TCG emulation, on separate runs: percentile k agrees when
+# max/min <= PCT_TOL[k][0] or max - min <= PCT_TOL[k][1] us (small values).
+PCT_TOL = {"p50": (2.0, 200.0), "p90": (3.0, 500.0)}
+PCT_KEYS = tuple(PCT_TOL)
+
+
+def parse_serial(path):
+    blocks, lines, cur, buf = {}, [], None, []
+    with open(path, "rb") as f:
+        raw = f.read().decode("utf-8", "replace")
+    raw = re.sub(r"\x1b(\[[0-9;?]*[A-Za-z]|[^\[])", "", raw)  # tty escapes
+    for line in raw.replace("\r", "").split("\n"):
+        m = re.search(r"==KMX-BEGIN (\S+)==$", line)
+        if m:
+            cur, buf = m.group(1), []
+            continue
+        m = re.search(r"==KMX-END (\S+)==$", line)
+        if m and cur == m.group(1):
+            try:
+                blocks[cur] = base64.b64decode("".join(buf))
+            except ValueError:
+                blocks[cur] = None
+            cur = None
+            continue
+        if cur is not None:
+            buf.append(line.strip())
+        else:
+            lines.append(line)
+    return blocks, lines
+
+
+def kv(text):
+    out = {}
+    for line in (text or "").splitlines():
+        if "=" in line:
+            k, v = line.split("=", 1)
+            out[k.strip()] = v.strip()
+    return out
+
+
+def flow_line(text, side):
+    """key=value pairs of the flow's 'receiver ...' or 'sender ...' line."""
+    for line in (text or "").splitlines():
+        if line.startswith(side + " "):
+            return dict(p.split("=", 1) for p in line.split()[1:] if "=" in p)
+    return {}
+
+
+def load_json(data):
+    try:
+        return json.loads(data), None
+    except (TypeError, ValueError) as e:
+        return None, str(e)
+
+
+def find_conn(report, port, sport):
+    """The flow's receiving socket: local PORT, peer SPORT."""
+    conns = (report or {}).get("connections") or {}
+    cands = []
+    for key, c in conns.items():
+        src, dst = str(c.get("source", "")), str(c.get("destination", ""))
+        if src.endswith(":%d" % port) and dst.endswith(":%d" % sport):
+            cands.append((key, c))
+    if not cands:  # no source/destination fields: both ports in the key
+        for key, c in conns.items():
+            ports = [int(p) for p in re.findall(r":(\d+)", key)]
+            if ports[:2] == [port, sport]:
+                cands.append((key, c))
+    # the same 4-tuple may appear twice (announcement lost): most data wins
+    cands.sort(key=lambda kc: (kc[1].get("bytes_received", 0),
+                               kc[1].get("segments_in", 0)), reverse=True)
+    return cands[0] if cands else None
+
+
+def why(probe):
+    """The reasons of a probe's fallbacks ("why" string or "fallbacks" list)."""
+    w = probe.get("why", probe.get("fallbacks"))
+    return "; ".join(w) if isinstance(w, list) else str(w or "")
+
+
+def probe_used(report):
+    return {name: p.get("used") for name, p in
+            ((report or {}).get("probes") or {}).items()}
+
+
+def git(repo, *args):
+    try:
+        return subprocess.run(["git", "-C", repo, *args], capture_output=True,
+                              text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+class Checks:
+    def __init__(self):
+        self.items = []
+
+    def add(self, name, ok, detail=""):
+        self.items.append({"check": name, "pass": bool(ok), "detail": detail})
+        print("  %s  %s%s" % ("PASS" if ok else "FAIL", name,
+                               (": " + detail) if detail else ""))
+        return ok
+
+    @property
+    def ok(self):
+        return all(i["pass"] for i in self.items)
+
+
+def check_guest(a, blocks, lines, ck, res):
+    modes = a.modes.split()
+    guest = kv((blocks.get("guest") or b"").decode())
+    res["guest"] = guest
+    def uptime(tag):
+        for line in lines:
+            m = re.search(r"KMX-%s uptime_ms=(\d+)" % tag, line)
+            if m:
+                return int(m.group(1))
+        return None
+
+    boot_ms, end_ms = uptime("INIT"), uptime("DONE")
+    done = end_ms is not None
+    res["timing"]["guest_boot_to_init_s"] = boot_ms / 1000 if boot_ms else None
+    res["timing"]["guest_uptime_at_end_s"] = end_ms / 1000 if end_ms else None
+    ck.add("guest booted %s and ran to the end" % a.package,
+           guest and done, "uname -r %s" % guest.get("uname_r"))
+    ck.add("guest kernel has BTF (/sys/kernel/btf/vmlinux)",
+           guest.get("btf_vmlinux") == "yes",
+           "%s bytes" % guest.get("btf_vmlinux_bytes"))
+
+    want = a.count * a.size
+    reports = {}
+    for i, m in enumerate(modes, 1):
+        meta = kv((blocks.get(m + ".meta") or b"").decode())
+        flow = (blocks.get(m + ".flow") or b"").decode()
+        err = (blocks.get(m + ".err") or b"").decode()
+        rcv = flow_line(flow, "receiver")
+        rep, jerr = load_json(blocks.get(m + ".json"))
+        reports[m] = rep
+        r = res["guest_modes"].setdefault(m, {})
+        r.update({"latprobe_rc": meta.get("latprobe_rc"),
+                  "links": meta.get("links"),
+                  "attach_ms": meta.get("attach_ms"),
+                  "flow": rcv, "stderr": err.strip()[-2000:]})
+        ck.add("guest %s: the flow ran (%d bytes)" % (m, want),
+               meta.get("flow_rc") == "0" and rcv.get("bytes") == str(want),
+               "receiver %s" % (rcv or flow.strip()[-200:]))
+        ok = meta.get("latprobe_rc") == "0" and rep is not None
+        ck.add("guest %s: latprobe exit 0 and a JSON report" % m, ok,
+               "rc %s, links %s, attach %s ms%s" % (
+                   meta.get("latprobe_rc"), meta.get("links"),
+                   meta.get("attach_ms"),
+                   "" if rep is not None else ", json: %s; stderr: %s" % (
+                       jerr, err.strip()[-300:])))
+        if rep is None or a.payload != "latprobe":
+            continue
+        r["probes"] = rep.get("probes")
+        conn = find_conn(rep, a.port, a.sport_base + i)
+        r["connection"] = conn[0] if conn else None
+        if conn:
+            c = conn[1]
+            r["counters"] = {k: c.get(k) for k in
+                             ("bytes_received", "reads", "segments_in")}
+            r["stages"] = {s: {k: v.get(k) for k in
+                               ("count",) + PCT_KEYS + ("p99",)}
+                           for s, v in (c.get("stages") or {}).items()}
+        ck.add("guest %s: report has the flow's connection" % m, conn,
+               conn[0] if conn else "no connection with ports %d and %d" % (
+                   a.port, a.sport_base + i))
+    return reports
+
+
+def check_mechanisms(a, reports, ck, res):
+    used = {m: probe_used(reports.get(m)) for m in ("auto",) + FORCED}
+    # probes that have a variant of mechanism X: those that used X when forced
+    variant = {m: sorted(p for p, u in used[m].items() if u == m)
+               for m in FORCED}
+    res["mechanisms"] = used
+    res["variants"] = variant
+    ck.add("guest fentry: probes attached with fentry/fexit",
+           variant["fentry"], ", ".join(variant["fentry"]) or "none")
+    ck.add("guest kprobe: probes attached with kprobe/kretprobe",
+           variant["kprobe"], ", ".join(variant["kprobe"]) or "none")
+    ck.add("guest: every probe with a kprobe variant also has fentry",
+           variant["kprobe"] and set(variant["kprobe"]) == set(variant["fentry"]),
+           "fentry %s / kprobe %s" % (variant["fentry"], variant["kprobe"]))
+    tp_other = sorted(p for p, u in used["tracepoint"].items()
+                      if u in ("fentry", "kprobe"))
+    ck.add("guest tracepoint: no probe used fentry or kprobe",
+           used["tracepoint"] and not tp_other,
+           "offenders: %s" % tp_other if tp_other else
+           "%d probes" % len(used["tracepoint"]))
+    # A forced mode worked when every probe that has an fentry or kprobe
+    # variant (on this kernel) attached with exactly that mode; probes with
+    # the tracepoint as only mechanism stay on it in every mode.
+    switchable = sorted(set(variant["fentry"]) | set(variant["kprobe"]))
+    res["switchable_probes"] = switchable
+    # probes latprobe could not attach at all on this kernel (used "none")
+    res["unavailable"] = {
+        m: sorted(p for p, v in ((reports.get(m) or {}).get("probes") or {})
+                  .items() if v.get("used") == "none" and
+                  v.get("requested") != "none")
+        for m in ("auto",) + FORCED}
+    for m in FORCED:
+        probes = (reports.get(m) or {}).get("probes") or {}
+        fb = {p: "used %s: %s" % (probes.get(p, {}).get("used"),
+                                  why(probes.get(p, {})))
+              for p in switchable if probes.get(p, {}).get("used") != m}
+        ck.add("guest %s: every probe with an fentry/kprobe variant (%s) "
+               "attached as %s" % (m, ", ".join(switchable), m),
+               reports.get(m) is not None and switchable and not fb,
+               json.dumps(fb) if fb else "")
+    wrong = sorted(p for p in variant["fentry"] if used["auto"].get(p) != "fentry")
+    ck.add("guest auto picked fentry for every probe with an fentry variant",
+           used["auto"] and variant["fentry"] and not wrong,
+           "not fentry: %s" % {p: used["auto"].get(p) for p in wrong}
+           if wrong else ", ".join(variant["fentry"]))
+
+
+def check_agreement(a, ck, res):
+    gm = res["guest_modes"]
+    want = a.count * a.size
+    counters = {m: gm.get(m, {}).get("counters") for m in ("auto",) + FORCED}
+    res["agreement"] = {"counters": counters}
+    forced = [counters[m] for m in FORCED]
+    same = all(forced) and all(c == forced[0] for c in forced)
+    ck.add("guest: fentry, kprobe, tracepoint agree exactly on bytes_received, "
+           "reads, segments_in", same,
+           "; ".join("%s %s" % (m, counters[m]) for m in FORCED))
+    if counters["auto"]:
+        ck.add("guest: auto agrees with them too", counters["auto"] == forced[0],
+               str(counters["auto"]))
+    for m in ("auto",) + FORCED:
+        c, flow = counters[m], gm.get(m, {}).get("flow", {})
+        if not c:
+            continue
+        ck.add("guest %s: counters match the flow (bytes %d, reads %s)" % (
+            m, want, flow.get("reads")),
+            c.get("bytes_received") == want and
+            str(c.get("reads")) == flow.get("reads"),
+            "report %s" % c)
+
+    # stage percentiles: every stage the three forced reports should share,
+    # compared across the modes that have it
+    stages = {m: gm.get(m, {}).get("stages") or {} for m in FORCED}
+    names = sorted(set().union(*(set(v) for v in stages.values())))
+    missing = {s: [m for m in FORCED if s not in stages[m]] for s in names}
+    missing = {s: ms for s, ms in missing.items() if ms}
+    ck.add("guest: the forced modes report the same stages",
+           names and not missing,
+           ", ".join(names) if not missing else "; ".join(
+               "%s missing in %s" % (s, "/".join(ms))
+               for s, ms in missing.items()) if names else "no stages")
+    figs, bad, compared = {}, [], 0
+    for s in names:
+        have = [m for m in FORCED if s in stages[m]]
+        if len(have) < 2:
+            continue
+        for k in PCT_KEYS:
+            vals = {m: stages[m][s].get(k) for m in have}
+            if any(v is None for v in vals.values()):
+                continue
+            lo, hi = min(vals.values()), max(vals.values())
+            ratio = hi / lo if lo > 0 else (1.0 if hi == 0 else float("inf"))
+            tr, ta = PCT_TOL[k]
+            ok = ratio <= tr or hi - lo <= ta
+            compared += 1
+            figs.setdefault(s, {})[k] = dict(
+                vals, counts={m: stages[m][s].get("count") for m in have},
+                max_over_min=round(ratio, 3) if ratio != float("inf") else None,
+                max_minus_min_us=round(hi - lo, 3), ok=ok)
+            if not ok:
+                bad.append("%s %s %s" % (s, k, vals))
+    res["agreement"]["stages"] = figs
+    res["agreement"]["tolerance"] = {
+        k: {"max_over_min": r, "or_max_minus_min_us": a}
+        for k, (r, a) in PCT_TOL.items()}
+    tol = ", ".join("%s within x%.1f or %.0f us" % (k, r, a)
+                    for k, (r, a) in PCT_TOL.items())
+    ck.add("guest: stage percentiles agree across the forced modes (%s)" % tol,
+           compared and not bad,
+           "; ".join(bad) if bad else "%d percentiles of %d stages" % (
+               compared, len(figs)))
+
+
+def check_host(a, ck, res):
+    d = a.host_dir
+    h = res["host"]
+
+    def read(name):
+        try:
+            with open(os.path.join(d, name), "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return None
+
+    meta = kv(read("auto.meta"))
+    rep, jerr = load_json(read("auto.json"))
+    used = probe_used(rep)
+    h["auto"] = {"latprobe_rc": meta.get("latprobe_rc"), "mechanisms": used,
+                 "stderr": (read("auto.err") or "").strip()[-2000:]}
+    ck.add("host %s: auto exit 0 and a JSON report" % platform.release(),
+           meta.get("latprobe_rc") == "0" and rep is not None,
+           "rc %s%s" % (meta.get("latprobe_rc"), "" if rep else
+                        ", json: %s; stderr: %s" % (
+                            jerr, (read("auto.err") or "").strip()[-300:])))
+    other = sorted(p for p, u in used.items()
+                   if u not in ("tracepoint", "none", "usdt"))
+    ck.add("host: auto picked tracepoints for every kernel probe",
+           used and not other,
+           "not tracepoint: %s" % {p: used[p] for p in other} if other
+           else "%d probes" % len(used))
+    conn = find_conn(rep, a.host_port, a.host_sport)
+    rcv = flow_line(read("auto.flow"), "receiver")
+    if conn:
+        c = conn[1]
+        h["auto"]["counters"] = {k: c.get(k) for k in
+                                 ("bytes_received", "reads", "segments_in")}
+    ck.add("host: auto counts the flow (bytes %d, reads %s)" % (
+        a.count * a.size, rcv.get("reads")),
+        conn and conn[1].get("bytes_received") == a.count * a.size and
+        str(conn[1].get("reads")) == rcv.get("reads"),
+        str(h["auto"].get("counters")))
+    for m in ("fentry", "kprobe"):
+        mm = kv(read(m + ".meta"))
+        err = (read(m + ".err") or "").strip()
+        errl = [l for l in err.splitlines() if l.strip()]
+        h[m] = {"latprobe_rc": mm.get("latprobe_rc"), "stderr": err[-2000:]}
+        rc = mm.get("latprobe_rc")
+        ck.add("host: --attach %s fails: non-zero exit, one-line error" % m,
+               rc not in (None, "0", "124") and len(errl) == 1 and
+               not os.path.exists(os.path.join(d, m + ".json")),
+               "rc %s, stderr %r" % (rc, err[-300:]))
+
+
+def main():
+    p = argparse.ArgumentParser()
+    for o in ("serial", "host-dir", "payload", "package", "package-version",
+              "modes", "qemu-version", "repo", "results"):
+        p.add_argument("--" + o, required=True)
+    for o in ("port", "sport-base", "host-port", "host-sport", "count", "size",
+              "interval-us"):
+        p.add_argument("--" + o, type=int, required=True)
+    for o in ("qemu-wall", "run-seconds"):
+        p.add_argument("--" + o, type=float, required=True)
+    a = p.parse_args()
+
+    head = git(a.repo, "rev-parse", "HEAD")
+    dirty = bool(git(a.repo, "status", "--porcelain", "--untracked-files=no"))
+    res = {
+        "schema": "latprobe-kernel-matrix/1",
+        "date": datetime.datetime.now(datetime.timezone.utc)
+        .strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "commit": (head or "none") + ("-dirty" if head and dirty else ""),
+        "payload": a.payload,
+        "host": {"kernel": platform.release(), "machine": platform.machine()},
+        "guest_kernel": {"package": a.package, "version": a.package_version},
+        "qemu": a.qemu_version + " (TCG, 1 vCPU, 1024 MiB, no NIC)",
+        "flow": {"server_port": a.port, "client_port_base": a.sport_base,
+                 "messages": a.count, "message_bytes": a.size,
+                 "interval_us": a.interval_us},
+        "timing": {"qemu_wall_s": round(a.qemu_wall, 1)},
+        "guest_modes": {},
+    }
+    ck = Checks()
+    print("kernel-matrix checks:")
+    blocks, lines = parse_serial(a.serial)
+    reports = check_guest(a, blocks, lines, ck, res)
+    res["guest_kernel"]["uname_r"] = res["guest"].get("uname_r")
+    res["guest_kernel"]["proc_version"] = res["guest"].get("proc_version")
+    if a.payload == "latprobe":
+        check_mechanisms(a, reports, ck, res)
+        check_agreement(a, ck, res)
+        check_host(a, ck, res)
+    else:
+        print("  NOTE  stand-in payload: harness only, latprobe not traced")
+    res["timing"]["run_s"] = round(a.run_seconds, 1)
+    res["checks"] = ck.items
+    res["pass"] = ck.ok
+    write_results(a, res)
+    print("kernel-matrix: %s (%d/%d checks passed)" % (
+        "PASS" if ck.ok else "FAIL",
+        sum(i["pass"] for i in ck.items), len(ck.items)))
+    return 0 if ck.ok else 1
+
+
+def write_results(a, res):
+    os.makedirs(a.results, exist_ok=True)
+    jp = os.path.join(a.results, "kernel-matrix.json")
+    tp = os.path.join(a.results, "kernel-matrix.txt")
+    with open(jp + ".tmp", "w") as f:
+        json.dump(res, f, indent=2, sort_keys=False)
+        f.write("\n")
+    os.replace(jp + ".tmp", jp)
+
+    t = res["timing"]
+    L = ["latprobe kernel matrix (make kernel-matrix)",
+         "date:          %s" % res["date"],
+         "commit:        %s" % res["commit"],
+         "host kernel:   %s (%s)" % (res["host"]["kernel"],
+                                     res["host"]["machine"]),
+         "guest kernel:  %s %s, uname -r %s" % (
+             res["guest_kernel"]["package"], res["guest_kernel"]["version"],
+             res["guest_kernel"].get("uname_r")),
+         "qemu:          %s" % res["qemu"],
+         "flow:          %d x %d B, one every %d us, 127.0.0.1:%d-%d -> :%d" % (
+             a.count, a.size, a.interval_us, a.sport_base + 1,
+             a.sport_base + 4, a.port),
+         "timing:        guest boot to /init %ss, QEMU wall %ss, whole run %ss" % (
+             t.get("guest_boot_to_init_s"), t.get("qemu_wall_s"), t.get("run_s")),
+         ""]
+    mech = res.get("mechanisms")
+    if mech:
+        host_used = res["host"].get("auto", {}).get("mechanisms") or {}
+        probes = sorted(set(host_used).union(*(set(v) for v in mech.values())))
+        w = max([len(p) for p in probes] + [5])
+        L.append("mechanism used per probe (guest %s; host auto: %s)" % (
+            res["guest_kernel"].get("uname_r"), res["host"]["kernel"]))
+        cols = ("auto", "fentry", "kprobe", "tracepoint")
+        L.append("  %-*s  %-11s %-11s %-11s %-11s %-11s" % (
+            (w, "probe") + cols + ("host auto",)))
+        for p in probes:
+            L.append("  %-*s  %-11s %-11s %-11s %-11s %-11s" % (
+                (w, p) + tuple(str(mech[c].get(p, "-")) for c in cols) +
+                (str(host_used.get(p, "-")),)))
+        L.append("  probes with an fentry/kprobe variant: %s" % ", ".join(
+            res.get("switchable_probes") or []))
+        for m, ps in (res.get("unavailable") or {}).items():
+            if ps:
+                L.append("  not attached in %s (used none): %s" % (
+                    m, ", ".join(ps)))
+        L.append("")
+    ag = res.get("agreement")
+    if ag:
+        L.append("flow connection counters (guest)")
+        for m, c in ag["counters"].items():
+            L.append("  %-10s %s" % (m, c))
+        if res["host"].get("auto", {}).get("counters"):
+            L.append("  %-10s %s" % ("host auto", res["host"]["auto"]["counters"]))
+        L.append("")
+        L.append("stage percentiles of the flow connection across forced "
+                 "modes, us (tolerance: %s)" % "; ".join(
+                     "%s max/min <= %.1f or max-min <= %.0f us" % (
+                         k, t["max_over_min"], t["or_max_minus_min_us"])
+                     for k, t in ag["tolerance"].items()))
+        if not ag.get("stages"):
+            L.append("  (no stage present in all three reports)")
+        for s, ks in ag.get("stages", {}).items():
+            for k, f in ks.items():
+                L.append("  %-16s %-4s %s  max/min %-6s %s  (n %s)" % (
+                    s, k, "  ".join("%s %9.1f" % (m, f[m]) if m in f else
+                                    "%s %9s" % (m, "-") for m in FORCED),
+                    f["max_over_min"], "ok " if f["ok"] else "OUT",
+                    "/".join(str(f["counts"].get(m, "-")) for m in FORCED)))
+        L.append("")
+    L.append("checks")
+    for i in res["checks"]:
+        L.append("  %s  %s%s" % ("PASS" if i["pass"] else "FAIL", i["check"],
+                                 (": " + i["detail"]) if i["detail"] else ""))
+    L.append("")
+    L.append("result: %s" % ("PASS" if res["pass"] else "FAIL"))
+    with open(tp + ".tmp", "w") as f:
+        f.write("\n".join(L) + "\n")
+    os.replace(tp + ".tmp", tp)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "feed_gen.h"
+
+void feed_rng_seed(struct feed_rng *r, uint64_t seed)
+{
+	/* splitmix64 step so that small seeds give unrelated states */
+	uint64_t z = seed + 0x9e3779b97f4a7c15ULL;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	r->s = (z ^ (z >> 31)) | 1;
+}
+
+uint64_t feed_rng_next(struct feed_rng *r)
+{
+	uint64_t x = r->s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	r->s = x;
+	return x;
+}
+
+static const struct {
+	const char *sym;
+	int64_t price; /* ticks of 0.01 */
+} base_prices[] = {
+	{"btcusdt", 6500000}, {"ethusdt", 350000}, {"bnbusdt", 58000},
+	{"solusdt", 15000},   {"xrpusdt", 52},
+};
+
+static int64_t base_price(const char *sym, struct feed_rng *r)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(base_prices) / sizeof(base_prices[0]); i++)
+		if (!strcmp(sym, base_prices[i].sym))
+			return base_prices[i].price;
+	return 100 + (int64_t)(feed_rng_next(r) % 100000);
+}
+
+int feed_stream_init(struct feed_stream *st, const char *name,
+		     struct feed_rng *r)
+{
+	const char *at = strchr(name, '@');
+	size_t symlen = at ? (size_t)(at - name) : 0;
+	char sym[FEED_SYM_LEN];
+	const char *kind;
+	size_t i;
+
+	if (!at || symlen == 0 || symlen >= FEED_SYM_LEN ||
+	    strlen(name) >= FEED_NAME_LEN)
+		return -1;
+	kind = at + 1;
+	if (!strcasecmp(kind, "trade"))
+		st->kind = FEED_TRADE;
+	else if (!strcasecmp(kind, "aggTrade"))
+		st->kind = FEED_AGGTRADE;
+	else if (!strcasecmp(kind, "bookTicker"))
+		st->kind = FEED_BOOKTICKER;
+	else if (!strcasecmp(kind, "depth") ||
+		 !strcasecmp(kind, "depth@100ms") ||
+		 !strcasecmp(kind, "depth@1000ms"))
+		st->kind = FEED_DEPTH;
+	else
+		return -1;
+	for (i = 0; i < symlen; i++) {
+		if (!isalnum((unsigned char)name[i]))
+			return -1;
+		sym[i] = (char)tolower((unsigned char)name[i]);
+		st->sym[i] = (char)toupper((unsigned char)name[i]);
+	}
+	sym[symlen] = '\0';
+	st->sym[symlen] = '\0';
+	strcpy(st->name, name);
+	st->price = base_price(sym, r);
+	st->id = 100000000 + feed_rng_next(r) % 1000000;
+	st->sub_id = st->id * 3;
+	return 0;
+}
+
+/* "12345.67000000": Binance prints 8 decimals. */
+static int fmt_price(char *b, size_t len, int64_t ticks)
+{
+	return snprintf(b, len, "%lld.%02lld000000", (long long)(ticks / 100),
+			(long long)(ticks % 100));
+}
+
+/* Quantity in 1e-8 units, 0.001 .. 2.0 */
+static int fmt_qty(char *b, size_t len, struct feed_rng *r)
+{
+	uint64_t q = 100000 + feed_rng_next(r) % 200000000;
+
+	return snprintf(b, len, "%llu.%08llu",
+			(unsigned long long)(q / 100000000),
+			(unsigned long long)(q % 100000000));
+}
+
+static void walk(struct feed_stream *st, struct feed_rng *r)
+{
+	/* +-1 tick, a little mean drift is fine for an emulator */
+	int64_t step = (int64_t)(feed_rng_next(r) % 3) - 1;
+
+	if (st->price + step > 1)
+		st->price += step;
+}
+
+static int fmt_depth_levels(char *b, size_t len, struct feed_stream *st,
+			    struct feed_rng *r, int side)
+{
+	char p[32], q[32];
+	int n = 0, k, i, levels = 1 + (int)(feed_rng_next(r) % 3);
+
+	for (i = 0; i < levels; i++) {
+		int64_t px = st->price + side * (i + 1);
+
+		fmt_price(p, sizeof(p), px > 1 ? px : 1);
+		/* one level in five is a removal, qty "0.00000000" */
+		if (feed_rng_next(r) % 5 == 0)
+			snprintf(q, sizeof(q), "0.00000000");
+		else
+			fmt_qty(q, sizeof(q), r);
+		k = snprintf(b + n, len - n, "%s[\"%s\",\"%s\"]", i ? "," : "",
+			     p, q);
+		if (k < 0 || (size_t)k >= len - n)
+			return -1;
+		n += k;
+	}
+	return n;
+}
+
+static int fmt_payload(struct feed_stream *st, struct feed_rng *r, uint64_t e,
+		       char *b, size_t len)
+{
+	char p[32], q[32], p2[32], q2[32], bids[256], asks[256];
+	uint64_t t = e - feed_rng_next(r) % 2;
+	bool m = feed_rng_next(r) & 1;
+	uint64_t first;
+
+	walk(st, r);
+	switch (st->kind) {
+	case FEED_TRADE:
+		fmt_price(p, sizeof(p), st->price);
+		fmt_qty(q, sizeof(q), r);
+		return snprintf(b, len,
+				"{\"e\":\"trade\",\"E\":%llu,\"s\":\"%s\","
+				"\"t\":%llu,\"p\":\"%s\",\"q\":\"%s\","
+				"\"T\":%llu,\"m\":%s,\"M\":true}",
+				(unsigned long long)e, st->sym,
+				(unsigned long long)++st->id, p, q,
+				(unsigned long long)t, m ? "true" : "false");
+	case FEED_AGGTRADE:
+		fmt_price(p, sizeof(p), st->price);
+		fmt_qty(q, sizeof(q), r);
+		first = st->sub_id + 1;
+		st->sub_id += 1 + feed_rng_next(r) % 4;
+		return snprintf(b, len,
+				"{\"e\":\"aggTrade\",\"E\":%llu,\"s\":\"%s\","
+				"\"a\":%llu,\"p\":\"%s\",\"q\":\"%s\","
+				"\"f\":%llu,\"l\":%llu,\"T\":%llu,\"m\":%s,"
+				"\"M\":true}",
+				(unsigned long long)e, st->sym,
+				(unsigned long long)++st->id, p, q,
+				(unsigned long long)first,
+				(unsigned long long)st->sub_id,
+				(unsigned long long)t, m ? "true" : "false");
+	case FEED_BOOKTICKER:
+		/* Spot bookTicker has no event time, as on Binance. */
+		fmt_price(p, sizeof(p), st->price);
+		fmt_qty(q, sizeof(q), r);
+		fmt_price(p2, sizeof(p2), st->price + 1);
+		fmt_qty(q2, sizeof(q2), r);
+		return snprintf(b, len,
+				"{\"u\":%llu,\"s\":\"%s\",\"b\":\"%s\","
+				"\"B\":\"%s\",\"a\":\"%s\",\"A\":\"%s\"}",
+				(unsigned long long)++st->id, st->sym, p, q, p2,
+				q2);
+	case FEED_DEPTH:
+		if (fmt_depth_levels(bids, sizeof(bids), st, r, -1) < 0 ||
+		    fmt_depth_levels(asks, sizeof(asks), st, r, 1) < 0)
+			return -1;
+		first = st->id + 1;
+		st->id += 1 + feed_rng_next(r) % 5;
+		return snprintf(
+			b, len,
+			"{\"e\":\"depthUpdate\",\"E\":%llu,\"s\":\"%s\","
+			"\"U\":%llu,\"u\":%llu,\"b\":[%s],\"a\":[%s]}",
+			(unsigned long long)e, st->sym,
+			(unsigned long long)first, (unsigned long long)st->id,
+			bids, asks);
+	}
+	return -1;
+}
+
+int feed_format(struct feed_stream *st, struct feed_rng *r, uint64_t e,
+		bool combined, char *buf, size_t len)
+{
+	int hdr = 0, n;
+
+	if (combined) {
+		hdr = snprintf(buf, len,
+			       "{\"stream\":\"%s\",\"data\":", st->name);
+		if (hdr < 0 || (size_t)hdr >= len)
+			return -1;
+	}
+	n = fmt_payload(st, r, e, buf + hdr, len - hdr);
+	if (n < 0 || (size_t)n >= len - hdr)
+		return -1;
+	n += hdr;
+	if (combined) {
+		if ((size_t)n + 2 > len)
+			return -1;
+		buf[n++] = '}';
+		buf[n] = '\0';
+	}
+	return n;
+}
+
+int feed_replay_line(const char *line, size_t n, uint64_t e, char *buf,
+		     size_t len)
+{
+	const char *key = memmem(line, n, "\"E\":", 4);
+	size_t head, tail_at;
+	char num[24];
+	int k;
+
+	if (!key) {
+		if (n + 1 > len)
+			return -1;
+		memcpy(buf, line, n);
+		buf[n] = '\0';
+		return (int)n;
+	}
+	head = (size_t)(key - line) + 4;
+	tail_at = head;
+	while (tail_at < n && isdigit((unsigned char)line[tail_at]))
+		tail_at++;
+	k = snprintf(num, sizeof(num), "%llu", (unsigned long long)e);
+	if (head + (size_t)k + (n - tail_at) + 1 > len)
+		return -1;
+	memcpy(buf, line, head);
+	memcpy(buf + head, num, (size_t)k);
+	memcpy(buf + head + k, line + tail_at, n - tail_at);
+	buf[head + k + (n - tail_at)] = '\0';
+	return (int)(head + k + (n - tail_at));
+}

@@ -1,0 +1,740 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * latprobe-nic: stamps TCP segments as a DPDK port receives them and
+ * publishes {segment -> CLOCK_MONOTONIC ns} in the pinned nic_ts map that
+ * latprobe looks up at tcp_probe.
+ *
+ *   latprobe-nic [EAL options] -- [--port N] [--map PATH] [--stats] ...
+ *
+ * Secondary (default): attaches to the DPDK primary of the same
+ * --file-prefix and receives copies of the port's RX packets through
+ * rte_pdump, so the primary keeps forwarding undisturbed. Primary
+ * (--proc-type=primary): owns the port, e.g. a vdev carrying a copy of the
+ * traffic, and receives it directly.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_malloc.h>
+#include <rte_mempool.h>
+#include <rte_pcapng.h>
+#include <rte_pdump.h>
+#include <rte_ring.h>
+
+#include <bpf/bpf.h>
+
+#include "nic_clock.h"
+#include "nic_map.h"
+#include "nic_parse.h"
+
+#define BURST 32
+#define RING_SIZE 4096
+#define POOL_SIZE 8191
+#define POOL_CACHE 256
+#define PARSE_BUF 16384 /* largest frame parsed (jumbo + margin) */
+#define EPB_HLEN 28	/* pcapng enhanced packet block header */
+#define PCAPNG_EPB_TYPE 6
+#define RECAL_NS 1000000000ull
+
+struct opts {
+	uint16_t port;
+	const char *map;
+	const char *stats_map;
+	bool stats;	 /* print the counters every second */
+	bool keep;	 /* leave pinned maps in place on exit */
+	double duration; /* seconds, 0 = until a signal */
+	unsigned int idle_us;
+	uint32_t snaplen;
+};
+
+struct nic {
+	struct opts o;
+	bool primary;
+	int ts_fd, stats_fd;
+	bool ts_created, stats_btf;
+	struct nic_stats st;
+	struct nic_clock tsc; /* TSC -> monotonic */
+	struct nic_clock hw;  /* NIC clock -> monotonic */
+	bool hw_ok;
+	int ts_off;	  /* timestamp dynfield offset, -1 if none */
+	uint64_t ts_flag; /* its "valid" ol_flag */
+	uint64_t tsc_hz;
+	bool batch_ok;
+	unsigned int n;
+	struct lp_nic_key keys[BURST];
+	struct lp_nic_val vals[BURST];
+	struct rte_mempool *pool;
+	struct rte_ring *ring;
+	bool pdump_on;
+	uint8_t buf[PARSE_BUF];
+};
+
+static volatile sig_atomic_t exiting;
+
+static void sig_handler(int sig)
+{
+	exiting = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: latprobe-nic [EAL options] -- [options]\n"
+		"  EAL: default --proc-type=secondary (attach to the primary\n"
+		"       of the same --file-prefix through rte_pdump); pass\n"
+		"       --proc-type=primary to own the port (e.g. --vdev=...).\n"
+		"       Always give --no-pci or an allow-list in tests.\n"
+		"  --port N        DPDK port id (default 0)\n"
+		"  --map PATH      pinned nic_ts map (default %s)\n"
+		"  --stats-map P   pinned statistics map (default %s)\n"
+		"  --stats         print counters every second\n"
+		"  --duration S    stop after S seconds (default: at a signal)\n"
+		"  --idle-us U     sleep U us when no packet arrived (0: spin)\n"
+		"  --snaplen N     bytes copied per packet by pdump "
+		"(default 2048)\n"
+		"  --keep          leave the pinned maps in place on exit\n",
+		NIC_TS_DEFAULT_PATH, NIC_STATS_DEFAULT_PATH);
+}
+
+static int parse_ulong(const char *s, unsigned long max, unsigned long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoul(s, &end, 0);
+	if (errno || end == s || *end || *v > max)
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option lopts[] = {
+		{"port", required_argument, NULL, 'p'},
+		{"map", required_argument, NULL, 'm'},
+		{"stats-map", required_argument, NULL, 'S'},
+		{"stats", no_argument, NULL, 's'},
+		{"duration", required_argument, NULL, 'd'},
+		{"idle-us", required_argument, NULL, 'i'},
+		{"snaplen", required_argument, NULL, 'n'},
+		{"keep", no_argument, NULL, 'k'},
+		{"help", no_argument, NULL, 'h'},
+		{},
+	};
+	unsigned long v;
+	char *end;
+	int c, li = 0;
+
+	*o = (struct opts){
+		.map = NIC_TS_DEFAULT_PATH,
+		.stats_map = NIC_STATS_DEFAULT_PATH,
+		.snaplen = 2048,
+	};
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", lopts, &li)) != -1) {
+		switch (c) {
+		case 'p':
+			if (parse_ulong(optarg, RTE_MAX_ETHPORTS - 1, &v))
+				goto bad;
+			o->port = v;
+			break;
+		case 'm':
+			o->map = optarg;
+			break;
+		case 'S':
+			o->stats_map = optarg;
+			break;
+		case 's':
+			o->stats = true;
+			break;
+		case 'd':
+			errno = 0;
+			o->duration = strtod(optarg, &end);
+			if (errno || end == optarg || *end || o->duration < 0)
+				goto bad;
+			break;
+		case 'i':
+			if (parse_ulong(optarg, 1000000, &v))
+				goto bad;
+			o->idle_us = v;
+			break;
+		case 'n':
+			if (parse_ulong(optarg, 65535, &v) || v < 64)
+				goto bad;
+			o->snaplen = v;
+			break;
+		case 'k':
+			o->keep = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "latprobe-nic: unexpected argument '%s'\n",
+			argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+bad:
+	fprintf(stderr, "latprobe-nic: bad value '%s' for --%s\n", optarg,
+		lopts[li].name);
+	return -EINVAL;
+}
+
+/*
+ * EAL argv with --proc-type=secondary added when the user gave none. Only
+ * the part before "--" is EAL's.
+ */
+static char **eal_argv(int argc, char **argv, int *out_argc)
+{
+	char **nargv;
+	int i, j;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strncmp(argv[i], "--proc-type", 11))
+			break;
+	if (i < argc && strcmp(argv[i], "--")) {
+		*out_argc = argc;
+		return argv;
+	}
+	nargv = calloc(argc + 2, sizeof(*nargv));
+	if (!nargv)
+		return NULL;
+	nargv[0] = argv[0];
+	nargv[1] = "--proc-type=secondary";
+	for (i = 1, j = 2; i < argc; i++)
+		nargv[j++] = argv[i];
+	*out_argc = j;
+	return nargv;
+}
+
+static int read_tsc(void *ctx, uint64_t *v)
+{
+	*v = rte_rdtsc();
+	return 0;
+}
+
+static int read_nic_clock(void *ctx, uint64_t *v)
+{
+	uint16_t port = *(uint16_t *)ctx;
+
+	return rte_eth_read_clock(port, v);
+}
+
+/* Publish the pending stamps; one syscall per burst where the kernel can. */
+static void flush(struct nic *nc)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, bo, .elem_flags = 0);
+	__u32 count = nc->n, i;
+
+	if (!nc->n)
+		return;
+	if (nc->batch_ok) {
+		if (!bpf_map_update_batch(nc->ts_fd, nc->keys, nc->vals, &count,
+					  &bo)) {
+			nc->st.v[NS_MAP_UPDATES] += nc->n;
+			goto out;
+		}
+		if (errno == EINVAL || errno == 524 /* ENOTSUPP */ ||
+		    errno == EOPNOTSUPP) {
+			nc->batch_ok = false; /* older kernel: per element */
+		} else {
+			nc->st.v[NS_MAP_UPDATES] += count;
+			nc->st.v[NS_MAP_ERRORS] += nc->n - count;
+			goto out;
+		}
+	}
+	for (i = 0; i < nc->n; i++) {
+		if (bpf_map_update_elem(nc->ts_fd, &nc->keys[i], &nc->vals[i],
+					BPF_ANY))
+			nc->st.v[NS_MAP_ERRORS]++;
+		else
+			nc->st.v[NS_MAP_UPDATES]++;
+	}
+out:
+	if (nc->st.v[NS_MAP_UPDATES] > LP_NIC_TS_MAX_ENTRIES)
+		nc->st.v[NS_EVICT_EST] =
+			nc->st.v[NS_MAP_UPDATES] - LP_NIC_TS_MAX_ENTRIES;
+	nc->n = 0;
+}
+
+static void handle(struct nic *nc, const uint8_t *frame, size_t len,
+		   uint64_t ns, uint8_t src, int stat_src)
+{
+	struct lp_nic_key *key = &nc->keys[nc->n];
+	uint32_t plen;
+	int r;
+
+	r = nic_parse(frame, len, key, &plen);
+	nc->st.v[NS_PARSE - r]++;
+	if (r != NIC_OK)
+		return;
+	nc->st.v[NS_TCP]++;
+	if (!plen)
+		return; /* latprobe stamps segments that carry data */
+	nc->vals[nc->n] = (struct lp_nic_val){.ns = ns, .src = src};
+	nc->st.v[NS_STAMPED]++;
+	nc->st.v[stat_src]++;
+	if (++nc->n == BURST)
+		flush(nc);
+}
+
+/* Pointer to len bytes at off, copied to nc->buf if the mbuf is chained. */
+static const uint8_t *frame_bytes(struct nic *nc, struct rte_mbuf *m,
+				  uint32_t off, uint32_t len)
+{
+	if (len > PARSE_BUF) {
+		nc->st.v[NS_OVERSIZE]++;
+		return NULL;
+	}
+	return rte_pktmbuf_read(m, off, len, nc->buf);
+}
+
+/* NIC stamp of m if the port set one and we can convert its clock. */
+static bool hw_stamp(struct nic *nc, struct rte_mbuf *m, uint64_t *ns)
+{
+	if (nc->ts_off < 0 || !(m->ol_flags & nc->ts_flag))
+		return false;
+	if (!nc->hw_ok) {
+		nc->st.v[NS_HW_UNCONV]++;
+		return false;
+	}
+	*ns = nic_clock_to_mono(
+		&nc->hw,
+		*RTE_MBUF_DYNFIELD(m, nc->ts_off, rte_mbuf_timestamp_t *));
+	return true;
+}
+
+static void rx_primary(struct nic *nc, struct rte_mbuf **pkts, uint16_t n,
+		       uint64_t rx_tsc)
+{
+	uint64_t tsc_ns = nic_clock_to_mono(&nc->tsc, rx_tsc), ns;
+	const uint8_t *p;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		nc->st.v[NS_PACKETS]++;
+		p = frame_bytes(nc, m, 0, rte_pktmbuf_pkt_len(m));
+		if (p) {
+			if (hw_stamp(nc, m, &ns))
+				handle(nc, p, rte_pktmbuf_pkt_len(m), ns,
+				       LP_NIC_DPDK_HW, NS_SRC_HW);
+			else
+				handle(nc, p, rte_pktmbuf_pkt_len(m), tsc_ns,
+				       LP_NIC_DPDK_TSC, NS_SRC_TSC_RX);
+		}
+		rte_pktmbuf_free(m);
+	}
+	flush(nc);
+}
+
+/*
+ * pdump copies in pcapng form: a 28-byte enhanced packet block header whose
+ * timestamp is the primary's TSC right after its rx_burst (22.11 stores raw
+ * cycles and converts when writing a file), then the frame. The TSC is one
+ * clock for both processes, so that stamp beats our dequeue time; it is used
+ * only if it is plausible (not after now, not older than a second).
+ */
+static void rx_secondary(struct nic *nc, struct rte_mbuf **pkts, uint16_t n,
+			 uint64_t deq_tsc)
+{
+	uint64_t cap, ns;
+	const uint8_t *p;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint32_t epb[EPB_HLEN / 4];
+		const uint32_t *e;
+		uint8_t src = LP_NIC_DPDK_TSC;
+		int stat = NS_SRC_TSC_RX;
+
+		nc->st.v[NS_PACKETS]++;
+		e = rte_pktmbuf_read(m, 0, EPB_HLEN, epb);
+		if (!e || e[0] != PCAPNG_EPB_TYPE ||
+		    e[5] > rte_pktmbuf_pkt_len(m) - EPB_HLEN) {
+			nc->st.v[NS_PARSE - NIC_ERR_TRUNC_L2]++;
+			goto next;
+		}
+		p = frame_bytes(nc, m, EPB_HLEN, e[5]);
+		if (!p)
+			goto next;
+		cap = (uint64_t)e[3] << 32 | e[4];
+		if (hw_stamp(nc, m, &ns)) {
+			src = LP_NIC_DPDK_HW;
+			stat = NS_SRC_HW;
+		} else if (cap <= deq_tsc && deq_tsc - cap < nc->tsc_hz) {
+			ns = nic_clock_to_mono(&nc->tsc, cap);
+			stat = NS_SRC_TSC_CAPTURE;
+		} else {
+			nc->st.v[NS_CAPTURE_BAD_TS]++;
+			ns = nic_clock_to_mono(&nc->tsc, deq_tsc);
+		}
+		handle(nc, p, e[5], ns, src, stat);
+	next:
+		rte_pktmbuf_free(m);
+	}
+	flush(nc);
+}
+
+static int setup_hw_clock(struct nic *nc)
+{
+	int err;
+
+	nc->ts_off = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME,
+					      NULL);
+	if (nc->ts_off < 0)
+		return 0;
+	err = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, NULL);
+	if (err < 0) {
+		nc->ts_off = -1;
+		return 0;
+	}
+	nc->ts_flag = 1ull << err;
+	err = nic_clock_init(&nc->hw, read_nic_clock, &nc->o.port, 100000000);
+	if (err) {
+		fprintf(stderr,
+			"latprobe-nic: port %u: an RX timestamp field is "
+			"registered but rte_eth_read_clock fails (%s): NIC "
+			"stamps cannot be converted, using the TSC\n",
+			nc->o.port, strerror(-err));
+		return 0;
+	}
+	nc->hw_ok = true;
+	return 0;
+}
+
+/* Own the port: one RX queue, NIC timestamps when the port has them. */
+static int setup_primary(struct nic *nc)
+{
+	struct rte_eth_conf conf = {};
+	struct rte_eth_dev_info info;
+	uint16_t nrx = 1024, ntx = 512, port = nc->o.port;
+	int socket = rte_eth_dev_socket_id(port), off, err;
+	uint64_t flag;
+
+	err = rte_eth_dev_info_get(port, &info);
+	if (err)
+		return err;
+	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP) {
+		if (rte_mbuf_dyn_rx_timestamp_register(&off, &flag) == 0)
+			conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
+	}
+	nc->pool = rte_pktmbuf_pool_create("lpnic_rx", POOL_SIZE, POOL_CACHE, 0,
+					   RTE_MBUF_DEFAULT_BUF_SIZE,
+					   socket < 0 ? 0 : socket);
+	if (!nc->pool)
+		return -rte_errno;
+	err = rte_eth_dev_configure(port, 1, 1, &conf);
+	if (!err)
+		err = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nrx, &ntx);
+	if (!err)
+		err = rte_eth_rx_queue_setup(port, 0, nrx, socket, NULL,
+					     nc->pool);
+	if (!err)
+		err = rte_eth_tx_queue_setup(port, 0, ntx, socket, NULL);
+	if (!err)
+		err = rte_eth_dev_start(port);
+	if (err)
+		return err;
+	rte_eth_promiscuous_enable(port); /* a mirror port needs it */
+	return 0;
+}
+
+/* Ask the primary to copy the port's RX packets into our ring. */
+static int setup_secondary(struct nic *nc)
+{
+	char name[RTE_RING_NAMESIZE];
+	int err;
+
+	snprintf(name, sizeof(name), "lpnic_r%d", getpid());
+	nc->ring = rte_ring_create(name, RING_SIZE, rte_socket_id(), 0);
+	if (!nc->ring)
+		return -rte_errno;
+	snprintf(name, sizeof(name), "lpnic_p%d", getpid());
+	/* pdump wants a multi-producer/consumer pool of pcapng-sized mbufs */
+	nc->pool = rte_pktmbuf_pool_create_by_ops(
+		name, POOL_SIZE, POOL_CACHE, 0,
+		rte_pcapng_mbuf_size(nc->o.snaplen), rte_socket_id(),
+		"ring_mp_mc");
+	if (!nc->pool)
+		return -rte_errno;
+	err = rte_pdump_enable_bpf(nc->o.port, RTE_PDUMP_ALL_QUEUES,
+				   RTE_PDUMP_FLAG_RX | RTE_PDUMP_FLAG_PCAPNG,
+				   nc->o.snaplen, nc->ring, nc->pool, NULL);
+	if (err) {
+		fprintf(stderr,
+			"latprobe-nic: rte_pdump_enable failed (%s): does the "
+			"primary call rte_pdump_init (dpdk-testpmd does)?\n",
+			rte_strerror(rte_errno));
+		return err < 0 ? err : -err;
+	}
+	nc->pdump_on = true;
+	return 0;
+}
+
+static void print_stats(struct nic *nc, FILE *f)
+{
+	char name[64];
+	int i;
+
+	for (i = 0; i < NS_MAX; i++) {
+		if (i >= NS_PARSE && !nc->st.v[i])
+			continue;
+		fprintf(f, "%s%s=%" PRIu64, i ? " " : "",
+			nic_stat_name(i, name, sizeof(name)), nc->st.v[i]);
+	}
+	fprintf(f, "\n");
+	fflush(f);
+}
+
+/*
+ * The primary allocates the copies from our pool through the mempool ops
+ * index stored in it, which each process resolves in its own table; the
+ * table's order is the order in which drivers registered. If the primary
+ * fails to allocate while the pool is full, the orders differ.
+ */
+static void check_pool_ops(struct nic *nc)
+{
+	static bool warned;
+
+	if (warned || !nc->st.v[NS_PDUMP_NOMBUF] || nc->st.v[NS_PACKETS] ||
+	    rte_mempool_avail_count(nc->pool) < POOL_SIZE - POOL_CACHE)
+		return;
+	warned = true;
+	fprintf(stderr,
+		"latprobe-nic: the primary cannot take copies from our full "
+		"pool: it registered its mempool drivers in another order "
+		"(index %u is '%s' here). Load the drivers the primary links "
+		"directly first, with EAL -d, e.g. for Debian's dpdk-testpmd: "
+		"-d librte_mempool_dpaa.so.23 (see: ldd $(command -v "
+		"dpdk-testpmd) | grep mempool)\n",
+		nc->pool->ops_index,
+		rte_mempool_get_ops(nc->pool->ops_index)->name);
+}
+
+/* Once a second: recalibrate clocks, refresh pdump drops, publish stats. */
+static void tick(struct nic *nc)
+{
+	struct rte_pdump_stats ps;
+
+	if (!nic_clock_recal(&nc->tsc))
+		nc->st.v[NS_TSC_ERR_NS] = nc->tsc.err_max_ns;
+	if (nc->hw_ok && !nic_clock_recal(&nc->hw))
+		nc->st.v[NS_HW_ERR_NS] = nc->hw.err_max_ns;
+	if (nc->pdump_on && rte_pdump_stats(nc->o.port, &ps) == 0) {
+		nc->st.v[NS_PDUMP_RINGFULL] = ps.ringfull;
+		nc->st.v[NS_PDUMP_NOMBUF] = ps.nombuf;
+		check_pool_ops(nc);
+	}
+	if (nc->stats_fd >= 0)
+		nic_stats_write(nc->stats_fd, &nc->st);
+	if (nc->o.stats)
+		print_stats(nc, stdout);
+}
+
+static void run(struct nic *nc)
+{
+	uint64_t start = nic_mono_ns(), next_tick = start + RECAL_NS, now;
+	uint64_t end = nc->o.duration > 0
+			       ? start + (uint64_t)(nc->o.duration * 1e9)
+			       : UINT64_MAX;
+	struct rte_mbuf *pkts[BURST];
+	unsigned int idle = 0;
+	uint16_t n;
+
+	while (!exiting) {
+		if (nc->primary) {
+			n = rte_eth_rx_burst(nc->o.port, 0, pkts, BURST);
+			if (n)
+				rx_primary(nc, pkts, n, rte_rdtsc());
+		} else {
+			n = rte_ring_dequeue_burst(nc->ring, (void **)pkts,
+						   BURST, NULL);
+			if (n)
+				rx_secondary(nc, pkts, n, rte_rdtsc());
+		}
+		if (n) {
+			idle = 0;
+			continue;
+		}
+		/* check the clock only when idle, and not on every spin */
+		if (++idle & 63)
+			continue;
+		now = nic_mono_ns();
+		if (now >= end)
+			break;
+		if (now >= next_tick) {
+			tick(nc);
+			next_tick = now + RECAL_NS;
+		}
+		if (nc->o.idle_us)
+			rte_delay_us_sleep(nc->o.idle_us);
+	}
+}
+
+static void drain_ring(struct nic *nc)
+{
+	struct rte_mbuf *pkts[BURST];
+	unsigned int n;
+
+	while ((n = rte_ring_dequeue_burst(nc->ring, (void **)pkts, BURST,
+					   NULL)))
+		rte_pktmbuf_free_bulk(pkts, n);
+}
+
+int main(int argc, char **argv)
+{
+	struct nic *nc;
+	const char *why = "";
+	char **eargv;
+	int eargc, ret, err = 0;
+
+	/* --help must not need a running primary */
+	for (ret = 1; ret < argc; ret++)
+		if (!strcmp(argv[ret], "--help") || !strcmp(argv[ret], "-h")) {
+			usage(stdout);
+			return 0;
+		}
+	eargv = eal_argv(argc, argv, &eargc);
+	if (!eargv)
+		return 1;
+	ret = rte_eal_init(eargc, eargv);
+	if (ret < 0) {
+		fprintf(stderr,
+			"latprobe-nic: EAL init failed: %s (a secondary needs "
+			"a running primary with the same --file-prefix)\n",
+			rte_errno ? rte_strerror(rte_errno) : "see above");
+		return 1;
+	}
+	nc = rte_zmalloc("latprobe_nic", sizeof(*nc), 0);
+	if (!nc) {
+		fprintf(stderr, "latprobe-nic: out of memory\n");
+		rte_eal_cleanup();
+		return 1;
+	}
+	nc->ts_fd = nc->stats_fd = -1;
+	nc->ts_off = -1;
+	nc->batch_ok = true;
+	err = parse_opts(eargc - ret, eargv + ret, &nc->o);
+	if (err)
+		goto cleanup;
+	nc->primary = rte_eal_process_type() == RTE_PROC_PRIMARY;
+	signal(SIGINT, sig_handler);
+	signal(SIGTERM, sig_handler);
+
+	if (!rte_eth_dev_is_valid_port(nc->o.port)) {
+		fprintf(stderr, "latprobe-nic: no DPDK port %u (%u ports)\n",
+			nc->o.port, rte_eth_dev_count_avail());
+		err = -ENODEV;
+		goto cleanup;
+	}
+
+	/* Maps first: without them there is nothing to publish into. */
+	nc->ts_fd = nic_ts_open(nc->o.map, &nc->ts_created, &why);
+	if (nc->ts_fd < 0) {
+		err = nc->ts_fd;
+		fprintf(stderr, "latprobe-nic: %s: %s: %s\n", nc->o.map, why,
+			strerror(-err));
+		goto cleanup;
+	}
+	nc->stats_fd = nic_stats_create(nc->o.stats_map, &nc->stats_btf, &why);
+	if (nc->stats_fd < 0) {
+		err = nc->stats_fd;
+		fprintf(stderr, "latprobe-nic: %s: %s: %s\n", nc->o.stats_map,
+			why, strerror(-err));
+		goto cleanup;
+	}
+
+	/* Clocks: TSC always, the NIC's when it stamps packets. */
+	nc->tsc_hz = rte_get_tsc_hz();
+	err = nic_clock_init(&nc->tsc, read_tsc, NULL, 100000000);
+	if (err) {
+		fprintf(stderr, "latprobe-nic: TSC calibration failed\n");
+		goto cleanup;
+	}
+	nc->st.v[NS_TSC_ERR_NS] = nc->tsc.err_max_ns;
+
+	err = nc->primary ? setup_primary(nc) : setup_secondary(nc);
+	if (err) {
+		fprintf(stderr, "latprobe-nic: port %u setup failed: %s\n",
+			nc->o.port, strerror(err < 0 ? -err : err));
+		goto cleanup;
+	}
+	err = setup_hw_clock(nc);
+	if (err)
+		goto cleanup;
+	fprintf(stderr,
+		"latprobe-nic: %s on port %u, map %s (%s), stats %s%s, "
+		"stamps from %s\n",
+		nc->primary ? "primary" : "secondary via pdump", nc->o.port,
+		nc->o.map, nc->ts_created ? "created" : "existing",
+		nc->o.stats_map, nc->stats_btf ? " (BTF)" : "",
+		nc->hw_ok	  ? "the NIC clock where set, else the TSC"
+		: nc->ts_off >= 0 ? "the TSC (NIC clock unreadable)"
+				  : "the TSC (port offers no RX timestamp)");
+
+	run(nc);
+	tick(nc);
+
+cleanup:
+	if (nc->pdump_on) {
+		rte_pdump_disable(nc->o.port, RTE_PDUMP_ALL_QUEUES,
+				  RTE_PDUMP_FLAG_RX);
+		/* copies the primary made before it saw the request */
+		rte_delay_us_sleep(10000);
+		drain_ring(nc);
+	}
+	if (nc->primary && nc->pool) {
+		rte_eth_dev_stop(nc->o.port);
+		rte_eth_dev_close(nc->o.port);
+	}
+	if (!err) {
+		printf("latprobe-nic: ");
+		print_stats(nc, stdout);
+		printf("latprobe-nic: TSC->CLOCK_MONOTONIC error <= %" PRIu64
+		       " ns",
+		       nc->tsc.err_max_ns);
+		if (nc->hw_ok)
+			printf(", NIC clock->CLOCK_MONOTONIC error <= %" PRIu64
+			       " ns",
+			       nc->hw.err_max_ns);
+		printf("\n");
+	}
+	if (nc->stats_fd >= 0) {
+		if (!nc->o.keep)
+			unlink(nc->o.stats_map);
+		close(nc->stats_fd);
+	}
+	if (nc->ts_fd >= 0) {
+		if (nc->ts_created && !nc->o.keep)
+			unlink(nc->o.map);
+		close(nc->ts_fd);
+	}
+	rte_ring_free(nc->ring);
+	rte_mempool_free(nc->pool);
+	rte_free(nc);
+	rte_eal_cleanup();
+	return err != 0;
+}

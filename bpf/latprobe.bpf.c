@@ -524,9 +524,18 @@ static __always_inline __u64 dev_in_of(const struct sk_buff *skb)
 	r = bpf_map_lookup_elem(&skb_dev, &zero);
 	if (!r)
 		return 0;
-	for (int i = 0; i < DEV_RING; i++)
-		if (r->skb[i] == (__u64)skb)
-			return r->ts[i];
+	/*
+	 * skb addresses are recycled quickly (slab, LIFO): search newest
+	 * first and take the slot so an older packet's time is never used.
+	 */
+	for (__u32 i = 1; i <= DEV_RING; i++) {
+		__u32 j = (r->head - i) % DEV_RING;
+
+		if (r->skb[j] == (__u64)skb) {
+			r->skb[j] = 0;
+			return r->ts[j];
+		}
+	}
 	return 0;
 }
 
@@ -535,6 +544,7 @@ int BPF_PROG(tcp_in, struct sock *sk, const struct sk_buff *skb)
 {
 	struct tcp_skb_cb *cb = (struct tcp_skb_cb *)skb->cb;
 	__u32 seq, end_seq, range[2];
+	__u64 dev_ns;
 	struct lp_event *e;
 
 	stat_inc(LP_S_HITS + LP_P_TCP_PROBE);
@@ -542,6 +552,7 @@ int BPF_PROG(tcp_in, struct sock *sk, const struct sk_buff *skb)
 	bpf_core_read(range, sizeof(range), &cb->seq);
 	seq = range[0];
 	end_seq = range[1];
+	dev_ns = dev_in_of(skb); /* always: frees the slot */
 	if (end_seq == seq) /* pure ACK: nothing for a reader */
 		return 0;
 	if (!sock_traced(sk, false))
@@ -553,7 +564,7 @@ int BPF_PROG(tcp_in, struct sock *sk, const struct sk_buff *skb)
 	e->seg.end_seq = end_seq;
 	e->seg.len = end_seq - seq;
 	e->seg.rcv_nxt = BPF_CORE_READ((struct tcp_sock *)sk, rcv_nxt);
-	e->seg.dev_ns = dev_in_of(skb);
+	e->seg.dev_ns = dev_ns;
 	e->seg.nic_ns = 0;
 	e->seg.nic_src = LP_NIC_NONE;
 	__builtin_memset(e->seg.pad, 0, sizeof(e->seg.pad));

@@ -172,9 +172,12 @@ static int on_message(struct lws *wsi, const char *buf, size_t len,
 			c.pub_errors++;
 		pub_ns = mono_ns();
 	}
-	/* the one probe hit per message; contract in bpf/latprobe.h */
-	DTRACE_PROBE7(latprobe, message, c.fd, frame_ns, parsed_ns, pub_ns,
-		      exch_ns, (uint64_t)0, (uint32_t)len);
+	/*
+	 * The one probe hit per message; contract in bpf/latprobe.h. An
+	 * unpublished message has no published mark (0), not a zero stage.
+	 */
+	DTRACE_PROBE7(latprobe, message, c.fd, frame_ns, parsed_ns,
+		      c.pub ? pub_ns : 0, exch_ns, (uint64_t)0, (uint32_t)len);
 
 	if (exch_ns && exch_ns == m.e * 1000)
 		c.e_us++;

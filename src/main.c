@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <linux/capability.h>
 #include <bpf/libbpf.h>
+#include "breakdown.h"
 #include "correlator.h"
 #include "loader.h"
 #include "log.h"
@@ -162,6 +163,8 @@ int main(int argc, char **argv)
 	uint64_t t0, next_status, deadline, clk_err, last_events = 0;
 	int err;
 
+	if (argc > 1 && !strcmp(argv[1], "report"))
+		return breakdown_main(argc - 1, argv + 1);
 	if (lp_parse_args(argc, argv, &o))
 		return 2;
 	/* before anything slow: a signal during load still ends cleanly */

@@ -23,7 +23,8 @@ static const char doc[] =
 	"  latprobe --duration 10 --output x.json   # all TCP, 10 s\n"
 	"  latprobe --port 9443 --verbose           # one service, until Ctrl-C\n"
 	"  latprobe --client build/wsclient --duration 60 --output md.json\n"
-	"  latprobe --attach tracepoint --pin       # force tracepoints, pin maps\n";
+	"  latprobe --attach tracepoint --pin       # force tracepoints, pin maps\n"
+	"  latprobe report md.json                  # breakdown table of a report\n";
 
 enum {
 	OPT_ATTACH = 0x100,

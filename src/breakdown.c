@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cjson/cJSON.h>
+#include "breakdown.h"
+#include "correlator.h"
+
+#define BAR_WIDTH 32
+
+static char *slurp(const char *path, size_t max)
+{
+	FILE *f = fopen(path, "rb");
+	size_t len = 0, cap = 65536, n;
+	char *buf = NULL, *nb;
+
+	if (!f)
+		return NULL;
+	while ((nb = realloc(buf, cap + 1))) {
+		buf = nb;
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (len < cap || cap >= max)
+			break;
+		cap *= 2;
+	}
+	if (!nb || ferror(f) || (len == cap && cap >= max)) {
+		free(buf);
+		buf = NULL;
+		errno = nb ? EFBIG : ENOMEM;
+	} else {
+		buf[len] = '\0';
+	}
+	fclose(f);
+	return buf;
+}
+
+static double num(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static void bar(FILE *out, double v, double max)
+{
+	int n = max > 0 ? (int)(v / max * BAR_WIDTH + 0.5) : 0;
+
+	for (int i = 0; i < n; i++)
+		fputs("#", out);
+	for (int i = n; i < BAR_WIDTH; i++)
+		fputc(' ', out);
+}
+
+int breakdown_print(FILE *out, const char *path)
+{
+	const cJSON *stages, *msgs, *s;
+	double max = 0;
+	cJSON *root;
+	char *text;
+
+	text = slurp(path, 256u << 20);
+	if (!text) {
+		fprintf(stderr, "latprobe: report %s: %s\n", path,
+			strerror(errno));
+		return 1;
+	}
+	root = cJSON_Parse(text);
+	free(text);
+	stages = cJSON_GetObjectItemCaseSensitive(root, "stages");
+	if (!root || !cJSON_IsObject(stages)) {
+		fprintf(stderr, "latprobe: report %s: not a latprobe/1 report (invalid JSON or no \"stages\")\n",
+			path);
+		cJSON_Delete(root);
+		return 1;
+	}
+	msgs = cJSON_GetObjectItemCaseSensitive(root, "messages");
+	/* bars are scaled to the largest component stage's p50 */
+	for (int i = 0; i < ST_MAX; i++) {
+		if (i == ST_TOTAL || i == ST_NIC_TO_USER || i == ST_READ_DURATION)
+			continue;
+		s = cJSON_GetObjectItemCaseSensitive(stages, lp_stage_names[i]);
+		if (s && num(s, "p50") > max)
+			max = num(s, "p50");
+	}
+	fprintf(out, "%-20s %9s %10s %10s %10s  %s\n", "stage (us)", "count",
+		"p50", "p99", "p999", "p50");
+	for (int i = 0; i < ST_MAX; i++) {
+		s = cJSON_GetObjectItemCaseSensitive(stages, lp_stage_names[i]);
+		if (i == ST_NIC_TO_USER || i == ST_TOTAL)
+			fprintf(out, "%-20s\n", "--");
+		if (!s) {
+			fprintf(out, "%-20s %9s\n", lp_stage_names[i], "absent");
+			continue;
+		}
+		fprintf(out, "%-20s %9.0f %10.2f %10.2f %10.2f  ",
+			lp_stage_names[i], num(s, "count"), num(s, "p50"),
+			num(s, "p99"), num(s, "p999"));
+		bar(out, num(s, "p50") > max ? max : num(s, "p50"), max);
+		fputc('\n', out);
+	}
+	fprintf(out, "\nunit: %s  events %.0f  lost %.0f  messages seen %.0f correlated %.0f  connections %d\n",
+		cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(msgs, "unit")) ?: "?",
+		num(root, "total_events"), num(root, "lost_events"),
+		num(msgs, "seen"), num(msgs, "correlated"),
+		cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "connections")));
+	cJSON_Delete(root);
+	return 0;
+}
+
+int breakdown_main(int argc, char **argv)
+{
+	int err = 0;
+
+	if (argc < 2) {
+		fprintf(stderr, "latprobe: usage: latprobe report FILE.json...\n");
+		return 2;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (argc > 2)
+			printf("== %s\n", argv[i]);
+		err |= breakdown_print(stdout, argv[i]);
+	}
+	return err;
+}

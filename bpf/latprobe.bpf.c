@@ -574,24 +574,41 @@ int BPF_PROG(tcp_in, struct sock *sk, const struct sk_buff *skb)
 	return 0;
 }
 
-SEC("tp_btf/sk_data_ready")
-int BPF_PROG(wakeup, const struct sock *sk)
+static __always_inline void data_ready(struct sock *sk)
 {
-	struct lp_sock_state *st;
 	struct lp_event *e;
 
 	stat_inc(LP_S_HITS + LP_P_DATA_READY);
 	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
-		return 0;
-	st = sock_traced((struct sock *)sk, false);
-	if (!st)
-		return 0;
+		return;
+	if (!sock_traced(sk, false))
+		return;
 	e = rb_reserve(LP_EV_WAKE, (__u64)sk, bpf_ktime_get_ns());
 	if (!e)
-		return 0;
+		return;
 	e->wake.rcv_nxt = BPF_CORE_READ((struct tcp_sock *)sk, rcv_nxt);
 	e->wake.pad = 0;
 	rb_submit(e);
+}
+
+SEC("fentry/sock_def_readable")
+int BPF_PROG(wakeup_fentry, struct sock *sk)
+{
+	data_ready(sk);
+	return 0;
+}
+
+SEC("kprobe/sock_def_readable")
+int BPF_KPROBE(wakeup_kprobe, struct sock *sk)
+{
+	data_ready(sk);
+	return 0;
+}
+
+SEC("tp_btf/sk_data_ready")
+int BPF_PROG(wakeup, const struct sock *sk)
+{
+	data_ready((struct sock *)sk);
 	return 0;
 }
 

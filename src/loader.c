@@ -15,6 +15,7 @@
 #include <sys/statfs.h>
 #include <linux/magic.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "loader.h"
 #include "feature.h"
@@ -25,7 +26,8 @@
 /* The flavours of one kernel-function probe, as skeleton programs. */
 struct probe_flavours {
 	enum lp_probe_id id;
-	const char *kfunc;
+	const char *kfunc; /* NULL: tracepoint only */
+	bool required;	   /* latprobe cannot work without it */
 	struct bpf_program *fentry[MAX_PROGS];
 	struct bpf_program *kprobe[MAX_PROGS];
 	struct bpf_program *tp[MAX_PROGS];
@@ -50,12 +52,38 @@ static void appendf(char *buf, size_t len, const char *fmt, const char *a)
 	snprintf(buf + n, len - n, fmt, a);
 }
 
+/* Does every tp_btf program of this flavour have its tracepoint here? */
+static bool tracepoints_exist(struct bpf_program *const *p,
+			      const struct btf *vmlinux, char *missing,
+			      size_t len)
+{
+	char name[128];
+	const char *sec;
+
+	for (int i = 0; i < MAX_PROGS && p[i]; i++) {
+		sec = bpf_program__section_name(p[i]);
+		if (strncmp(sec, "tp_btf/", 7))
+			continue;
+		snprintf(name, sizeof(name), "btf_trace_%s", sec + 7);
+		if (vmlinux &&
+		    btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF) < 0) {
+			snprintf(missing, len, "tracepoint %s not in this kernel",
+				 sec + 7);
+			return false;
+		}
+	}
+	return true;
+}
+
 static int negotiate(struct probe_flavours *f, struct probe_info *pi,
-		     enum lp_mech want)
+		     enum lp_mech want, const struct btf *vmlinux)
 {
 	char why[256];
 
 	pi->requested = want;
+	/* a hook with no kernel-function variant has only its tracepoint */
+	if (!f->kfunc)
+		want = MECH_TRACEPOINT;
 	if (want == MECH_AUTO || want == MECH_FENTRY) {
 		if (!feature_fentry(f->kfunc, why, sizeof(why))) {
 			pi->used = MECH_FENTRY;
@@ -79,6 +107,18 @@ static int negotiate(struct probe_flavours *f, struct probe_info *pi,
 		appendf(pi->why, sizeof(pi->why), "%s", why);
 	}
 	pi->used = MECH_TRACEPOINT;
+	if (!tracepoints_exist(f->tp, vmlinux, why, sizeof(why))) {
+		if (pi->requested == MECH_TRACEPOINT || f->required) {
+			lp_err("%s%s: %s",
+			       pi->requested == MECH_TRACEPOINT ?
+				       "--attach tracepoint: " : "",
+			       pi->name, why);
+			return -EOPNOTSUPP;
+		}
+		/* an optional hook: its marks are absent, never faked */
+		appendf(pi->why, sizeof(pi->why), "%s", why);
+		pi->used = MECH_NONE;
+	}
 done:
 	set_autoload(f->fentry, pi->used == MECH_FENTRY);
 	set_autoload(f->kprobe, pi->used == MECH_KPROBE);
@@ -86,21 +126,14 @@ done:
 	snprintf(pi->attach_point, sizeof(pi->attach_point), "%s",
 		 pi->used == MECH_FENTRY ? f->fentry_point :
 		 pi->used == MECH_KPROBE ? f->kprobe_point :
-					   f->tp_point);
-	if (pi->used == MECH_TRACEPOINT && want == MECH_AUTO)
+		 pi->used == MECH_TRACEPOINT ? f->tp_point : "");
+	if (!f->kfunc)
+		appendf(pi->why, sizeof(pi->why), "%s",
+			"tracepoint is this hook's only mechanism");
+	else if (pi->used == MECH_TRACEPOINT && pi->requested == MECH_AUTO)
 		appendf(pi->why, sizeof(pi->why), "%s",
 			"fell back to the tracepoint equivalent");
 	return 0;
-}
-
-static void tp_only(struct probe_info *pi, enum lp_mech want,
-		    const char *point)
-{
-	pi->requested = want;
-	pi->used = MECH_TRACEPOINT;
-	snprintf(pi->attach_point, sizeof(pi->attach_point), "%s", point);
-	snprintf(pi->why, sizeof(pi->why), "%s",
-		 "tracepoint is this hook's only mechanism");
 }
 
 static const char *const probe_names[PR_MAX] = {
@@ -227,30 +260,55 @@ int loader_open(struct lp_loader *L, struct lp_opts *o)
 	bpf_map__set_max_entries(s->maps.rb, o->ringbuf_size);
 
 	struct probe_flavours fl[] = {
-		{ PR_TCP_RECVMSG, "tcp_recvmsg",
+		{ PR_TCP_RECVMSG, "tcp_recvmsg", true,
 		  { s->progs.recv_fentry, s->progs.recv_fexit },
 		  { s->progs.recv_kprobe, s->progs.recv_kretprobe },
 		  { s->progs.recv_tp },
 		  "fentry+fexit/tcp_recvmsg", "kprobe+kretprobe/tcp_recvmsg",
 		  "tp_btf/sock_recv_length" },
-		{ PR_TCP_SENDMSG, "tcp_sendmsg",
+		{ PR_TCP_SENDMSG, "tcp_sendmsg", false,
 		  { s->progs.send_fexit },
 		  { s->progs.send_kprobe, s->progs.send_kretprobe },
 		  { s->progs.send_tp },
 		  "fexit/tcp_sendmsg", "kprobe+kretprobe/tcp_sendmsg",
 		  "tp_btf/sock_send_length" },
-		{ PR_TCP_CLEANUP_RBUF, "tcp_cleanup_rbuf",
+		{ PR_TCP_CLEANUP_RBUF, "tcp_cleanup_rbuf", false,
 		  { s->progs.cleanup_fentry },
 		  { s->progs.cleanup_kprobe },
 		  { s->progs.cleanup_tp },
 		  "fentry/tcp_cleanup_rbuf", "kprobe/tcp_cleanup_rbuf",
 		  "tp_btf/tcp_rcv_space_adjust (called right before tcp_cleanup_rbuf)" },
+		/* TCP's sk_data_ready is sock_def_readable; the tracepoint is newer */
+		{ PR_SK_DATA_READY, "sock_def_readable", false,
+		  { s->progs.wakeup_fentry },
+		  { s->progs.wakeup_kprobe },
+		  { s->progs.wakeup },
+		  "fentry/sock_def_readable", "kprobe/sock_def_readable",
+		  "tp_btf/sk_data_ready" },
+		{ PR_TCP_PROBE, NULL, true, {}, {}, { s->progs.tcp_in },
+		  NULL, NULL, "tp_btf/tcp_probe" },
+		{ PR_NETIF_RECEIVE_SKB, NULL, false, {}, {}, { s->progs.dev_in },
+		  NULL, NULL, "tp_btf/netif_receive_skb" },
+		{ PR_SOCK_STATE, NULL, true, {}, {}, { s->progs.state },
+		  NULL, NULL, "tp_btf/inet_sock_set_state" },
+		{ PR_RCVQ_DROPS, NULL, false, {}, {},
+		  { s->progs.rcvq_full, s->progs.udp_fail },
+		  NULL, NULL,
+		  "tp_btf/sock_rcvqueue_full + tp_btf/udp_fail_queue_rcv_skb" },
 	};
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+
+	if (!vmlinux)
+		lp_info("cannot read vmlinux BTF to check tracepoints; trying anyway");
 	for (size_t i = 0; i < sizeof(fl) / sizeof(fl[0]); i++) {
-		err = negotiate(&fl[i], &L->probes[fl[i].id], o->attach);
+		err = negotiate(&fl[i], &L->probes[fl[i].id], o->attach,
+				vmlinux);
 		if (err)
-			return err;
+			break;
 	}
+	btf__free(vmlinux);
+	if (err)
+		return err;
 	if (L->probes[PR_TCP_RECVMSG].used == MECH_TRACEPOINT)
 		/*
 		 * No tracepoint marks tcp_recvmsg entry; the syscall
@@ -262,14 +320,6 @@ int loader_open(struct lp_loader *L, struct lp_opts *o)
 			"no tracepoint at tcp_recvmsg entry: read range from copied_seq at return, read_duration absent");
 	else
 		s->rodata->read_entry_hooked = true;
-	tp_only(&L->probes[PR_TCP_PROBE], o->attach, "tp_btf/tcp_probe");
-	tp_only(&L->probes[PR_SK_DATA_READY], o->attach, "tp_btf/sk_data_ready");
-	tp_only(&L->probes[PR_NETIF_RECEIVE_SKB], o->attach,
-		"tp_btf/netif_receive_skb");
-	tp_only(&L->probes[PR_SOCK_STATE], o->attach,
-		"tp_btf/inet_sock_set_state");
-	tp_only(&L->probes[PR_RCVQ_DROPS], o->attach,
-		"tp_btf/sock_rcvqueue_full + tp_btf/udp_fail_queue_rcv_skb");
 
 	struct probe_info *cm = &L->probes[PR_CLIENT_MESSAGE];
 	cm->requested = o->client ? MECH_USDT : MECH_NONE;

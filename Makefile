@@ -69,13 +69,17 @@ latprobe: $(LP_OBJS)
 tools: $(TOOLS)
 tests: $(TESTS)
 
-test: all
+# The README's two commands do all the set-up on a fresh machine.
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/run.sh
 
-demo: all
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/demo.sh
 
-bench: all
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/bench.sh
 
 deps:

@@ -15,10 +15,6 @@ PKGS=(
 	qemu-system-x86 busybox-static cpio gzip libc6-dev apt dpkg
 )
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "install-deps: must run as root (try: sudo $0)" >&2
-	exit 1
-fi
 if ! command -v apt-get >/dev/null; then
 	echo "install-deps: apt-get not found; install these packages by hand: ${PKGS[*]}" >&2
 	exit 1
@@ -30,6 +26,11 @@ for p in "${PKGS[@]}"; do
 		missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing ${missing[*]}; installing needs root (try: sudo $0)" >&2
+	exit 1
+fi
 
 echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive

@@ -3,7 +3,7 @@
 # Quiet by default; V=1 prints the full commands. SANITIZE=1 builds user
 # space with ASan+UBSan.
 
-OUT := build
+OUT := $(if $(filter 1,$(SANITIZE)),build-san,build)
 CLANG ?= clang
 BPFTOOL ?= bpftool
 CC ?= gcc
@@ -38,7 +38,7 @@ LP_SRCS := $(wildcard src/*.c)
 LP_OBJS := $(patsubst src/%.c,$(OUT)/%.o,$(LP_SRCS))
 # Objects of latprobe that unit tests link (everything but main and loader).
 LP_CORE_OBJS := $(filter-out $(OUT)/main.o $(OUT)/loader.o $(OUT)/feature.o \
-	$(OUT)/consumer.o, $(LP_OBJS))
+	$(OUT)/consumer.o $(OUT)/metrics.o, $(LP_OBJS))
 
 TOOLS :=
 TESTS :=
@@ -64,7 +64,7 @@ $(OUT)/%.o: src/%.c src/*.h bpf/latprobe.h $(SKELS) | $(OUT)
 
 latprobe: $(LP_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS_BPF) -lcjson -lm
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS_BPF) -lcjson -lmicrohttpd -lpthread -lm
 
 tools: $(TOOLS)
 tests: $(TESTS)

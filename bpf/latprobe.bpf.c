@@ -30,6 +30,9 @@ const volatile __u64 wakeup_bytes = 256 * 1024;
 /* tcp_recvmsg entry is hooked (fentry/kprobe): "start" entries exist */
 const volatile bool read_entry_hooked = false;
 
+#define LP_MAX_CPUS 256
+const volatile __u32 nr_cpus = 1;
+
 /* Set by user space once the pinned nic_ts map has entries (latprobe-nic). */
 bool nic_ts_active = false;
 
@@ -70,23 +73,34 @@ struct {
 
 /*
  * netif_receive_skb time by skb address, per CPU: tcp_probe normally runs
- * in the same softirq on the same CPU, so a tiny per-CPU ring replaces a
- * hash update + lookup + delete per packet. An skb processed later from
- * the socket backlog (or on another CPU) simply has no dev_in mark.
+ * in the same softirq on the same CPU, so a small direct-mapped per-CPU
+ * table replaces a hash update + lookup + delete per packet. It holds a
+ * whole NAPI batch (up to 64 skbs) with room to spare; an skb processed
+ * later from the socket backlog on another CPU, or evicted by a collision,
+ * simply has no dev_in mark.
  */
-#define DEV_RING 8
-struct dev_ring {
-	__u64 skb[DEV_RING];
-	__u64 ts[DEV_RING];
-	__u32 head;
+#define DEV_SLOTS 256
+struct dev_slots {
+	__u64 skb[DEV_SLOTS];
+	__u64 ts[DEV_SLOTS];
+	__u64 scratch; /* the verifier allows no arithmetic on a BTF pointer;
+			* its value read back from a map is a plain number */
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct dev_ring);
+	__type(value, struct dev_slots);
 } skb_dev SEC(".maps");
+
+static __always_inline __u32 dev_slot(struct dev_slots *d, const void *skb)
+{
+	volatile __u64 *v = &d->scratch;
+
+	*v = (__u64)skb;
+	return ((*v >> 6) * 0x9E3779B97F4A7C15ULL) >> 56;
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -94,6 +108,31 @@ struct {
 	__type(key, struct lp_nic_key);
 	__type(value, struct lp_nic_val);
 } nic_ts SEC(".maps");
+
+/*
+ * Bytes sent per traced socket: a counter, not a ring record per send.
+ * Reported at close (LP_EV_CLOSE) and read by user space for live sockets.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u64);
+} sent SEC(".maps");
+
+/* The segment waiting for its wake-up, per CPU (see struct lp_seg). */
+struct pending_seg {
+	__u64 sk;
+	__u64 tcp_ns;
+	struct lp_seg seg;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pending_seg);
+} pending SEC(".maps");
 
 /* Receive-queue drops by local port. */
 struct {
@@ -419,19 +458,20 @@ int BPF_PROG(cleanup_tp, struct sock *sk)
 
 static __always_inline void send_exit(struct sock *sk, int ret)
 {
-	struct lp_event *e;
+	__u64 key = (__u64)sk, bytes = ret, *v;
 
 	stat_inc(LP_S_HITS + LP_P_SEND);
 	if (ret <= 0)
 		return;
 	if (!sock_traced(sk, true))
 		return;
-	e = rb_reserve(LP_EV_SEND, (__u64)sk, bpf_ktime_get_ns());
-	if (!e)
-		return;
-	e->send.ret = ret;
-	e->send.pad = 0;
-	rb_submit(e);
+	v = bpf_map_lookup_elem(&sent, &key);
+	if (v)
+		__sync_fetch_and_add(v, bytes);
+	else if (bpf_map_update_elem(&sent, &key, &bytes, BPF_NOEXIST))
+		/* lost the race to create it: add to the winner's */
+		if ((v = bpf_map_lookup_elem(&sent, &key)))
+			__sync_fetch_and_add(v, bytes);
 }
 
 SEC("fexit/tcp_sendmsg")
@@ -480,7 +520,7 @@ int BPF_PROG(send_tp, struct sock *sk, int ret, int flags)
 SEC("tp_btf/netif_receive_skb")
 int BPF_PROG(dev_in, struct sk_buff *skb)
 {
-	struct dev_ring *r;
+	struct dev_slots *d;
 	__u32 zero = 0, i;
 	__u16 proto;
 
@@ -488,12 +528,12 @@ int BPF_PROG(dev_in, struct sk_buff *skb)
 	proto = BPF_CORE_READ(skb, protocol);
 	if (proto != bpf_htons(0x0800) && proto != bpf_htons(0x86DD))
 		return 0;
-	r = bpf_map_lookup_elem(&skb_dev, &zero);
-	if (!r)
+	d = bpf_map_lookup_elem(&skb_dev, &zero);
+	if (!d)
 		return 0;
-	i = r->head++ % DEV_RING;
-	r->skb[i] = (__u64)skb;
-	r->ts[i] = bpf_ktime_get_ns();
+	i = dev_slot(d, skb) & (DEV_SLOTS - 1);
+	d->skb[i] = (__u64)skb;
+	d->ts[i] = bpf_ktime_get_ns();
 	return 0;
 }
 
@@ -518,34 +558,55 @@ static __always_inline void nic_lookup(struct sock *sk, __u32 seq,
 
 static __always_inline __u64 dev_in_of(const struct sk_buff *skb)
 {
-	struct dev_ring *r;
-	__u32 zero = 0;
+	struct dev_slots *d;
+	__u32 zero = 0, i;
 
-	r = bpf_map_lookup_elem(&skb_dev, &zero);
-	if (!r)
+	d = bpf_map_lookup_elem(&skb_dev, &zero);
+	if (!d)
 		return 0;
-	/*
-	 * skb addresses are recycled quickly (slab, LIFO): search newest
-	 * first and take the slot so an older packet's time is never used.
-	 */
-	for (__u32 i = 1; i <= DEV_RING; i++) {
-		__u32 j = (r->head - i) % DEV_RING;
-
-		if (r->skb[j] == (__u64)skb) {
-			r->skb[j] = 0;
-			return r->ts[j];
+	i = dev_slot(d, skb) & (DEV_SLOTS - 1);
+	if (d->skb[i] != (__u64)skb) {
+		/*
+		 * Not from this CPU's softirq: processed from the socket
+		 * backlog by the reader, on its CPU. Rare: look at the others.
+		 */
+		for (__u32 cpu = 0; cpu < LP_MAX_CPUS && cpu < nr_cpus; cpu++) {
+			d = bpf_map_lookup_percpu_elem(&skb_dev, &zero, cpu);
+			if (d && d->skb[i] == (__u64)skb)
+				break;
+			d = NULL;
 		}
+		if (!d)
+			return 0;
 	}
-	return 0;
+	/* take the slot: a recycled skb address must not match again */
+	d->skb[i] = 0;
+	return d->ts[i];
+}
+
+/* Emit the segment held on this CPU, with its wake-up if it had one. */
+static __always_inline void flush_pending(struct pending_seg *p, __u64 wake_ns,
+					  __u32 wake_rcv_nxt)
+{
+	struct lp_event *e;
+
+	e = rb_reserve(LP_EV_SEG, p->sk, p->tcp_ns);
+	if (e) {
+		e->seg = p->seg;
+		e->seg.wake_ns = wake_ns;
+		e->seg.wake_rcv_nxt = wake_rcv_nxt;
+		rb_submit(e);
+	}
+	p->sk = 0;
 }
 
 SEC("tp_btf/tcp_probe")
 int BPF_PROG(tcp_in, struct sock *sk, const struct sk_buff *skb)
 {
 	struct tcp_skb_cb *cb = (struct tcp_skb_cb *)skb->cb;
-	__u32 seq, end_seq, range[2];
+	__u32 seq, end_seq, range[2], zero = 0;
+	struct pending_seg *p;
 	__u64 dev_ns;
-	struct lp_event *e;
 
 	stat_inc(LP_S_HITS + LP_P_TCP_PROBE);
 	/* seq and end_seq are adjacent: one read instead of two */
@@ -557,36 +618,50 @@ int BPF_PROG(tcp_in, struct sock *sk, const struct sk_buff *skb)
 		return 0;
 	if (!sock_traced(sk, false))
 		return 0;
-	e = rb_reserve(LP_EV_SEG, (__u64)sk, bpf_ktime_get_ns());
-	if (!e)
+	p = bpf_map_lookup_elem(&pending, &zero);
+	if (!p)
 		return 0;
-	e->seg.seq = seq;
-	e->seg.end_seq = end_seq;
-	e->seg.len = end_seq - seq;
-	e->seg.rcv_nxt = BPF_CORE_READ((struct tcp_sock *)sk, rcv_nxt);
-	e->seg.dev_ns = dev_ns;
-	e->seg.nic_ns = 0;
-	e->seg.nic_src = LP_NIC_NONE;
-	__builtin_memset(e->seg.pad, 0, sizeof(e->seg.pad));
+	/* the previous one got no wake-up (out of order, or no reader) */
+	if (p->sk)
+		flush_pending(p, 0, 0);
+	p->sk = (__u64)sk;
+	p->tcp_ns = bpf_ktime_get_ns();
+	p->seg.seq = seq;
+	p->seg.end_seq = end_seq;
+	p->seg.rcv_nxt = BPF_CORE_READ((struct tcp_sock *)sk, rcv_nxt);
+	p->seg.dev_ns = dev_ns;
+	p->seg.nic_ns = 0;
+	p->seg.nic_src = LP_NIC_NONE;
 	if (nic_ts_active)
-		nic_lookup(sk, seq, &e->seg);
-	rb_submit(e);
+		nic_lookup(sk, seq, &p->seg);
 	return 0;
 }
 
 static __always_inline void data_ready(struct sock *sk)
 {
+	struct pending_seg *p;
 	struct lp_event *e;
+	__u32 zero = 0, rcv_nxt;
+	__u64 now;
 
 	stat_inc(LP_S_HITS + LP_P_DATA_READY);
 	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return;
 	if (!sock_traced(sk, false))
 		return;
-	e = rb_reserve(LP_EV_WAKE, (__u64)sk, bpf_ktime_get_ns());
+	now = bpf_ktime_get_ns();
+	rcv_nxt = BPF_CORE_READ((struct tcp_sock *)sk, rcv_nxt);
+	p = bpf_map_lookup_elem(&pending, &zero);
+	if (p && p->sk == (__u64)sk) {
+		flush_pending(p, now, rcv_nxt);
+		return;
+	}
+	if (p && p->sk)
+		flush_pending(p, 0, 0);
+	e = rb_reserve(LP_EV_WAKE, (__u64)sk, now);
 	if (!e)
 		return;
-	e->wake.rcv_nxt = BPF_CORE_READ((struct tcp_sock *)sk, rcv_nxt);
+	e->wake.rcv_nxt = rcv_nxt;
 	e->wake.pad = 0;
 	rb_submit(e);
 }
@@ -617,8 +692,10 @@ int BPF_PROG(state, const struct sock *sk, const int oldstate,
 	     const int newstate)
 {
 	struct lp_sock_state *st;
+	struct pending_seg *p;
 	__u64 key = (__u64)sk;
 	struct lp_event *e;
+	__u32 zero = 0;
 
 	if (newstate != TCP_CLOSE)
 		return 0;
@@ -626,11 +703,20 @@ int BPF_PROG(state, const struct sock *sk, const int oldstate,
 	st = bpf_map_lookup_elem(&socks, &key);
 	if (!st)
 		return 0;
+	/* a segment of this socket still held on this CPU goes out first */
+	p = bpf_map_lookup_elem(&pending, &zero);
+	if (p && p->sk == key)
+		flush_pending(p, 0, 0);
 	if (st->traced) {
 		e = rb_reserve(LP_EV_CLOSE, key, bpf_ktime_get_ns());
-		if (e)
+		if (e) {
+			__u64 *v = bpf_map_lookup_elem(&sent, &key);
+
+			e->close.bytes_sent = v ? *v : 0;
 			rb_submit(e);
+		}
 	}
+	bpf_map_delete_elem(&sent, &key);
 	bpf_map_delete_elem(&socks, &key);
 	return 0;
 }

@@ -14,11 +14,11 @@
 
 enum lp_event_type {
 	LP_EV_SOCK = 1, /* first sight of a traced socket: 4-tuple and owner */
-	LP_EV_SEG,	/* tcp_probe: TCP accepted a segment (+ dev_in / NIC stamp) */
-	LP_EV_WAKE,	/* sk_data_ready: readers woken, data up to rcv_nxt */
+	LP_EV_SEG,	/* tcp_probe: TCP accepted a segment (+ dev_in / NIC stamp,
+			 * + the wake-up that followed it in the same softirq) */
+	LP_EV_WAKE,	/* sk_data_ready with no segment pending on this CPU */
 	LP_EV_READ,	/* tcp_recvmsg returned data */
-	LP_EV_SEND,	/* tcp_sendmsg returned */
-	LP_EV_CLOSE,	/* socket closed: user space frees its state */
+	LP_EV_CLOSE,	/* socket closed (+ bytes sent): user space frees its state */
 	LP_EV_MSG,	/* client USDT: one market-data message, in-process stamps */
 	LP_EV_MAX
 };
@@ -83,14 +83,20 @@ struct lp_sock_info {
 	char comm[LP_COMM_LEN];
 };
 
+/*
+ * A segment is held per CPU from tcp_probe until the sk_data_ready that
+ * follows it in the same softirq, and both go out as one record: one ring
+ * reservation per segment instead of two.
+ */
 struct lp_seg {
-	__u32 seq;     /* TCP_SKB_CB(skb)->seq */
-	__u32 end_seq; /* TCP_SKB_CB(skb)->end_seq */
-	__u32 len;     /* payload bytes */
-	__u32 rcv_nxt; /* before this segment was processed */
-	__u64 dev_ns;  /* netif_receive_skb of this skb, 0 if unseen */
-	__u64 nic_ns;  /* NIC stamp (CLOCK_MONOTONIC), 0 if none */
-	__u8 nic_src;  /* enum lp_nic_src of nic_ns */
+	__u32 seq;	    /* TCP_SKB_CB(skb)->seq */
+	__u32 end_seq;	    /* TCP_SKB_CB(skb)->end_seq */
+	__u32 rcv_nxt;	    /* before this segment was processed */
+	__u32 wake_rcv_nxt; /* rcv_nxt at the wake-up (valid if wake_ns) */
+	__u64 dev_ns;	    /* netif_receive_skb of this skb, 0 if unseen */
+	__u64 nic_ns;	    /* NIC stamp (CLOCK_MONOTONIC), 0 if none */
+	__u64 wake_ns;	    /* sk_data_ready right after it, 0 if none */
+	__u8 nic_src;	    /* enum lp_nic_src of nic_ns */
 	__u8 pad[7];
 };
 
@@ -108,9 +114,8 @@ struct lp_read {
 	__u64 cleanup_ns; /* tcp_cleanup_rbuf (or tcp_rcv_space_adjust), 0 if unseen */
 };
 
-struct lp_send {
-	__s32 ret;
-	__u32 pad;
+struct lp_close {
+	__u64 bytes_sent; /* tcp_sendmsg bytes, counted in the kernel */
 };
 
 struct lp_msg {
@@ -130,7 +135,7 @@ struct lp_event {
 		struct lp_seg seg;
 		struct lp_wake wake;
 		struct lp_read read;
-		struct lp_send send;
+		struct lp_close close;
 		struct lp_msg msg;
 	};
 };
@@ -146,10 +151,8 @@ static inline __u32 lp_event_size(__u8 type)
 		return sizeof(struct lp_hdr) + sizeof(struct lp_wake);
 	case LP_EV_READ:
 		return sizeof(struct lp_hdr) + sizeof(struct lp_read);
-	case LP_EV_SEND:
-		return sizeof(struct lp_hdr) + sizeof(struct lp_send);
 	case LP_EV_CLOSE:
-		return sizeof(struct lp_hdr);
+		return sizeof(struct lp_hdr) + sizeof(struct lp_close);
 	case LP_EV_MSG:
 		return sizeof(struct lp_hdr) + sizeof(struct lp_msg);
 	}

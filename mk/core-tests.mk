@@ -2,7 +2,8 @@
 # latprobe's own workload tool and unit tests.
 
 TOOLS += $(OUT)/tcpflow
-TESTS += $(OUT)/test_hist $(OUT)/test_correlator $(OUT)/test_report
+TESTS += $(OUT)/test_hist $(OUT)/test_correlator $(OUT)/test_report \
+	$(OUT)/test_metrics
 
 $(OUT)/tcpflow: tools/tcpflow.c | $(OUT)
 	$(call msg,CC,$@)

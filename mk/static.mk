@@ -23,7 +23,17 @@ endif
 
 latprobe-static: $(OUT)/latprobe-static
 
-$(OUT)/latprobe-static: $(LP_OBJS)
+# --metrics needs libmicrohttpd (and GnuTLS behind it, no archives in
+# Debian): the static binary gets a metrics.o without the HTTP server.
+LP_STATIC_OBJS := $(filter-out $(OUT)/metrics.o,$(LP_OBJS)) \
+	$(OUT)/static/metrics.o
+
+$(OUT)/static/metrics.o: src/metrics.c src/*.h bpf/latprobe.h $(SKELS) | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -DLP_NO_HTTP -c $< -o $@
+
+$(OUT)/latprobe-static: $(LP_STATIC_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LP_STATIC_LDFLAGS) $^ -o $@ $(LP_STATIC_LDLIBS)
 

@@ -7,10 +7,12 @@ PKGS=(
 	# build
 	make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
 	libwebsockets-dev libcjson-dev libssl-dev libzmq3-dev systemtap-sdt-dev
-	dpdk dpdk-dev libpcap-dev
+	dpdk dpdk-dev libpcap-dev libmicrohttpd-dev
 	# test and measurement
 	iproute2 openssl python3 strace linux-perf bpftrace tcpdump procps
 	valgrind libclang-rt-14-dev util-linux
+	# --metrics, pictures and live-view tests; man pages
+	prometheus curl chromium tmux man-db
 	# make kernel-matrix: boots Debian's 6.1 kernel under QEMU TCG
 	qemu-system-x86 busybox-static cpio gzip libc6-dev apt dpkg
 )

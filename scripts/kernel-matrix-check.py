@@ -209,7 +209,8 @@ def check_mechanisms(a, reports, ck, res):
     ck.add("guest tracepoint: no probe used fentry or kprobe",
            used["tracepoint"] and not tp_other,
            "offenders: %s" % tp_other if tp_other else
-           "%d probes" % len(used["tracepoint"]))
+           "%d probes" % len(used["tracepoint"]) if used["tracepoint"] else
+           "no report")
     # A forced mode worked when every probe that has an fentry or kprobe
     # variant (on this kernel) attached with exactly that mode; probes with
     # the tracepoint as only mechanism stay on it in every mode.
@@ -229,6 +230,7 @@ def check_mechanisms(a, reports, ck, res):
         ck.add("guest %s: every probe with an fentry/kprobe variant (%s) "
                "attached as %s" % (m, ", ".join(switchable), m),
                reports.get(m) is not None and switchable and not fb,
+               "no report" if reports.get(m) is None else
                json.dumps(fb) if fb else "")
     wrong = sorted(p for p in variant["fentry"] if used["auto"].get(p) != "fentry")
     ck.add("guest auto picked fentry for every probe with an fentry variant",

@@ -44,7 +44,13 @@ static double num(const cJSON *o, const char *k)
 
 static void bar(FILE *out, double v, double max)
 {
-	int n = max > 0 ? (int)(v / max * BAR_WIDTH + 0.5) : 0;
+	double f = max > 0 ? v / max : 0;
+	int n;
+
+	/* a report is input: inf/inf or a negative p50 must not escape */
+	if (!(f >= 0))
+		f = 0;
+	n = f < 1 ? (int)(f * BAR_WIDTH + 0.5) : BAR_WIDTH;
 
 	for (int i = 0; i < n; i++)
 		fputs("#", out);

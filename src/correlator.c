@@ -411,6 +411,7 @@ void corr_event(struct corr *c, const void *data, size_t size)
 		cn = corr_lookup(c, e->h.sk);
 		if (cn) {
 			cn->events++;
+			cn->bytes_sent = e->close.bytes_sent;
 			conn_close(c, cn);
 		}
 		return;
@@ -429,16 +430,14 @@ void corr_event(struct corr *c, const void *data, size_t size)
 		break;
 	case LP_EV_SEG:
 		seg_insert(cn, &e->h, &e->seg);
+		if (e->seg.wake_ns)
+			seg_wake(cn, e->seg.wake_ns, e->seg.wake_rcv_nxt);
 		break;
 	case LP_EV_WAKE:
 		seg_wake(cn, e->h.ts_ns, e->wake.rcv_nxt);
 		break;
 	case LP_EV_READ:
 		on_read(c, cn, &e->h, &e->read);
-		break;
-	case LP_EV_SEND:
-		if (e->send.ret > 0)
-			cn->bytes_sent += (uint32_t)e->send.ret;
 		break;
 	}
 }

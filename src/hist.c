@@ -40,7 +40,8 @@ unsigned int hist_bucket(uint64_t ns)
 	if (ns < HIST_SUB)
 		return ns;
 	exp = 63 - __builtin_clzll(ns);
-	if (exp > HIST_MAX_EXP)
+	/* row exp - HIST_SUB_BITS + 1 must exist: 2^42 and up share the top */
+	if (exp >= HIST_MAX_EXP)
 		return HIST_BUCKETS - 1;
 	sub = (ns >> (exp - HIST_SUB_BITS)) & (HIST_SUB - 1);
 	return (exp - HIST_SUB_BITS + 1) * HIST_SUB + sub;

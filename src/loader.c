@@ -3,6 +3,8 @@
  * Open the skeleton, set the filters, negotiate an attach mechanism per
  * probe (fentry -> kprobe -> tracepoint, by trying), load, pin, attach.
  */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -206,6 +208,78 @@ static int pin_map(struct bpf_map *map, const char *name)
 	return 0;
 }
 
+/*
+ * Does a process other than this one hold the map open? Nobody does for a
+ * pin left by a latprobe (or latprobe-nic) that was killed: it is stale.
+ */
+static bool map_held_elsewhere(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX], link[32], line[64], want[32];
+	struct dirent *p, *f;
+	bool held = false;
+	DIR *proc, *fds;
+	FILE *fi;
+	ssize_t n;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return true; /* cannot tell: leave it alone */
+	snprintf(want, sizeof(want), "map_id:\t%u\n", info.id);
+	proc = opendir("/proc");
+	if (!proc)
+		return true;
+	while (!held && (p = readdir(proc))) {
+		if (!isdigit((unsigned char)p->d_name[0]) ||
+		    atoi(p->d_name) == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fd", p->d_name);
+		fds = opendir(path);
+		if (!fds)
+			continue;
+		while (!held && (f = readdir(fds))) {
+			snprintf(path, sizeof(path), "/proc/%s/fd/%s", p->d_name,
+				 f->d_name);
+			n = readlink(path, link, sizeof(link) - 1);
+			if (n < 0 || (link[n] = '\0', strcmp(link, "anon_inode:bpf-map")))
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/fdinfo/%s",
+				 p->d_name, f->d_name);
+			fi = fopen(path, "r");
+			if (!fi)
+				continue;
+			while (!held && fgets(line, sizeof(line), fi))
+				held = !strcmp(line, want);
+			fclose(fi);
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+	return held;
+}
+
+/* Remove pins of our maps that a killed run left and nobody uses. */
+static void unpin_stale(void)
+{
+	static const char *const names[] = { "stats", "socks", "drops",
+					     "nic_ts" };
+	char path[PATH_MAX];
+	int fd;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", LP_PIN_DIR, names[i]);
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;
+		if (!map_held_elsewhere(fd)) {
+			lp_info("removing stale pin %s (its run was killed)",
+				path);
+			unlink(path);
+		}
+		close(fd);
+	}
+}
+
 /* nic_ts is shared with latprobe-nic: reuse a pinned one, else create it. */
 static int setup_nic_ts(struct lp_loader *L)
 {
@@ -257,6 +331,7 @@ int loader_open(struct lp_loader *L, struct lp_opts *o)
 	memcpy((char *)s->rodata->targ_comm, o->comm, sizeof(o->comm));
 	/* force a wake-up only when a quarter of the ring is pending */
 	s->rodata->wakeup_bytes = o->ringbuf_size / 4;
+	s->rodata->nr_cpus = libbpf_num_possible_cpus();
 	bpf_map__set_max_entries(s->maps.rb, o->ringbuf_size);
 
 	struct probe_flavours fl[] = {
@@ -337,6 +412,7 @@ int loader_open(struct lp_loader *L, struct lp_opts *o)
 		lp_err("creating %s: %s", LP_PIN_DIR, strerror(errno));
 		return err;
 	}
+	unpin_stale();
 	return setup_nic_ts(L);
 }
 
@@ -494,5 +570,45 @@ void loader_poll_nic(struct lp_loader *L)
 				 &key) == 0) {
 		L->skel->bss->nic_ts_active = true;
 		lp_info("nic_ts has entries: NIC timestamps in use");
+	}
+}
+
+/*
+ * After detach: segments still held per CPU (waiting for a wake-up that
+ * never came) go to the correlator, and live sockets get their byte counts.
+ */
+void loader_drain_kernel_state(struct lp_loader *L, struct corr *c)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd;
+	struct pending_seg_user {
+		__u64 sk, tcp_ns;
+		struct lp_seg seg;
+	} *p;
+	struct lp_event e;
+	__u64 key, *prev = NULL, bytes;
+	__u32 zero = 0;
+	struct conn *cn;
+
+	p = ncpu > 0 ? calloc(ncpu, sizeof(*p)) : NULL;
+	fd = bpf_map__fd(L->skel->maps.pending);
+	if (p && bpf_map_lookup_elem(fd, &zero, p) == 0) {
+		for (int i = 0; i < ncpu; i++) {
+			if (!p[i].sk)
+				continue;
+			memset(&e, 0, sizeof(e));
+			e.h.type = LP_EV_SEG;
+			e.h.sk = p[i].sk;
+			e.h.ts_ns = p[i].tcp_ns;
+			e.seg = p[i].seg;
+			corr_event(c, &e, lp_event_size(LP_EV_SEG));
+		}
+	}
+	free(p);
+	fd = bpf_map__fd(L->skel->maps.sent);
+	while (bpf_map_get_next_key(fd, prev, &key) == 0) {
+		if (bpf_map_lookup_elem(fd, &key, &bytes) == 0 &&
+		    (cn = corr_lookup(c, key)))
+			cn->bytes_sent = bytes;
+		prev = &key;
 	}
 }

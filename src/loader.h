@@ -10,6 +10,7 @@
 #include "opts.h"
 #include "probes.h"
 #include "report.h"
+#include "correlator.h"
 
 struct lp_loader {
 	struct latprobe_bpf *skel;
@@ -28,6 +29,7 @@ void loader_detach(struct lp_loader *L);
 void loader_destroy(struct lp_loader *L);
 int loader_read_stats(struct lp_loader *L, uint64_t *out);
 void loader_probe_hits(struct lp_loader *L, const uint64_t *stats);
+void loader_drain_kernel_state(struct lp_loader *L, struct corr *c);
 void loader_poll_nic(struct lp_loader *L);
 int loader_read_drops(struct lp_loader *L, struct port_drops *out,
 		      unsigned int max);

@@ -16,10 +16,13 @@
 #include <bpf/libbpf.h>
 #include "breakdown.h"
 #include "correlator.h"
+#include "live.h"
 #include "loader.h"
 #include "log.h"
+#include "metrics.h"
 #include "opts.h"
 #include "report.h"
+#include "report_view.h"
 
 #define POLL_MS 10 /* consumer timer: producers rarely wake us (batched) */
 
@@ -156,6 +159,7 @@ int main(int argc, char **argv)
 	struct corr_cfg cfg = {};
 	struct lp_loader L = {};
 	struct ring_buffer *rb = NULL;
+	struct metrics *metrics = NULL;
 	struct corr *c = NULL;
 	struct lp_opts o;
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -164,7 +168,7 @@ int main(int argc, char **argv)
 	int err;
 
 	if (argc > 1 && !strcmp(argv[1], "report"))
-		return breakdown_main(argc - 1, argv + 1);
+		return report_cmd_main(argc - 1, argv + 1);
 	if (lp_parse_args(argc, argv, &o))
 		return 2;
 	/* before anything slow: a signal during load still ends cleanly */
@@ -195,6 +199,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	/* --metrics: listen before attaching, so a busy port fails fast */
+	if (o.metrics && (err = metrics_start(&metrics, o.metrics,
+					      o.metrics_max_conns, !o.quiet)))
+		goto cleanup;
+
 	err = loader_open(&L, &o);
 	if (!err)
 		err = loader_load_attach(&L, &o);
@@ -210,6 +219,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 
+	metrics_tick(metrics, c, NULL, L.probes); /* first scrape: probes */
 	clock_gettime(CLOCK_REALTIME, &start);
 	t0 = now_ns(CLOCK_MONOTONIC);
 	next_status = t0 + 1000000000ULL;
@@ -235,7 +245,15 @@ int main(int argc, char **argv)
 			break;
 		if (now >= next_status) {
 			loader_poll_nic(&L);
-			if (!o.quiet)
+			if (metrics || o.live) {
+				uint64_t st[LP_S_MAX];
+
+				loader_read_stats(&L, st);
+				metrics_tick(metrics, c, st, L.probes);
+				if (o.live)
+					live_tick(stdout, c, st);
+			}
+			if (!o.quiet && !o.live)
 				status_line(c, &L, (now - next_status) / 1e9 + 1,
 					    &last_events);
 			next_status = now + 1000000000ULL;
@@ -247,6 +265,7 @@ int main(int argc, char **argv)
 	 */
 	loader_detach(&L);
 	ring_buffer__consume(rb);
+	loader_drain_kernel_state(&L, c);
 	if (!o.quiet && isatty(STDERR_FILENO))
 		fputc('\n', stderr);
 	err = write_report(&o, &L, c, &start, t0);
@@ -256,6 +275,7 @@ int main(int argc, char **argv)
 
 cleanup:
 	ring_buffer__free(rb);
+	metrics_stop(metrics);
 	loader_destroy(&L);
 	corr_free(c);
 	return err ? 1 : 0;

@@ -24,7 +24,10 @@ static const char doc[] =
 	"  latprobe --port 9443 --verbose           # one service, until Ctrl-C\n"
 	"  latprobe --client build/wsclient --duration 60 --output md.json\n"
 	"  latprobe --attach tracepoint --pin       # force tracepoints, pin maps\n"
-	"  latprobe report md.json                  # breakdown table of a report\n";
+	"  latprobe report md.json                  # breakdown table of a report\n"
+	"  latprobe --metrics 127.0.0.1:9464        # Prometheus /metrics while running\n"
+	"  latprobe report a.json --svg a.svg       # picture of the breakdown\n"
+	"  latprobe report a.json b.json            # compare two runs stage by stage\n";
 
 enum {
 	OPT_ATTACH = 0x100,
@@ -33,6 +36,9 @@ enum {
 	OPT_SAMPLE,
 	OPT_RINGBUF,
 	OPT_MAX_CONNS,
+	OPT_METRICS,
+	OPT_METRICS_MAX_CONNS,
+	OPT_LIVE,
 };
 
 static const struct argp_option options[] = {
@@ -47,6 +53,9 @@ static const struct argp_option options[] = {
 	{ "pin", OPT_PIN, NULL, 0, "Pin maps under /sys/fs/bpf/latprobe (removed on exit)", 0 },
 	{ "ringbuf-size", OPT_RINGBUF, "BYTES", 0, "Ring buffer size, power of 2 (default 8388608)", 0 },
 	{ "max-connections", OPT_MAX_CONNS, "N", 0, "Connections kept in the report (default 4096)", 0 },
+	{ "metrics", OPT_METRICS, "ADDR:PORT", 0, "Serve Prometheus metrics on http://ADDR:PORT/metrics while running", 0 },
+	{ "metrics-max-connections", OPT_METRICS_MAX_CONNS, "N", 0, "Connections exported with their own label (default 20; the rest are summed as connection=\"other\")", 0 },
+	{ "live", OPT_LIVE, NULL, 0, "Full-screen view refreshed every second instead of the status line", 0 },
 	{ "verbose", 'v', NULL, 0, "Say how each probe was attached; libbpf debug output", 0 },
 	{ "quiet", 'q', NULL, 0, "No status line", 0 },
 	{},
@@ -142,6 +151,23 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 			return bad(st, "--max-connections (1-1000000)", arg);
 		o->max_conns = v;
 		break;
+	case OPT_METRICS: {
+		char host[256];
+		uint16_t port;
+
+		if (lp_parse_hostport(arg, host, sizeof(host), &port))
+			return bad(st, "--metrics (ADDR:PORT)", arg);
+		o->metrics = arg;
+		break;
+	}
+	case OPT_METRICS_MAX_CONNS:
+		if (lp_parse_ulong(arg, 0, 1000, &v))
+			return bad(st, "--metrics-max-connections (0-1000)", arg);
+		o->metrics_max_conns = v;
+		break;
+	case OPT_LIVE:
+		o->live = true;
+		break;
 	case 'v':
 		o->verbose = true;
 		break;
@@ -157,6 +183,33 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 	return 0;
 }
 
+int lp_parse_hostport(const char *s, char *host, size_t len, uint16_t *port)
+{
+	const char *colon, *h = s;
+	size_t hlen;
+	unsigned long v;
+
+	if (*s == '[') {
+		colon = strchr(s, ']');
+		if (!colon || colon[1] != ':')
+			return -1;
+		h = s + 1;
+		hlen = colon - h;
+		colon++;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon || memchr(s, ':', colon - s))
+			return -1; /* IPv6 needs brackets */
+		hlen = colon - s;
+	}
+	if (hlen >= len || lp_parse_ulong(colon + 1, 0, 65535, &v))
+		return -1;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	*port = v;
+	return 0;
+}
+
 int lp_parse_args(int argc, char **argv, struct lp_opts *o)
 {
 	static const struct argp argp = { options, parse_opt, NULL, doc, NULL,
@@ -168,6 +221,7 @@ int lp_parse_args(int argc, char **argv, struct lp_opts *o)
 	o->attach = MECH_AUTO;
 	o->ringbuf_size = 8 << 20;
 	o->max_conns = 4096;
+	o->metrics_max_conns = 20;
 	/* --help/--version exit 0 inside argp; unknown flags exit 2 there */
 	argp_err_exit_status = 2;
 	err = argp_parse(&argp, argc, argv, 0, NULL, o);

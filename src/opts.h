@@ -3,6 +3,7 @@
 #define __LP_OPTS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "probes.h"
 
@@ -23,6 +24,9 @@ struct lp_opts {
 	bool quiet;
 	uint64_t ringbuf_size;
 	unsigned int max_conns;
+	const char *metrics; /* ADDR:PORT of the /metrics endpoint (--metrics) */
+	unsigned int metrics_max_conns;
+	bool live; /* full-screen view instead of the status line */
 };
 
 /*
@@ -34,5 +38,11 @@ int lp_parse_args(int argc, char **argv, struct lp_opts *o);
 /* Strict unsigned integer in [min, max]; 0 on success, -1 otherwise. */
 int lp_parse_ulong(const char *s, unsigned long min, unsigned long max,
 		   unsigned long *out);
+
+/*
+ * Split "ADDR:PORT", "[V6ADDR]:PORT" or ":PORT" (any address) into host and
+ * port (0-65535). 0 on success, -1 otherwise.
+ */
+int lp_parse_hostport(const char *s, char *host, size_t len, uint16_t *port);
 
 #endif

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +18,15 @@ static const char *const ev_names[LP_EV_MAX] = {
 	[LP_EV_SEG] = "tcp_probe",
 	[LP_EV_WAKE] = "sk_data_ready",
 	[LP_EV_READ] = "tcp_recvmsg",
-	[LP_EV_SEND] = "tcp_sendmsg",
 	[LP_EV_CLOSE] = "close",
 	[LP_EV_MSG] = "client_message",
 };
 
 static double round3(double v)
 {
+	/* no fraction left to round up there, and no long long holds it */
+	if (!(fabs(v) < 1e15))
+		return v;
 	return (double)(long long)(v * 1000.0 + (v >= 0 ? 0.5 : -0.5)) / 1000.0;
 }
 
@@ -207,6 +210,26 @@ static void iso8601(char *buf, size_t len, const struct timespec *ts)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/*
+ * Records lost in the ring buffer (or dropped as malformed) took marks with
+ * them: every stage may be short, and none can say by how much. Mark them.
+ */
+static void mark_degraded(cJSON *root, bool degraded)
+{
+	cJSON *conn, *st;
+
+	cJSON_AddBoolToObject(root, "degraded", degraded);
+	if (!degraded)
+		return;
+	cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(root, "stages"))
+		cJSON_AddBoolToObject(st, "degraded", true);
+	cJSON_ArrayForEach(conn,
+			   cJSON_GetObjectItemCaseSensitive(root, "connections"))
+		cJSON_ArrayForEach(st,
+				   cJSON_GetObjectItemCaseSensitive(conn, "stages"))
+			cJSON_AddBoolToObject(st, "degraded", true);
+}
+
 cJSON *report_build(const struct report_in *in)
 {
 	const struct corr *c = in->corr;
@@ -262,9 +285,14 @@ cJSON *report_build(const struct report_in *in)
 	cJSON_AddItemToObject(root, "histogram", histogram_json(c));
 	cJSON_AddItemToObject(root, "percentiles",
 			      percentiles_json(&c->stages[ST_TOTAL]));
+	/* count per probe: program runs, whether or not they made a record */
 	o = cJSON_AddObjectToObject(root, "event_type_breakdown");
+	for (int i = 0; i < PR_MAX; i++)
+		add_num(o, in->probes[i].name, (double)in->probes[i].hits);
+	o = cJSON_GetObjectItemCaseSensitive(root, "ring_buffer");
+	m = cJSON_AddObjectToObject(o, "records_by_type");
 	for (int i = 1; i < LP_EV_MAX; i++)
-		add_num(o, ev_names[i], (double)t->by_type[i]);
+		add_num(m, ev_names[i], (double)t->by_type[i]);
 
 	o = cJSON_AddObjectToObject(root, "kernel_drops");
 	add_num(o, "sock_rcvqueue_full", (double)in->stats[LP_S_RCVQ_FULL]);
@@ -276,6 +304,7 @@ cJSON *report_build(const struct report_in *in)
 		snprintf(k, sizeof(k), "%u", in->drops[i].port);
 		add_num(m, k, (double)in->drops[i].count);
 	}
+	mark_degraded(root, in->stats[LP_S_LOST] || t->malformed);
 	return root;
 }
 

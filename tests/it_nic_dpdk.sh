@@ -19,7 +19,7 @@ set -u
 NMSG=${NMSG:-200}
 MSGLEN=${MSGLEN:-100}
 HERE=$(cd "$(dirname "$0")/.." && pwd)
-NIC=${LATPROBE_NIC:-$HERE/build/latprobe-nic}
+NIC=${LATPROBE_NIC:-${LP_BUILD:-$HERE/build}/latprobe-nic}
 
 skip() { echo "SKIPPED: $*"; exit 77; }
 fail() { echo "FAIL: $*"; FAILED=1; }

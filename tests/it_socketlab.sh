@@ -4,7 +4,7 @@
 # internal consistency. Exit 0 PASS, 1 FAIL, 77 SKIPPED (with the reason).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-$ROOT/build}
+BUILD=${BUILD:-${LP_BUILD:-$ROOT/build}}
 
 skip()
 {

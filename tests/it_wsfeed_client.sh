@@ -9,7 +9,7 @@
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN=${BIN:-$ROOT/build}
+BIN=${BIN:-${LP_BUILD:-$ROOT/build}}
 FEED=$BIN/wsfeed
 CLIENT=$BIN/wsclient
 T=30 # hard cap in seconds for any single process

@@ -4,7 +4,8 @@
  * the QEMU guest and on the host. One process forks a receiver; the sender
  * connects over loopback from a fixed source port, writes COUNT messages of
  * SIZE bytes, one write each, every INTERVAL microseconds, then waits for the
- * receiver to close. The receiver reads each message with a read of exactly
+ * receiver to close first (so the only data segments the receiver sees in
+ * ESTABLISHED are the COUNT messages). The receiver reads each message with a read of exactly
  * the bytes it still misses, so with one segment per message the kernel
  * sees exactly COUNT reads that return data. Both sides print one line of
  * key=value pairs on stdout. Built statically so it runs in a bare initramfs.
@@ -149,8 +150,12 @@ static int sender(const struct opts *o)
 		next += (uint64_t)o->interval_us * 1000;
 	}
 	t_end = now_ns();
-	shutdown(fd, SHUT_WR);
-	/* the receiver closes first: no TIME_WAIT on the fixed source port */
+	/*
+	 * The receiver closes first, once it has every byte: our FIN then
+	 * reaches a socket that has left ESTABLISHED, so the receiver's
+	 * segment count is exactly COUNT (no racing FIN), and the fixed
+	 * source port has no TIME_WAIT.
+	 */
 	while (read(fd, &c, 1) > 0)
 		;
 	printf("sender local=127.0.0.1:%d peer=127.0.0.1:%d bytes=%ld writes=%ld elapsed_us=%llu\n",

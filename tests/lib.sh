@@ -3,7 +3,7 @@
 # Source it first thing; it sets ROOT, BUILD and a cleanup trap.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD=$ROOT/build
+BUILD=${LP_BUILD:-$ROOT/build} # build-san with make test SANITIZE=1
 LATPROBE=$ROOT/latprobe
 TEST_NAME=$(basename "$0" .sh)
 TMP=$(mktemp -d "/tmp/${TEST_NAME}.XXXXXX")
@@ -55,6 +55,7 @@ make_netns_pair() {
 # attached. Sets LP_PID, LP_ERR (its stderr file).
 start_latprobe() {
 	LP_ERR=$TMP/latprobe.err
+	: >"$LP_ERR" # now: the child truncates it only once it runs
 	"$LATPROBE" "$@" 2>"$LP_ERR" &
 	LP_PID=$!
 	cleanup_add kill -9 "$LP_PID"

@@ -21,7 +21,7 @@ run() {
 	echo "   ($((SECONDS - start)) s)"
 }
 
-for t in build/test_*; do
+for t in "${LP_BUILD:-build}"/test_*; do
 	[ -x "$t" ] && run "$(basename "$t")" "$t"
 done
 for t in ${TESTS_ONLY:-tests/it_*.sh}; do

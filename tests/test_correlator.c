@@ -50,7 +50,7 @@ static void seg(struct corr *c, uint64_t sk, uint32_t seq, uint32_t end,
 
 	e.seg.seq = seq;
 	e.seg.end_seq = end;
-	e.seg.len = end - seq;
+
 	e.seg.rcv_nxt = rcv_nxt;
 	e.seg.dev_ns = dev;
 	feed(c, &e, LP_EV_SEG, sk, ts);

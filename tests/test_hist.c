@@ -89,6 +89,11 @@ int main(void)
 		CHECK(hi < lo * (1 + 2 * HIST_REL_ERROR) + 1, "bucket %u too wide", i);
 	}
 	CHECK_EQ(hist_bucket(UINT64_MAX), HIST_BUCKETS - 1);
+	/* every value has a bucket inside the rows (2^42 once overflowed) */
+	for (int e = 0; e < 64; e++)
+		CHECK(hist_bucket(1ULL << e) < HIST_BUCKETS &&
+			      hist_bucket((2ULL << e) - 1) < HIST_BUCKETS,
+		      "2^%d out of range", e);
 
 	/* merge equals adding everything to one */
 	hist_init(&a);

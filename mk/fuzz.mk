@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# libFuzzer targets (issue 7): every parser that reads bytes from outside.
+#   make fuzz        each target ~25 s (FUZZ_TIME=SEC to change)
+#   make fuzz-long   each target 5 min, summary in results/fuzz-long.txt
+# Seeds and regression inputs: tests/fuzz-corpus/<target>/. Built with clang
+# straight from the sources (not the gcc objects); part of `make tests` when
+# clang's libFuzzer runtime is installed, so tests/it_fuzz_short.sh has them.
+
+.PHONY: fuzz fuzz-long fuzz-build
+
+FUZZ_NAMES := correlator opts breakdown ws_msg feed_replay nic_parse
+FUZZ_BINS := $(addprefix $(OUT)/fuzz_,$(FUZZ_NAMES))
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra \
+	-Wno-unused-parameter -Werror \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-Ibpf -Isrc -Itools
+FUZZ_RT := $(wildcard $(shell $(CLANG) -print-file-name=libclang_rt.fuzzer-x86_64.a 2>/dev/null))
+
+ifneq ($(FUZZ_RT),)
+TESTS += $(FUZZ_BINS)
+endif
+
+$(OUT)/fuzz_correlator: tests/fuzz_correlator.c src/correlator.c src/hist.c \
+		src/report.c src/probes.c src/*.h bpf/latprobe.h | $(OUT)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@ -lcjson -lm
+
+# argp must return, not exit, inside the fuzzer: ARGP_NO_EXIT forced in
+$(OUT)/fuzz_opts: tests/fuzz_opts.c src/opts.c src/probes.c src/*.h \
+		tests/fuzz_argp_noexit.h | $(OUT)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -include tests/fuzz_argp_noexit.h \
+		$(filter %.c,$^) -o $@ -lm
+
+$(OUT)/fuzz_breakdown: tests/fuzz_breakdown.c src/breakdown.c \
+		src/correlator.c src/hist.c src/*.h bpf/latprobe.h | $(OUT)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@ -lcjson -lm
+
+$(OUT)/fuzz_ws_msg: tests/fuzz_ws_msg.c tools/ws_msg.c tools/ws_msg.h | $(OUT)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@ -lcjson
+
+$(OUT)/fuzz_feed_replay: tests/fuzz_feed_replay.c tools/feed_gen.c \
+		tools/feed_gen.h | $(OUT)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@
+
+# $(OUT)/fuzz_nic_parse: built by mk/nic.mk
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	$(Q)FUZZ_OUT=$(OUT) scripts/fuzz.sh $(or $(FUZZ_TIME),25) $(FUZZ_NAMES)
+
+fuzz-long: fuzz-build
+	$(Q)FUZZ_OUT=$(OUT) FUZZ_SUMMARY=results/fuzz-long.txt \
+		FUZZ_LOGS=$(OUT)/fuzz-long-logs \
+		scripts/fuzz.sh $(or $(FUZZ_TIME),300) $(FUZZ_NAMES)

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * latprobe report: one file prints its breakdown table (breakdown.c), two
+ * or more compare each run with the first; --svg/--html draw all of them.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "breakdown.h"
+#include "report_view.h"
+
+#define MAX_RUNS 16
+
+static const char usage[] =
+	"usage: latprobe report [--svg OUT.svg] [--html OUT.html] FILE.json [FILE.json...]\n"
+	"  one file: the per-stage breakdown table\n"
+	"  several:  each run compared with the first (p50/p99, delta, ratio)\n"
+	"  --svg, --html: a self-contained picture of the run(s)\n";
+
+/* Whole or not at all, like the JSON report: temporary file + rename. */
+static int write_picture(const char *path, bool html,
+			 const struct report_view *v, unsigned int n)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+	int fd, err = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >=
+	    (int)sizeof(tmp)) {
+		err = ENAMETOOLONG;
+		goto out;
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		err = errno;
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
+		}
+		goto out;
+	}
+	fchmod(fd, 0644);
+	if (html)
+		render_html(f, v, n);
+	else
+		render_svg(f, v, n);
+	if (ferror(f))
+		err = EIO;
+	if (fclose(f) && !err)
+		err = errno;
+	if (!err && rename(tmp, path))
+		err = errno;
+	if (err)
+		unlink(tmp);
+out:
+	if (err)
+		fprintf(stderr,
+			"latprobe: writing %s: %s (no partial file left)\n",
+			path, strerror(err));
+	return err ? 1 : 0;
+}
+
+int report_cmd_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"svg", required_argument, NULL, 's'},
+		{"html", required_argument, NULL, 'H'},
+		{"help", no_argument, NULL, 'h'},
+		{},
+	};
+	const char *svg = NULL, *html = NULL;
+	struct report_view *v;
+	int opt, n, err = 0;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			svg = optarg;
+			break;
+		case 'H':
+			html = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fprintf(stderr, "latprobe: report: bad option '%s'\n%s",
+				argv[optind - 1], usage);
+			return 2;
+		}
+	}
+	n = argc - optind;
+	if (n < 1 || n > MAX_RUNS) {
+		fprintf(stderr, "latprobe: report: %s\n%s",
+			n < 1 ? "no report file given"
+			      : "at most 16 reports at once",
+			usage);
+		return 2;
+	}
+	if (n == 1 && !svg && !html)
+		return breakdown_print(stdout, argv[optind]);
+
+	v = calloc(n, sizeof(*v));
+	if (!v) {
+		fprintf(stderr, "latprobe: report: out of memory\n");
+		return 1;
+	}
+	for (int i = 0; i < n; i++)
+		if (report_view_load(&v[i], argv[optind + i])) {
+			err = 1;
+			goto out;
+		}
+	if (n == 1)
+		err = breakdown_print(stdout, argv[optind]);
+	for (int i = 1; i < n; i++) {
+		if (i > 1)
+			fputc('\n', stdout);
+		compare_print(stdout, &v[0], &v[i]);
+	}
+	if (svg)
+		err |= write_picture(svg, false, v, n);
+	if (html)
+		err |= write_picture(html, true, v, n);
+out:
+	free(v);
+	return err;
+}

@@ -194,6 +194,16 @@ static bool covers(const struct seg_mark *m, uint32_t seq, uint32_t end)
 	return !seq_before(seq, m->seq) && !seq_before(m->end_seq, end);
 }
 
+static void count_nic(struct conn *cn, const struct seg_mark *m, int dir)
+{
+	if (m->nic_ns) {
+		cn->nic_stamped += dir;
+		cn->nic_sources[m->nic_src] += dir;
+	} else if (m->dev_ns) {
+		cn->nic_sources[LP_NIC_DEV_IN] += dir;
+	}
+}
+
 static void seg_insert(struct conn *cn, const struct lp_hdr *h,
 		       const struct lp_seg *s)
 {
@@ -223,12 +233,7 @@ static void seg_insert(struct conn *cn, const struct lp_hdr *h,
 			break;
 		pos = i;
 	}
-	if (m.nic_ns) {
-		cn->nic_stamped++;
-		cn->nic_sources[m.nic_src]++;
-	} else if (m.dev_ns) {
-		cn->nic_sources[LP_NIC_DEV_IN]++;
-	}
+	count_nic(cn, &m, 1);
 	if (cn->nsegs == CONN_SEGS) {
 		/* never read (or reads lost): forget the oldest */
 		memmove(cn->segs, cn->segs + 1,
@@ -263,6 +268,32 @@ static const struct seg_mark *seg_find(const struct conn *cn, uint32_t byte)
 			return m;
 	}
 	return NULL;
+}
+
+/* Ask again for NIC stamps of the marks this read consumes. */
+static void resolve_nic(struct corr *c, struct conn *cn, uint32_t copied)
+{
+	uint64_t ns;
+	uint8_t src;
+
+	if (!c->cfg.nic_lookup || !cn->have_info)
+		return;
+	for (unsigned int i = 0; i < cn->nsegs; i++) {
+		struct seg_mark *m = &cn->segs[i];
+
+		if (!seq_before(m->seq, copied))
+			break;
+		if (m->nic_ns || m->nic_checked)
+			continue;
+		m->nic_checked = true;
+		if (c->cfg.nic_lookup(c->cfg.nic_ctx, &cn->info, m->seq, &ns,
+				      &src) || !ns || src >= LP_NIC_MAX)
+			continue;
+		count_nic(cn, m, -1);
+		m->nic_ns = ns;
+		m->nic_src = src;
+		count_nic(cn, m, 1);
+	}
 }
 
 /* Drop marks whose bytes were all copied to the reader. */
@@ -300,6 +331,7 @@ static void on_read(struct corr *c, struct conn *cn, const struct lp_hdr *h,
 
 	cn->reads++;
 	cn->bytes_received += (uint32_t)r->ret;
+	resolve_nic(c, cn, r->seq_end);
 	m = seg_find(cn, r->seq_end - 1);
 
 	rm = &cn->rd[cn->rd_head];

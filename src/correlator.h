@@ -40,6 +40,7 @@ struct seg_mark {
 	uint32_t seq, end_seq;
 	uint64_t dev_ns, tcp_ns, wake_ns, nic_ns;
 	uint8_t nic_src;
+	bool nic_checked; /* late lookup done */
 };
 
 struct read_mark {
@@ -68,10 +69,20 @@ struct conn {
 	struct conn *next;  /* all connections, newest first */
 };
 
+/*
+ * Late NIC stamp lookup: latprobe-nic may write a segment's stamp after
+ * tcp_probe ran (it races the kernel). When a read consumes a segment that
+ * has none, the correlator asks again. Returns 0 and fills ns/src if found.
+ */
+typedef int (*corr_nic_fn)(void *ctx, const struct lp_sock_info *sock,
+			   uint32_t seq, uint64_t *ns, uint8_t *src);
+
 struct corr_cfg {
 	bool per_message;    /* stages per client message (--client) */
 	unsigned int max_conns; /* connections kept with detail */
 	int64_t realtime_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	corr_nic_fn nic_lookup;	    /* optional */
+	void *nic_ctx;
 };
 
 struct corr_totals {

@@ -612,3 +612,26 @@ void loader_drain_kernel_state(struct lp_loader *L, struct corr *c)
 		prev = &key;
 	}
 }
+
+/* corr_nic_fn: look a segment up in nic_ts (user space, after tcp_probe). */
+int loader_nic_lookup(void *ctx, const struct lp_sock_info *sock, uint32_t seq,
+		      uint64_t *ns, uint8_t *src)
+{
+	struct lp_loader *L = ctx;
+	struct lp_nic_key k = {};
+	struct lp_nic_val v;
+
+	if (!L->skel || !L->skel->bss->nic_ts_active)
+		return -ENOENT;
+	/* on the wire the peer is the sender */
+	memcpy(k.saddr, sock->daddr, sizeof(k.saddr));
+	memcpy(k.daddr, sock->saddr, sizeof(k.daddr));
+	k.sport = sock->dport;
+	k.dport = sock->sport;
+	k.seq = seq;
+	if (bpf_map_lookup_elem(bpf_map__fd(L->skel->maps.nic_ts), &k, &v))
+		return -ENOENT;
+	*ns = v.ns;
+	*src = v.src;
+	return 0;
+}

@@ -193,6 +193,8 @@ int main(int argc, char **argv)
 	cfg.per_message = o.client != NULL;
 	cfg.max_conns = o.max_conns;
 	cfg.realtime_offset_ns = realtime_offset(&clk_err);
+	cfg.nic_lookup = loader_nic_lookup;
+	cfg.nic_ctx = &L;
 	c = corr_new(&cfg);
 	if (!c) {
 		lp_err("out of memory");

@@ -294,8 +294,45 @@ static void test_garbage(void)
 	corr_free(c);
 }
 
+static int fake_nic(void *ctx, const struct lp_sock_info *sock, uint32_t seq,
+		    uint64_t *ns, uint8_t *src)
+{
+	int *calls = ctx;
+
+	(*calls)++;
+	/* the key is the segment as sent: the peer's port first */
+	if (seq != 1000 || sock->sport != 50000 || sock->dport != 443)
+		return -1;
+	*ns = 990;
+	*src = LP_NIC_DPDK_TSC;
+	return 0;
+}
+
+/* A NIC stamp written after tcp_probe ran is found when the read consumes it. */
+static void test_late_nic(void)
+{
+	struct corr_cfg cfg = { .nic_lookup = fake_nic };
+	struct corr *c;
+	struct conn *cn;
+	int calls = 0;
+
+	cfg.nic_ctx = &calls;
+	c = corr_new(&cfg);
+	sock(c, SK1, 50000);
+	seg(c, SK1, 1000, 1200, 1000, 1000, 1010);
+	seg(c, SK1, 1200, 1400, 1200, 1100, 1110);
+	rd(c, SK1, 1000, 1400, 0, 1200);
+	cn = corr_lookup(c, SK1);
+	CHECK_EQ(calls, 2);
+	CHECK_EQ(cn->nic_stamped, 1);
+	CHECK_EQ(cn->nic_sources[LP_NIC_DPDK_TSC], 1);
+	CHECK_EQ(cn->nic_sources[LP_NIC_DEV_IN], 1);
+	corr_free(c);
+}
+
 int main(void)
 {
+	test_late_nic();
 	test_basic();
 	test_seq_wrap();
 	test_out_of_order();

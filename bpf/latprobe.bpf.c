@@ -30,6 +30,10 @@ const volatile __u64 wakeup_bytes = 256 * 1024;
 /* tcp_recvmsg entry is hooked (fentry/kprobe): "start" entries exist */
 const volatile bool read_entry_hooked = false;
 
+/* --nic-timestamps: the skb's RX stamp is the NIC mark when nic_ts has none */
+const volatile bool skb_tstamps = false;
+const volatile __s64 realtime_offset_ns = 0; /* CLOCK_REALTIME - MONOTONIC */
+
 #define LP_MAX_CPUS 256
 const volatile __u32 nr_cpus = 1;
 
@@ -584,6 +588,36 @@ static __always_inline __u64 dev_in_of(const struct sk_buff *skb)
 	return d->ts[i];
 }
 
+/*
+ * The kernel's own RX stamps (--nic-timestamps). Hardware: the driver's
+ * stamp in skb_shinfo()->hwtstamps, in the NIC's PHC clock; it converts to
+ * CLOCK_MONOTONIC as CLOCK_REALTIME only if the PHC is disciplined to it
+ * (phc2sys), which the report states. Software: skb->tstamp, taken when the
+ * packet entered the stack; CLOCK_REALTIME unless tstamp_type says mono.
+ */
+static __always_inline void skb_stamp(const struct sk_buff *skb,
+				      struct lp_seg *seg)
+{
+	struct skb_shared_info *shinfo;
+	__s64 ts = 0;
+	__u8 mono = 0;
+
+	shinfo = (struct skb_shared_info *)(BPF_CORE_READ(skb, head) +
+					    BPF_CORE_READ(skb, end));
+	ts = BPF_CORE_READ(shinfo, hwtstamps.hwtstamp);
+	if (ts > 0) {
+		seg->nic_src = LP_NIC_SKB_HW;
+	} else {
+		ts = BPF_CORE_READ(skb, tstamp);
+		if (ts <= 0)
+			return;
+		seg->nic_src = LP_NIC_SKB_SW;
+		if (bpf_core_field_exists(skb->tstamp_type))
+			mono = BPF_CORE_READ_BITFIELD_PROBED(skb, tstamp_type) == 1;
+	}
+	seg->nic_ns = mono ? ts : ts - realtime_offset_ns;
+}
+
 /* Emit the segment held on this CPU, with its wake-up if it had one. */
 static __always_inline void flush_pending(struct pending_seg *p, __u64 wake_ns,
 					  __u32 wake_rcv_nxt)
@@ -634,6 +668,8 @@ int BPF_PROG(tcp_in, struct sock *sk, const struct sk_buff *skb)
 	p->seg.nic_src = LP_NIC_NONE;
 	if (nic_ts_active)
 		nic_lookup(sk, seq, &p->seg);
+	if (skb_tstamps && !p->seg.nic_ns)
+		skb_stamp(skb, &p->seg);
 	return 0;
 }
 

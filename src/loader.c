@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <linux/net_tstamp.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <linux/magic.h>
@@ -192,6 +194,26 @@ static int resolve_client(struct lp_opts *o)
 	return 0;
 }
 
+/*
+ * Any socket asking for RX timestamps turns on the kernel's stamping of
+ * every received skb (net_enable_timestamp); we hold one for the run.
+ */
+static int enable_rx_timestamps(struct lp_loader *L)
+{
+	int flags = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE |
+		    SOF_TIMESTAMPING_RX_HARDWARE | SOF_TIMESTAMPING_RAW_HARDWARE;
+
+	L->tstamp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (L->tstamp_fd < 0 ||
+	    setsockopt(L->tstamp_fd, SOL_SOCKET, SO_TIMESTAMPING, &flags,
+		       sizeof(flags))) {
+		lp_err("--nic-timestamps: enabling kernel RX timestamps: %s",
+		       strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 static int pin_map(struct bpf_map *map, const char *name)
 {
 	char path[PATH_MAX];
@@ -332,6 +354,10 @@ int loader_open(struct lp_loader *L, struct lp_opts *o)
 	/* force a wake-up only when a quarter of the ring is pending */
 	s->rodata->wakeup_bytes = o->ringbuf_size / 4;
 	s->rodata->nr_cpus = libbpf_num_possible_cpus();
+	s->rodata->skb_tstamps = o->nic_timestamps;
+	s->rodata->realtime_offset_ns = o->realtime_offset_ns;
+	if (o->nic_timestamps && (err = enable_rx_timestamps(L)))
+		return err;
 	bpf_map__set_max_entries(s->maps.rb, o->ringbuf_size);
 
 	struct probe_flavours fl[] = {
@@ -493,6 +519,8 @@ void loader_destroy(struct lp_loader *L)
 	rmdir(LP_PIN_DIR); /* only if empty: latprobe-nic may still use it */
 	bpf_link__destroy(L->usdt_link);
 	latprobe_bpf__destroy(L->skel);
+	if (L->tstamp_fd > 0)
+		close(L->tstamp_fd);
 	L->skel = NULL;
 }
 

@@ -193,6 +193,7 @@ int main(int argc, char **argv)
 	cfg.per_message = o.client != NULL;
 	cfg.max_conns = o.max_conns;
 	cfg.realtime_offset_ns = realtime_offset(&clk_err);
+	o.realtime_offset_ns = cfg.realtime_offset_ns;
 	cfg.nic_lookup = loader_nic_lookup;
 	cfg.nic_ctx = &L;
 	c = corr_new(&cfg);

@@ -33,6 +33,7 @@ enum {
 	OPT_ATTACH = 0x100,
 	OPT_CLIENT,
 	OPT_PIN,
+	OPT_NIC_TS,
 	OPT_SAMPLE,
 	OPT_RINGBUF,
 	OPT_MAX_CONNS,
@@ -51,6 +52,7 @@ static const struct argp_option options[] = {
 	{ "attach", OPT_ATTACH, "MODE", 0, "auto|fentry|kprobe|tracepoint (default auto)", 0 },
 	{ "client", OPT_CLIENT, "PATH|PID", 0, "Attach to the market-data client's USDT probes", 0 },
 	{ "pin", OPT_PIN, NULL, 0, "Pin maps under /sys/fs/bpf/latprobe (removed on exit)", 0 },
+	{ "nic-timestamps", OPT_NIC_TS, NULL, 0, "Without DPDK: use the kernel's RX timestamps (skb hardware stamp, else software) as the NIC mark", 0 },
 	{ "ringbuf-size", OPT_RINGBUF, "BYTES", 0, "Ring buffer size, power of 2 (default 8388608)", 0 },
 	{ "max-connections", OPT_MAX_CONNS, "N", 0, "Connections kept in the report (default 4096)", 0 },
 	{ "metrics", OPT_METRICS, "ADDR:PORT", 0, "Serve Prometheus metrics on http://ADDR:PORT/metrics while running", 0 },
@@ -136,6 +138,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 		if (!*arg)
 			return bad(st, "--client", arg);
 		o->client = arg;
+		break;
+	case OPT_NIC_TS:
+		o->nic_timestamps = true;
 		break;
 	case OPT_PIN:
 		o->pin = true;

@@ -20,6 +20,8 @@ struct lp_opts {
 	uint32_t client_pid;
 	char client_path[4096];
 	bool pin;
+	bool nic_timestamps; /* --nic-timestamps: skb RX stamps as NIC marks */
+	int64_t realtime_offset_ns; /* set by main: REALTIME - MONOTONIC */
 	bool verbose;
 	bool quiet;
 	uint64_t ringbuf_size;

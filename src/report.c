@@ -308,6 +308,27 @@ cJSON *report_build(const struct report_in *in)
 	return root;
 }
 
+/*
+ * A symlink as --output in a world-writable sticky directory (/tmp) is how
+ * another user gets root to write where they cannot: refuse it, as the
+ * kernel's protected_symlinks would refuse to follow it. ELOOP or 0.
+ */
+static int check_symlink(const char *path)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+
+	if (lstat(path, &st) || !S_ISLNK(st.st_mode))
+		return 0;
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	if (stat(dirname(dir), &st))
+		return -errno;
+	if ((st.st_mode & S_IWOTH) && (st.st_mode & S_ISVTX))
+		return -ELOOP;
+	return 0;
+}
+
 int report_check_writable(const char *path)
 {
 	char tmp[PATH_MAX], dir[PATH_MAX];
@@ -315,6 +336,8 @@ int report_check_writable(const char *path)
 
 	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
 		return -ENAMETOOLONG;
+	if ((fd = check_symlink(path)))
+		return fd;
 	if (snprintf(tmp, sizeof(tmp), "%s/.latprobe-check.XXXXXX",
 		     dirname(dir)) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
@@ -336,6 +359,9 @@ int report_write_file(const char *path, const cJSON *root)
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >=
 	    (int)sizeof(tmp))
 		return -ENAMETOOLONG;
+	/* planted after the check at start-up? still refused */
+	if ((err = check_symlink(path)))
+		return err;
 	text = cJSON_Print(root);
 	if (!text)
 		return -ENOMEM;

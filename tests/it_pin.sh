@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# --pin: the maps are pinned root-only with BTF, so bpftool prints named
+# fields; they are gone after a normal exit.
+source "$(dirname "$0")/lib.sh"
+need_root
+PIN=/sys/fs/bpf/latprobe
+PORT=$(( 20000 + RANDOM % 20000 ))
+# nic_ts is shared with latprobe-nic and other latprobe runs: only the one
+# that created it removes it
+OURS="stats socks drops"
+[ -e $PIN/nic_ts ] || OURS="$OURS nic_ts"
+start_latprobe --pin --port $PORT --duration 0
+"$BUILD/tcpflow" recv 127.0.0.1 $PORT -t 10 >/dev/null &
+RX=$!
+"$BUILD/tcpflow" send 127.0.0.1 $PORT -n 50 -m 100 -i 0 >/dev/null
+wait $RX
+for m in stats socks drops nic_ts; do
+	[ -e $PIN/$m ] || fail "$PIN/$m not pinned"
+	[ "$(stat -c %a $PIN/$m)" = 600 ] || fail "$PIN/$m mode $(stat -c %a $PIN/$m), want 600"
+done
+# a socket that is still open is in "socks", with BTF field names
+"$BUILD/tcpflow" recv 127.0.0.1 $((PORT)) -t 10 >/dev/null &
+RX=$!
+"$BUILD/tcpflow" send 127.0.0.1 $PORT -n 200 -m 100 -i 5000 >/dev/null &
+TX=$!
+sleep 0.5
+bpftool -j map dump pinned $PIN/socks >"$TMP/socks.json" || fail "bpftool dump socks"
+bpftool -j map dump pinned $PIN/stats >"$TMP/stats.json" || fail "bpftool dump stats"
+wait $TX $RX
+python3 - "$TMP/socks.json" "$TMP/stats.json" <<'PY' || fail "named fields"
+import json, sys
+socks, stats = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert socks, "socks map empty while a traced connection is open"
+f = socks[0]["formatted"]["value"]
+assert "traced" in f and "tgid" in f, f
+assert stats and "formatted" in stats[0], stats[:1]
+PY
+stop_latprobe
+for m in $OURS; do
+	[ -e $PIN/$m ] && fail "$PIN/$m left behind after exit"
+done
+pass "maps pinned 0600 with BTF names, removed on exit"

@@ -302,7 +302,10 @@ static __always_inline struct lp_sock_state *sock_traced(struct sock *sk,
 		init.traced = 0;
 	if (proc && !task_passes())
 		init.traced = 0;
-	if (sample_rate > 1 && lp_sample_hash(key) % sample_rate)
+	/* not the address: no arithmetic is allowed on a BTF pointer */
+	if (sample_rate > 1 &&
+	    lp_sample_hash(BPF_CORE_READ(sk, __sk_common.skc_hash), lport,
+			   rport) % sample_rate)
 		init.traced = 0;
 	init.first_ns = bpf_ktime_get_ns();
 	if (bpf_map_update_elem(&socks, &key, &init, BPF_NOEXIST)) {

@@ -159,10 +159,15 @@ static inline __u32 lp_event_size(__u8 type)
 	return 0;
 }
 
-/* --sample-rate: 1 in N sockets, by a multiplicative hash of the address. */
-static inline __u32 lp_sample_hash(__u64 sk)
+/*
+ * --sample-rate: 1 in N connections, deterministic by socket: a mix of the
+ * kernel's own 4-tuple hash (skc_hash) and the ports.
+ */
+static inline __u32 lp_sample_hash(__u32 skc_hash, __u16 lport, __u16 rport)
 {
-	return (__u32)(((sk >> 6) * 0x9E3779B97F4A7C15ULL) >> 32);
+	__u64 x = skc_hash ^ ((__u64)lport << 32) ^ ((__u64)rport << 48);
+
+	return (__u32)((x * 0x9E3779B97F4A7C15ULL) >> 32);
 }
 
 /*

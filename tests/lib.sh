@@ -56,7 +56,7 @@ make_netns_pair() {
 start_latprobe() {
 	LP_ERR=$TMP/latprobe.err
 	: >"$LP_ERR" # now: the child truncates it only once it runs
-	"$LATPROBE" "$@" 2>"$LP_ERR" &
+	"$LATPROBE" "$@" ${LP_TEST_VERBOSE:+--verbose} 2>"$LP_ERR" &
 	LP_PID=$!
 	cleanup_add kill -9 "$LP_PID"
 	for _ in $(seq 1 100); do

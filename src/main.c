@@ -123,7 +123,7 @@ static void print_probes(const struct lp_loader *L)
 
 static int write_report(const struct lp_opts *o, struct lp_loader *L,
 			struct corr *c, const struct timespec *start,
-			uint64_t t0)
+			uint64_t t0, uint64_t clk_err)
 {
 	struct port_drops drops[1024];
 	struct report_in in = {
@@ -133,6 +133,7 @@ static int write_report(const struct lp_opts *o, struct lp_loader *L,
 		.duration = (now_ns(CLOCK_MONOTONIC) - t0) / 1e9,
 		.drops = drops,
 		.ringbuf_bytes = o->ringbuf_size,
+		.clock_err_ns = clk_err,
 		.version = "0.1.0",
 	};
 	cJSON *root;
@@ -271,7 +272,7 @@ int main(int argc, char **argv)
 	loader_drain_kernel_state(&L, c);
 	if (!o.quiet && isatty(STDERR_FILENO))
 		fputc('\n', stderr);
-	err = write_report(&o, &L, c, &start, t0);
+	err = write_report(&o, &L, c, &start, t0, clk_err);
 	if (!err && !o.quiet && o.output)
 		fprintf(stderr, "latprobe: %llu events, report written to %s\n",
 			(unsigned long long)c->t.events, o.output);

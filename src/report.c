@@ -253,6 +253,15 @@ cJSON *report_build(const struct report_in *in)
 	add_num(root, "total_events", (double)t->events);
 	add_num(root, "lost_events", (double)in->stats[LP_S_LOST]);
 
+	o = cJSON_AddObjectToObject(root, "clock");
+	cJSON_AddStringToObject(o, "marks", "CLOCK_MONOTONIC (bpf_ktime_get_ns)");
+	/* a string: a double cannot hold this many nanoseconds exactly */
+	snprintf(ts, sizeof(ts), "%lld", (long long)c->cfg.realtime_offset_ns);
+	cJSON_AddStringToObject(o, "realtime_minus_monotonic_ns", ts);
+	add_num(o, "conversion_error_ns", (double)in->clock_err_ns);
+	cJSON_AddStringToObject(o, "exchange_time",
+				"E (CLOCK_REALTIME) - realtime_minus_monotonic_ns; E in ms adds up to 1 ms");
+
 	o = cJSON_AddObjectToObject(root, "ring_buffer");
 	add_num(o, "bytes", (double)in->ringbuf_bytes);
 	add_num(o, "submitted", (double)in->stats[LP_S_SUBMITTED]);

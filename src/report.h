@@ -23,6 +23,7 @@ struct report_in {
 	const struct port_drops *drops;
 	unsigned int ndrops;
 	uint64_t ringbuf_bytes;
+	uint64_t clock_err_ns; /* of corr->cfg.realtime_offset_ns */
 	const char *version;
 };
 

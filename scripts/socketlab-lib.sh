@@ -92,7 +92,7 @@ sl_cleanup()
 sl_init()
 {
 	SL_NAME=$1
-	BUILD=${BUILD:-$ROOT/build}
+	BUILD=${BUILD:-${LP_BUILD:-$ROOT/build}}
 	RESULTS_DIR=${RESULTS_DIR:-$ROOT/results}
 	WORK=$(mktemp -d "/tmp/$SL_NAME.XXXXXX")
 	trap sl_cleanup EXIT

@@ -9,7 +9,7 @@
 
 #include <argp.h>
 
-#define argp_parse(argp, argc, argv, flags, idx, input)                       \
+#define argp_parse(argp, argc, argv, flags, idx, input) \
 	argp_parse(argp, argc, argv, (flags) | ARGP_NO_EXIT, idx, input)
 
 #endif

@@ -40,7 +40,7 @@ static void check_invariants(const struct corr *c, uint64_t fed)
 static void build_report(const struct corr *c)
 {
 	struct probe_info probes[PR_MAX] = {};
-	struct port_drops drops[2] = { { 80, 1 }, { 443, 2 } };
+	struct port_drops drops[2] = {{80, 1}, {443, 2}};
 	struct report_in in = {
 		.corr = c,
 		.probes = probes,

@@ -28,8 +28,7 @@ static void check_ulong(const char *s)
 
 static void check_opts(const struct lp_opts *o)
 {
-	if (!isfinite(o->duration) || o->duration < 0 ||
-	    o->duration > 31536000)
+	if (!isfinite(o->duration) || o->duration < 0 || o->duration > 31536000)
 		abort();
 	if (o->pid > INT_MAX || o->sample_rate < 1 ||
 	    o->sample_rate > 1000000 || o->max_conns < 1 ||

@@ -31,13 +31,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		(void)md_exch_ns(m.e);
 		n = md_normalize(&m, md_exch_ns(m.e), norm, sizeof(norm));
-		if (n >= (int)sizeof(norm) || (n >= 0 && strlen(norm) != (size_t)n))
+		if (n >= (int)sizeof(norm) ||
+		    (n >= 0 && strlen(norm) != (size_t)n))
 			abort();
 		if (n >= 0) {
 			back = cJSON_ParseWithLength(norm, n);
-			if (!back || strcmp(cJSON_GetStringValue(
-					    cJSON_GetObjectItem(back, "s")) ?: "",
-					    m.sym))
+			if (!back ||
+			    strcmp(cJSON_GetStringValue(
+					   cJSON_GetObjectItem(back, "s"))
+					   ?: "",
+				   m.sym))
 				abort();
 			cJSON_Delete(back);
 		}

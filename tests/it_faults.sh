@@ -122,7 +122,13 @@ case_feed_restart() {
 	info "feed_restart: $n client connections with messages"
 }
 
-pins() { ls /sys/fs/bpf/latprobe 2>/dev/null | sort | tr '\n' ' '; }
+# latprobe's own pins (tests of latprobe-nic add others next to them)
+pins() {
+	local m
+	for m in drops nic_ts socks stats; do
+		[ -e "/sys/fs/bpf/latprobe/$m" ] && printf '%s ' $m
+	done
+}
 pin_id() { bpftool map show pinned "/sys/fs/bpf/latprobe/$1" 2>/dev/null | sed -n 's/^\([0-9]*\):.*/\1/p'; }
 
 # latprobe --pin ... SIGKILLed: returns the stale pins' map ids
@@ -141,9 +147,10 @@ kill_pinned() { # port
 
 case_lp_kill() {
 	local port now
-	# another latprobe (or latprobe-nic) may hold pins: only check alone
-	if pgrep -x latprobe >/dev/null || pgrep -x latprobe-nic >/dev/null; then
-		info "lp_kill: SKIPPED: another latprobe or latprobe-nic is running"
+	# another latprobe holds the shared nic_ts: only check alone
+	if pgrep -x latprobe >/dev/null; then
+		SKIPPED_CASES+=" lp_kill"
+		info "lp_kill: SKIPPED: another latprobe is running"
 		return
 	fi
 	port=$(rand_port)
@@ -155,12 +162,12 @@ case_lp_kill() {
 		fail "lp_kill: stale maps reused (ids before $STALE, now $now)"
 	stop_latprobe
 	report_ok "$TMP/lk.json" || fail "lp_kill: report invalid"
-	[ ! -e /sys/fs/bpf/latprobe ] || fail "lp_kill: left after a normal exit: $(pins)"
+	[ -z "$(pins)" ] || fail "lp_kill: left after a normal exit: $(pins)"
 	# 2: the next start without --pin removes the stale pins all the same
 	kill_pinned "$port"
 	"$LATPROBE" --port "$port" --duration 1 --quiet --output "$TMP/lk2.json" \
 		2>"$TMP/lk.err" || fail "lp_kill: the next start failed: $(cat "$TMP/lk.err")"
-	[ ! -e /sys/fs/bpf/latprobe ] || fail "lp_kill: left after a run without --pin: $(pins)"
+	[ -z "$(pins)" ] || fail "lp_kill: left after a run without --pin: $(pins)"
 	info "lp_kill: stale pins (map ids $STALE) removed or re-created; nothing left"
 }
 
@@ -269,7 +276,10 @@ sys.exit(1 if errs else 0)
 PY
 }
 
+SKIPPED_CASES=
 for c in $CASES; do
 	"case_$c"
 done
-pass "$CASES"
+[ -z "$SKIPPED_CASES" ] || [ "${CI:-}" != true ] ||
+	fail "skipped on CI:$SKIPPED_CASES"
+pass "$CASES${SKIPPED_CASES:+ (skipped:$SKIPPED_CASES)}"

@@ -84,8 +84,11 @@ static void first_level(const cJSON *side, const char **px, const char **qty)
 {
 	const cJSON *lvl = cJSON_GetArrayItem(side, 0);
 
+	/* forwarded unescaped like every other field: plain tokens only */
 	if (cJSON_IsArray(lvl) && cJSON_IsString(cJSON_GetArrayItem(lvl, 0)) &&
-	    cJSON_IsString(cJSON_GetArrayItem(lvl, 1))) {
+	    cJSON_IsString(cJSON_GetArrayItem(lvl, 1)) &&
+	    plain(cJSON_GetArrayItem(lvl, 0)->valuestring) &&
+	    plain(cJSON_GetArrayItem(lvl, 1)->valuestring)) {
 		*px = cJSON_GetArrayItem(lvl, 0)->valuestring;
 		*qty = cJSON_GetArrayItem(lvl, 1)->valuestring;
 	}

@@ -15,7 +15,7 @@ run_case() { # name scheme feed-flags...
 	local name=$1 scheme=$2; shift 2
 	local port=$(( 20000 + RANDOM % 20000 )) zport=$(( 40000 + RANDOM % 20000 ))
 	ip netns exec "$NS_B" "$BUILD/wsfeed" --bind "$IP_B" --port $port --rate $RATE \
-		--count "$N" --duration 60 "$@" >"$TMP/$name.feed" 2>&1 &
+		--count "$N" --max-conns 1 --duration 60 "$@" >"$TMP/$name.feed" 2>&1 &
 	local feed=$!
 	cleanup_add kill -9 $feed
 	start_latprobe --client "$BUILD/wsclient" --port $port --output "$TMP/$name.json"

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "opts.h"
+#include "privs.h"
 #include "report.h"
 #include "report_view.h"
 
@@ -222,6 +223,10 @@ int main(int argc, char **argv)
 		lp_err("creating the ring buffer consumer: %s", strerror(-err));
 		goto cleanup;
 	}
+	/* everything privileged is done: keep only what the exit path needs */
+	if (geteuid() == 0 && (err = lp_drop_privileges()))
+		lp_info("could not drop capabilities: %s", strerror(-err));
+	err = 0;
 
 	metrics_tick(metrics, c, NULL, L.probes); /* first scrape: probes */
 	clock_gettime(CLOCK_REALTIME, &start);

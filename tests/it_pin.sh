@@ -14,6 +14,10 @@ start_latprobe --pin --port $PORT --duration 0
 RX=$!
 "$BUILD/tcpflow" send 127.0.0.1 $PORT -n 50 -m 100 -i 0 >/dev/null
 wait $RX
+# after attaching, only CAP_DAC_OVERRIDE is left (for --output), with no_new_privs
+grep -q '^CapEff:[[:space:]]*0000000000000002$' /proc/$LP_PID/status ||
+	fail "capabilities not dropped: $(grep CapEff /proc/$LP_PID/status)"
+grep -q '^NoNewPrivs:[[:space:]]*1$' /proc/$LP_PID/status || fail "no_new_privs not set"
 for m in stats socks drops nic_ts; do
 	[ -e $PIN/$m ] || fail "$PIN/$m not pinned"
 	[ "$(stat -c %a $PIN/$m)" = 600 ] || fail "$PIN/$m mode $(stat -c %a $PIN/$m), want 600"
@@ -39,4 +43,4 @@ stop_latprobe
 for m in $OURS; do
 	[ -e $PIN/$m ] && fail "$PIN/$m left behind after exit"
 done
-pass "maps pinned 0600 with BTF names, removed on exit"
+pass "maps pinned 0600 with BTF names, removed on exit; capabilities dropped after attach"

@@ -178,13 +178,18 @@ static __always_inline void *rb_reserve(__u8 type, __u64 sk, __u64 ts)
 
 /*
  * Never wake the consumer per record (an IPI costs microseconds here); force
- * one only when enough data is pending. The consumer also polls on a timer.
+ * one when the pending data crosses a quarter of the ring, once per
+ * crossing, and on every record only once more than half is pending (the
+ * consumer is behind: a crossing two producers both missed must not wait
+ * for its 10 ms poll timer).
  */
-static __always_inline void rb_submit(void *e)
+static __always_inline void rb_submit(void *e, __u32 size)
 {
-	__u64 flags = BPF_RB_NO_WAKEUP;
+	__u64 flags = BPF_RB_NO_WAKEUP, avail;
 
-	if (bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) >= wakeup_bytes) {
+	avail = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA);
+	if (avail >= 2 * wakeup_bytes ||
+	    (avail >= wakeup_bytes && avail - size < wakeup_bytes)) {
 		flags = BPF_RB_FORCE_WAKEUP;
 		stat_inc(LP_S_WAKEUPS);
 	}
@@ -257,7 +262,7 @@ static __always_inline void announce(struct sock *sk,
 		e->h.tgid = 0;
 		e->h.tid = 0;
 	}
-	rb_submit(e);
+	rb_submit(e, lp_event_size(((struct lp_hdr *)e)->type));
 }
 
 /*
@@ -389,7 +394,7 @@ static __always_inline void read_exit(struct sock *sk, int ret, int flags)
 		e->read.cleanup_ns = s->cleanup_ns;
 		e->read.seq_start = s->copied_seq;
 	}
-	rb_submit(e);
+	rb_submit(e, lp_event_size(((struct lp_hdr *)e)->type));
 out:
 	if (s)
 		bpf_map_delete_elem(&start, &tid);
@@ -632,7 +637,7 @@ static __always_inline void flush_pending(struct pending_seg *p, __u64 wake_ns,
 		e->seg = p->seg;
 		e->seg.wake_ns = wake_ns;
 		e->seg.wake_rcv_nxt = wake_rcv_nxt;
-		rb_submit(e);
+		rb_submit(e, lp_event_size(((struct lp_hdr *)e)->type));
 	}
 	p->sk = 0;
 }
@@ -702,7 +707,7 @@ static __always_inline void data_ready(struct sock *sk)
 		return;
 	e->wake.rcv_nxt = rcv_nxt;
 	e->wake.pad = 0;
-	rb_submit(e);
+	rb_submit(e, lp_event_size(((struct lp_hdr *)e)->type));
 }
 
 SEC("fentry/sock_def_readable")
@@ -752,7 +757,7 @@ int BPF_PROG(state, const struct sock *sk, const int oldstate,
 			__u64 *v = bpf_map_lookup_elem(&sent, &key);
 
 			e->close.bytes_sent = v ? *v : 0;
-			rb_submit(e);
+			rb_submit(e, lp_event_size(((struct lp_hdr *)e)->type));
 		}
 	}
 	bpf_map_delete_elem(&sent, &key);
@@ -826,7 +831,7 @@ int BPF_USDT(client_msg, int fd, __u64 frame_ns, __u64 parsed_ns,
 	e->msg.offset = offset;
 	e->msg.fd = fd;
 	e->msg.len = len;
-	rb_submit(e);
+	rb_submit(e, lp_event_size(((struct lp_hdr *)e)->type));
 	return 0;
 }
 

@@ -1,71 +1,276 @@
 #!/usr/bin/env bash
-# make bench: latprobe's own cost, measured side by side in one run.
+# make bench (issue 6): latprobe's own cost, side by side, in one run.
 #  1. BPF cost per event: run_time_ns / run_cnt of every latprobe program
-#     (kernel.bpf_stats_enabled=1) during a fixed veth workload.
+#     (kernel.bpf_stats_enabled=1) during a paced 200-byte veth workload, and
+#     where that time goes (perf record -a -g during traced ping-pong).
 #  2. Round-trip inflation: 200-byte TCP ping-pong over veth, alternating
-#     runs (A B C D A B C D ...): untraced, latprobe, bpftrace recording the
-#     same kernel marks, tcpdump -w on the interface. Medians, as ratios.
-# Writes results/bench.json and results/bench.md. Tunables (environment):
-#   ROUNDS=5 (alternations)  PINGS=3000 (round trips per run)
-#   EVENT_SECONDS=5 (per-event cost workload)  RESULTS_DIR=results
+#     untraced, latprobe, bpftrace (same kernel marks), tcpdump -w; the order
+#     rotates every round. Medians and interquartile ranges, ratios.
+#  3. Message path: wsfeed in a netns -> wsclient over veth (plain ws), paced
+#     (fixed rate: the client's frame_to_parsed / exchange_to_published p50,
+#     p99) and unpaced (sustained msg/s), untraced vs latprobe --client,
+#     alternating. Per-message USDT probe cost from a tight probe loop
+#     (build/usdt_loop) and bpf_stats of client_msg.
+#  4. Consumer capacity: stepped floods (tcpflow pairs, 64-byte writes; USDT
+#     loop bursts) until lost_events > 0, the top step again with a small
+#     ring; latprobe's CPU at ~100k events/s.
+#  5. Footprint: VmRSS/VmHWM after 10 s and 60 s of the same ~100k events/s
+#     load; load+attach time (exec to the "tracing" line).
+# Writes results/bench.json and results/bench.md (targets: measured, met or
+# missed, and the cause found for each miss).
+#
+# Before every run (untraced or not) the script checks that no latprobe (or
+# bpftrace) program is loaded anywhere on the machine, waits up to
+# TRACER_WAIT seconds for another user's tracer to finish, and fails loudly
+# if one stays (it would trace the "untraced" runs too). After each tracer
+# stops, its own programs must be gone.
+#
+# Environment (defaults in brackets; BENCH_QUICK=1 is a ~2 minute smoke run):
+#   ROUNDS [30] PINGS [5000]                 ping-pong rounds / round trips per run
+#   EVENT_ROUNDS [3] EVENT_SECONDS [5]       per-event cost workload
+#   MSG_ROUNDS [10] MSG_RATE [20000] MSG_PACED_COUNT [60000] MSG_UNPACED_COUNT [300000]
+#   PROBE_ROUNDS [7] PROBE_HITS [300000]     USDT tight loop
+#   CAP_TCP_STEPS ["1:50 1:10 1:0 2:0 4:0"]  pairs:interval_us (0 = unpaced)
+#   CAP_USDT_STEPS ["250000:1 500000:2 750000:2 1000000:2"]  hits/s per thread:threads
+#   CAP_SECONDS [3] CAP_SMALL_RING [1048576] (the top USDT step again with this
+#   ring; 0 = skip) PERF_SECONDS [4] (perf breakdown of the BPF time)
+#   FOOT_SECONDS [60] FOOT_FIRST [10] FOOT_RATE [100000]
+#   ATTACH_RUNS [7] TRACER_WAIT [120] RESULTS_DIR [results]
+#   BENCH_LOCK_WAIT [900] (seconds to wait for another make bench to finish)
+#   BENCH_KEEP=DIR keeps the raw measurements (debugging the report)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-ROUNDS=${ROUNDS:-5}
-PINGS=${PINGS:-3000}
+START=$(date +%s)
+QUICK=${BENCH_QUICK:-0}
+if [ "$QUICK" = 1 ]; then
+	: "${ROUNDS:=4}" "${PINGS:=2000}" "${EVENT_ROUNDS:=1}" "${EVENT_SECONDS:=2}"
+	: "${MSG_ROUNDS:=2}" "${MSG_PACED_COUNT:=20000}" "${MSG_UNPACED_COUNT:=100000}"
+	: "${PROBE_ROUNDS:=2}" "${CAP_TCP_STEPS:=1:50 1:0}" "${CAP_USDT_STEPS:=750000:2}"
+	: "${CAP_SECONDS:=2}" "${FOOT_SECONDS:=15}" "${FOOT_FIRST:=5}" "${ATTACH_RUNS:=2}"
+	: "${PERF_SECONDS:=2}"
+fi
+ROUNDS=${ROUNDS:-30}
+PINGS=${PINGS:-5000}
+EVENT_ROUNDS=${EVENT_ROUNDS:-3}
 EVENT_SECONDS=${EVENT_SECONDS:-5}
+MSG_ROUNDS=${MSG_ROUNDS:-10}
+MSG_RATE=${MSG_RATE:-20000}
+MSG_PACED_COUNT=${MSG_PACED_COUNT:-60000}
+MSG_UNPACED_COUNT=${MSG_UNPACED_COUNT:-300000}
+PROBE_ROUNDS=${PROBE_ROUNDS:-7}
+PROBE_HITS=${PROBE_HITS:-300000}
+CAP_TCP_STEPS=${CAP_TCP_STEPS:-1:50 1:10 1:0 2:0 4:0}
+CAP_USDT_STEPS=${CAP_USDT_STEPS:-250000:1 500000:2 750000:2 1000000:2}
+CAP_SECONDS=${CAP_SECONDS:-3}
+CAP_SMALL_RING=${CAP_SMALL_RING:-1048576}
+PERF_SECONDS=${PERF_SECONDS:-4}
+FOOT_SECONDS=${FOOT_SECONDS:-60}
+FOOT_FIRST=${FOOT_FIRST:-10}
+FOOT_RATE=${FOOT_RATE:-100000}
+ATTACH_RUNS=${ATTACH_RUNS:-7}
+TRACER_WAIT=${TRACER_WAIT:-120}
+BENCH_LOCK_WAIT=${BENCH_LOCK_WAIT:-900}
 RESULTS_DIR=${RESULTS_DIR:-results}
+LIB="python3 $ROOT/scripts/bench_lib.py"
+
 [ "$(uname -s)" = Linux ] || { echo "bench: Linux only" >&2; exit 2; }
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root (try: sudo make bench)" >&2; exit 1; }
-for t in bpftool python3 ip; do
+for t in bpftool python3 ip ss readelf sysctl flock; do
 	command -v $t >/dev/null || { echo "bench: $t missing (run scripts/install-deps.sh)" >&2; exit 1; }
+done
+for b in latprobe build/latprobe.bpf.o build/tcpflow build/wsfeed build/wsclient build/usdt_loop; do
+	[ -e "$b" ] || { echo "bench: $b not built (run: make)" >&2; exit 1; }
 done
 HAVE_BPFTRACE=$(command -v bpftrace >/dev/null && echo 1 || echo 0)
 HAVE_TCPDUMP=$(command -v tcpdump >/dev/null && echo 1 || echo 0)
+# every program latprobe can load, by name (the kernel keeps 15 characters)
+LP_PROGS=$(readelf -Ws build/latprobe.bpf.o | awk '$4 == "FUNC" && $5 == "GLOBAL" { print $8 }' | tr '\n' ' ')
+BT_PROGS="tcp_probe sk_data_ready sock_recv_length"
+[ -n "$LP_PROGS" ] || { echo "bench: no programs found in build/latprobe.bpf.o" >&2; exit 1; }
+
+# one bench at a time on a machine: two would trace and load each other
+LOCK_DIR=/run/lock
+[ -d $LOCK_DIR ] || LOCK_DIR=/tmp
+exec 9>"$LOCK_DIR/latprobe-bench.lock"
+if ! flock -n 9; then
+	echo "bench: another make bench is running on this machine; waiting up to ${BENCH_LOCK_WAIT}s for it" >&2
+	flock -w "$BENCH_LOCK_WAIT" 9 ||
+		{ echo "bench: FAILED: another make bench still holds $LOCK_DIR/latprobe-bench.lock" >&2; exit 1; }
+fi
 
 TMP=$(mktemp -d /tmp/lp-bench.XXXXXX)
+RAW=$TMP/raw.jsonl
+: >"$RAW"
+# addresses: the A/B pair lives only inside our namespaces; the feed link is
+# in the root namespace, so pick a /24 nobody uses there
 ID=$(( ($$ % 200) + 20 ))
-NS_A=lpbA$$ NS_B=lpbB$$ IP_B=10.77.$ID.2 IP_A=10.77.$ID.1
+for _ in $(seq 1 200); do
+	[ -z "$(ip -o addr show to 10.76.$ID.0/24)" ] && break
+	ID=$(( (ID + 1) % 200 + 20 ))
+done
+NS_A=lpbA$$ NS_B=lpbB$$ NS_F=lpbF$$
+VA=lpba$$ VB=lpbb$$ VH=lpbf$$
+IP_A=10.77.$ID.1 IP_B=10.77.$ID.2 HOST_IP=10.76.$ID.1 FEED_IP=10.76.$ID.2
 OLD_STATS=$(sysctl -n kernel.bpf_stats_enabled)
-BG=()
+LP=""
+# our background jobs that still run (a pid is only signalled while it is
+# still a child of this shell, never a recycled one)
+our_jobs() {
+	local p
+	for p in $(jobs -p); do
+		[ "$(awk '/^PPid:/ { print $2 }' /proc/$p/status 2>/dev/null)" = $$ ] && echo $p
+	done
+	return 0
+}
 cleanup() {
-	for p in "${BG[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-	sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS"
-	ip netns del $NS_A 2>/dev/null || true
-	ip netns del $NS_B 2>/dev/null || true
+	local rc=$? p
+	for p in $(our_jobs); do kill "$p" 2>/dev/null || true; done
+	sleep 0.2
+	for p in $(our_jobs); do kill -9 "$p" 2>/dev/null || true; done
+	sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS" || true
+	ip link del $VH 2>/dev/null || true
+	for ns in $NS_A $NS_B $NS_F; do ip netns del $ns 2>/dev/null || true; done
+	[ -n "${BENCH_KEEP:-}" ] && rm -rf "$BENCH_KEEP" && cp -a "$TMP" "$BENCH_KEEP"
 	rm -rf "$TMP"
+	[ $rc -eq 0 ] || echo "bench: FAILED (exit $rc); namespaces and processes cleaned up" >&2
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM
+trap 'exit 130' INT TERM
+
+log() { printf '[%4ss] bench: %s\n' $(( $(date +%s) - START )) "$*" >&2; }
+die() { echo "bench: FAILED: $*" >&2; exit 1; }
+# one raw record per measurement: rec KIND key=value... (numbers stay numbers)
+rec() {
+	local s="{\"kind\":\"$1\"" kv k v
+	shift
+	for kv in "$@"; do
+		k=${kv%%=*} v=${kv#*=}
+		if [[ $v =~ ^-?[0-9]+(\.[0-9]+)?$ ]]; then s+=",\"$k\":$v"; else s+=",\"$k\":\"$v\""; fi
+	done
+	echo "$s}" >>"$RAW"
+}
+
+# After a run (its own tracer stopped): 1 if someone else's tracer is loaded
+# now, so the run may have been traced by it; such runs are dropped.
+foreign() { $LIB tracers --any $LP_PROGS $BT_PROGS && echo 0 || echo 1; }
+
+# No latprobe or bpftrace program may be loaded for an untraced run.
+check_clean() {
+	$LIB tracers --wait "$TRACER_WAIT" $LP_PROGS $BT_PROGS ||
+		die "a tracer is still loaded before an untraced run (see above); stop it and rerun"
+}
+
+wait_attached() { # file pattern pid
+	for _ in $(seq 1 300); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		kill -0 "$3" 2>/dev/null || die "tracer exited: $(cat "$1")"
+		sleep 0.05
+	done
+	die "tracer did not start: $(cat "$1")"
+}
+
+# start_latprobe STDERR-FILE FLAGS...: after a clean-machine check; returns
+# once latprobe says it is tracing, with the ids of its programs noted
+start_latprobe() {
+	local err=$1
+	shift
+	check_clean
+	./latprobe "$@" 2>"$err" &
+	LP=$!
+	wait_attached "$err" "tracing" $LP
+	LP_IDS=$($LIB progids $LP)
+	[ -n "$LP_IDS" ] || die "latprobe $LP holds no BPF programs"
+}
+
+stop_latprobe() { # SIGINT, wait, and make sure its programs are gone
+	kill -INT "$LP" 2>/dev/null || true
+	wait "$LP" || die "latprobe exited with $?: $(tail -3 "$TMP"/*.err 2>/dev/null)"
+	LP=""
+	$LIB gone --wait 5 $LP_IDS || die "latprobe's programs stayed loaded after it exited"
+}
 
 ip netns add $NS_A
 ip netns add $NS_B
-ip link add va$$ netns $NS_A type veth peer name vb$$ netns $NS_B
-ip -n $NS_A addr add $IP_A/24 dev va$$
-ip -n $NS_B addr add $IP_B/24 dev vb$$
-for ns in $NS_A $NS_B; do ip -n $ns link set lo up; done
-ip -n $NS_A link set va$$ up
-ip -n $NS_B link set vb$$ up
+ip netns add $NS_F
+ip link add $VA netns $NS_A type veth peer name $VB netns $NS_B
+ip -n $NS_A addr add $IP_A/24 dev $VA
+ip -n $NS_B addr add $IP_B/24 dev $VB
+ip link add $VH type veth peer name eth0 netns $NS_F
+ip addr add $HOST_IP/24 dev $VH
+ip -n $NS_F addr add $FEED_IP/24 dev eth0
+for ns in $NS_A $NS_B $NS_F; do ip -n $ns link set lo up; done
+ip -n $NS_A link set $VA up
+ip -n $NS_B link set $VB up
+ip -n $NS_F link set eth0 up
+ip link set $VH up
 
-wait_attached() { # file pattern pid
-	for _ in $(seq 1 150); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		kill -0 "$3" 2>/dev/null || { echo "bench: tracer exited: $(cat "$1")" >&2; exit 1; }
-		sleep 0.1
-	done
-	echo "bench: tracer did not start: $(cat "$1")" >&2
-	exit 1
-}
+if [ "$HAVE_BPFTRACE" = 1 ] && ! mountpoint -q /sys/kernel/tracing; then
+	mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
+fi
+BUSY_BEFORE=$($LIB busy 1)
+LOAD_BEFORE=$(cat /proc/loadavg)
+log "machine busy ${BUSY_BEFORE}% before start (other work adds noise); quick=$QUICK"
 
 PORT=30000
-ping_run() { # prints rtt_p50_us rtt_mean_us
+# flood PAIRS INTERVAL_US COUNT_PER_PAIR SIZE: tcpflow send/recv pairs A -> B
+flood() {
+	local pairs=$1 iv=$2 n=$3 size=$4 pids=() k
+	for k in $(seq 1 "$pairs"); do
+		ip netns exec $NS_B build/tcpflow recv $IP_B $((PORT + k)) -t 120 >/dev/null &
+		pids+=($!)
+	done
+	for k in $(seq 1 "$pairs"); do
+		ip netns exec $NS_A build/tcpflow send $IP_B $((PORT + k)) -n "$n" -m "$size" -i "$iv" >/dev/null &
+		pids+=($!)
+	done
+	PORT=$((PORT + pairs))
+	for k in "${pids[@]}"; do wait "$k" || die "tcpflow flood failed"; done
+}
+
+# ---------------------------------------------------------------- 1 ----
+log "1/5 per-event BPF cost: $EVENT_ROUNDS x ${EVENT_SECONDS}s veth workload, bpf_stats on"
+for r in $(seq 1 "$EVENT_ROUNDS"); do
+	check_clean
+	sysctl -qw kernel.bpf_stats_enabled=1
+	start_latprobe "$TMP/ev.err" --duration 0 --output "$TMP/ev-$r.json"
+	flood 1 100 $((EVENT_SECONDS * 10000)) 200
+	bpftool -j prog show >"$TMP/progs-ev-$r.json"
+	stop_latprobe
+	sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS"
+	rec event_cost round=$r progs="$TMP/progs-ev-$r.json" report="$TMP/ev-$r.json"
+done
+
+if command -v perf >/dev/null; then
+	log "1/5 where the BPF time goes: perf record -a -g (cpu-clock) during ${PERF_SECONDS}s of traced ping-pong"
+	start_latprobe "$TMP/perf.err" --duration 0
+	PORT=$((PORT + 1))
+	ip netns exec $NS_B build/tcpflow echo $IP_B $PORT -t $((PERF_SECONDS + 30)) >/dev/null &
+	psrv=$!
+	ip netns exec $NS_A build/tcpflow ping $IP_B $PORT -n 2000000 -m 200 >/dev/null 2>&1 &
+	pcli=$!
+	sleep 0.5
+	perf record -e cpu-clock -F 4999 -a -g -o "$TMP/perf.data" -- sleep "$PERF_SECONDS" \
+		>"$TMP/perf.log" 2>&1 || die "perf record failed: $(tail -2 "$TMP/perf.log")"
+	kill $pcli 2>/dev/null || true
+	wait $pcli $psrv 2>/dev/null || true
+	stop_latprobe
+	perf script -i "$TMP/perf.data" -F ip,sym >"$TMP/perf.txt" 2>/dev/null
+	$LIB perfcat "$TMP/perf.txt" >"$TMP/perfcat.json"
+	rm -f "$TMP/perf.data" "$TMP/perf.txt"
+	rec perf file="$TMP/perfcat.json"
+else
+	log "1/5 perf not installed: no breakdown of where the BPF time goes"
+fi
+
+# ---------------------------------------------------------------- 2 ----
+ping_run() { # -> "p50 p99 mean" in us
 	PORT=$((PORT + 1))
 	ip netns exec $NS_B build/tcpflow echo $IP_B $PORT -t 60 >/dev/null &
-	local srv=$!
-	local out
+	local srv=$! out
 	out=$(ip netns exec $NS_A build/tcpflow ping $IP_B $PORT -n "$PINGS" -m 200)
 	wait $srv
-	echo "$out" | sed -E 's/.*rtt_p50_us=([0-9.]+).*rtt_mean_us=([0-9.]+).*/\1 \2/'
+	echo "$out" | sed -E 's/.*rtt_p50_us=([0-9.]+).*rtt_p99_us=([0-9.]+).*rtt_mean_us=([0-9.]+).*/\1 \2 \3/'
 }
 
 BPFTRACE_PROG='
@@ -75,125 +280,293 @@ tracepoint:sock:sock_recv_length /args->ret > 0/ {
 	@lat = hist(nsecs - @seg[args->sk]); }
 '
 
-start_latprobe() { # stderr-file [flags...]: waits until it says it is tracing
-	local err=$1; shift
-	./latprobe "$@" 2>"$err" &
-	LP=$!
-	BG+=($LP)
-	wait_attached "$err" "tracing" $LP
-}
-
-with_tracer() { # name -> runs ping_run under that tracer, result in $TMP/one
+with_tracer() { # name -> one ping run under that tracer, "p50 p99 mean" in $TMP/one
 	local name=$1 tp=""
 	case $name in
-	untraced) ping_run >"$TMP/one"; return ;;
+	untraced)
+		check_clean
+		ping_run >"$TMP/one"
+		return ;;
 	latprobe)
 		start_latprobe "$TMP/lp.err" --duration 0
-		tp=$LP ;;
+		ping_run >"$TMP/one"
+		stop_latprobe
+		return ;;
 	bpftrace)
+		check_clean
 		bpftrace -e "$BPFTRACE_PROG" >"$TMP/bt.out" 2>&1 &
 		tp=$!
-		BG+=($tp)
 		wait_attached "$TMP/bt.out" "Attaching" $tp
-		sleep 0.5 ;;
+		sleep 0.5
+		BT_IDS=$($LIB progids $tp) ;;
 	tcpdump)
-		ip netns exec $NS_B tcpdump -i vb$$ -w "$TMP/cap.pcap" -U >"$TMP/td.out" 2>&1 &
+		check_clean
+		ip netns exec $NS_B tcpdump -i $VB -w "$TMP/cap.pcap" -U >"$TMP/td.out" 2>&1 &
 		tp=$!
-		BG+=($tp)
 		wait_attached "$TMP/td.out" "listening" $tp ;;
 	esac
 	ping_run >"$TMP/one"
 	kill -INT $tp
 	wait $tp 2>/dev/null || true
+	if [ "$name" = bpftrace ]; then
+		$LIB gone --wait 5 $BT_IDS || die "bpftrace's programs stayed loaded"
+	fi
+	rm -f "$TMP/cap.pcap"
 }
-
-echo "bench: 1/2 per-event BPF cost (${EVENT_SECONDS}s veth workload, bpf_stats on)" >&2
-sysctl -qw kernel.bpf_stats_enabled=1
-start_latprobe "$TMP/ev.err" --duration 0 --output "$TMP/ev.json"
-ip netns exec $NS_B build/tcpflow recv $IP_B 29999 -t 60 >"$TMP/ev.rx" &
-RX=$!
-ip netns exec $NS_A build/tcpflow send $IP_B 29999 -n $((EVENT_SECONDS * 10000)) -m 200 -i 100 >/dev/null
-wait $RX
-bpftool -j prog show >"$TMP/progs.json"
-kill -INT $LP
-wait $LP || true
-sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS"
 
 ORDER=(untraced latprobe)
 [ "$HAVE_BPFTRACE" = 1 ] && ORDER+=(bpftrace)
 [ "$HAVE_TCPDUMP" = 1 ] && ORDER+=(tcpdump)
-echo "bench: 2/2 ping-pong round trips: $ROUNDS rounds of ${ORDER[*]}, $PINGS each" >&2
-: >"$TMP/rtt.txt"
+log "2/5 ping-pong round trips: $ROUNDS rounds of ${ORDER[*]} (order rotated), $PINGS each"
 for r in $(seq 1 "$ROUNDS"); do
-	for t in "${ORDER[@]}"; do
+	line=""
+	for j in $(seq 0 $(( ${#ORDER[@]} - 1 ))); do
+		t=${ORDER[$(( (j + r) % ${#ORDER[@]} ))]}
 		with_tracer "$t"
-		read -r p50 mean <"$TMP/one"
-		echo "$t $r $p50 $mean" >>"$TMP/rtt.txt"
-		echo "  round $r $t: p50 ${p50} us, mean ${mean} us" >&2
+		read -r p50 p99 mean <"$TMP/one"
+		rec rtt tracer=$t round=$r p50=$p50 p99=$p99 mean=$mean foreign_tracer="$(foreign)"
+		line+=" $t $p50"
 	done
+	log "  round $r/$ROUNDS p50 us:$line"
 done
 
+# ---------------------------------------------------------------- 3 ----
+MSG_PORT=9000
+# msg_run MODE TRACER ROUND: one feed -> client run; records the client's
+# summary. TRACER: untraced, latprobe, or stats (latprobe with bpf_stats on,
+# programs dumped before latprobe stops: BPF time per message).
+msg_run() {
+	local mode=$1 tracer=$2 r=$3 rate count feed tag w0 c0 s0 w1 c1 s1 lpcpu=0
+	if [ "$mode" = paced ]; then rate=$MSG_RATE count=$MSG_PACED_COUNT; else rate=0 count=$MSG_UNPACED_COUNT; fi
+	tag=$mode-$tracer-$r
+	MSG_PORT=$((MSG_PORT + 1))
+	ip netns exec $NS_F build/wsfeed --bind $FEED_IP --port $MSG_PORT --rate $rate \
+		--count $count --max-conns 1 --ping-interval 0 --duration 120 >"$TMP/feed.log" 2>&1 &
+	feed=$!
+	for _ in $(seq 1 100); do
+		[ -n "$(ip netns exec $NS_F ss -Hltn "sport = :$MSG_PORT")" ] && break
+		kill -0 $feed 2>/dev/null || die "wsfeed exited: $(cat "$TMP/feed.log")"
+		sleep 0.05
+	done
+	if [ "$tracer" = untraced ]; then
+		check_clean
+	else
+		[ "$tracer" = stats ] && sysctl -qw kernel.bpf_stats_enabled=1
+		start_latprobe "$TMP/msg.err" --client build/wsclient --duration 0 --output "$TMP/lp-$tag.json"
+		read -r w0 c0 s0 <<<"$($LIB cpu $LP)"
+	fi
+	$LIB rusage "$TMP/ru-$tag" -- build/wsclient --once --count "$count" --ping-interval 0 \
+		--duration 100 --publish "ipc://$TMP/pub-$tag" --json-summary "$TMP/cl-$tag.json" \
+		--url "ws://$FEED_IP:$MSG_PORT/stream?streams=btcusdt@trade&timeUnit=MICROSECOND" \
+		>"$TMP/client.log" 2>&1 || die "wsclient failed: $(tail -3 "$TMP/client.log")"
+	if [ "$tracer" != untraced ]; then
+		read -r w1 c1 s1 <<<"$($LIB cpu $LP)"
+		lpcpu=$(python3 -c "print(round($s1 - $s0, 3))")
+		[ "$tracer" = stats ] && bpftool -j prog show >"$TMP/progs-$tag.json"
+		stop_latprobe
+		sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS"
+	fi
+	wait $feed || true
+	if [ "$tracer" = stats ]; then
+		rec msg_stats mode=$mode client="$TMP/cl-$tag.json" progs="$TMP/progs-$tag.json" \
+			lpreport="$TMP/lp-$tag.json"
+	else
+		rec msg mode=$mode tracer=$tracer round=$r foreign_tracer="$(foreign)" \
+			client="$TMP/cl-$tag.json" rusage="$TMP/ru-$tag" \
+			lpreport="$([ "$tracer" = latprobe ] && echo "$TMP/lp-$tag.json")" lp_cpu_s=$lpcpu
+	fi
+	python3 - "$TMP/cl-$tag.json" "$mode" "$tracer" "$r" <<'PY' >&2
+import json, sys
+d = json.load(open(sys.argv[1])); s = d["stages"]
+print(f"         {sys.argv[2]:7} {sys.argv[3]:8} round {sys.argv[4]}: {d['messages_per_second']:9.0f} msg/s"
+      f"  frame_to_parsed p50 {s['frame_to_parsed']['p50_us']:.2f} us"
+      f"  exchange_to_published p50 {s['exchange_to_published']['p50_us']:.2f} us")
+PY
+}
+
+log "3/5 message path: $MSG_ROUNDS rounds of {untraced, latprobe --client} x {paced $MSG_RATE msg/s, unpaced}"
+for r in $(seq 1 "$MSG_ROUNDS"); do
+	if [ $((r % 2)) = 1 ]; then pair=(untraced latprobe); else pair=(latprobe untraced); fi
+	for mode in paced unpaced; do
+		for t in "${pair[@]}"; do msg_run $mode $t $r; done
+	done
+done
+log "3/5 BPF time per message (one paced and one unpaced run with bpf_stats on; not in the medians)"
+msg_run paced stats 0
+msg_run unpaced stats 0
+
+log "3/5 USDT probe cost: $PROBE_ROUNDS rounds of build/usdt_loop -n $PROBE_HITS, untraced vs traced"
+for r in $(seq 1 "$PROBE_ROUNDS"); do
+	if [ $((r % 2)) = 1 ]; then pair=(untraced latprobe); else pair=(latprobe untraced); fi
+	for t in "${pair[@]}"; do
+		if [ "$t" = latprobe ]; then
+			start_latprobe "$TMP/pl.err" --client build/usdt_loop --duration 0
+		else
+			check_clean
+		fi
+		out=$(build/usdt_loop -n "$PROBE_HITS")
+		[ "$t" = latprobe ] && stop_latprobe
+		rec probe_loop tracer=$t round=$r foreign_tracer="$(foreign)" ns_per_hit="$(echo "$out" | sed -E 's/.*ns_per_hit=([0-9.]+).*/\1/')"
+	done
+done
+sysctl -qw kernel.bpf_stats_enabled=1
+start_latprobe "$TMP/pl.err" --client build/usdt_loop --duration 0
+build/usdt_loop -n "$PROBE_HITS" >/dev/null
+bpftool -j prog show >"$TMP/progs-probe.json"
+stop_latprobe
+sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS"
+rec probe_stats progs="$TMP/progs-probe.json"
+
+# ---------------------------------------------------------------- 4 ----
+# Loads run before latprobe attaches and after it stops, so the report's
+# total_events / duration_seconds is the rate under load. Only our own
+# processes are traced (--comm): other TCP traffic on the VM stays out.
+LOAD_KILL=() LOAD_WAIT=()
+tcp_load_start() { # PAIRS INTERVAL_US SECONDS: 64-byte writes, A -> B
+	local pairs=$1 iv=$2 secs=$3 n k
+	if [ "$iv" -gt 0 ]; then n=$(( (secs + 10) * 1000000 / iv )); else n=100000000; fi
+	LOAD_KILL=() LOAD_WAIT=()
+	for k in $(seq 1 "$pairs"); do
+		ip netns exec $NS_B build/tcpflow recv $IP_B $((PORT + k)) -t $((secs + 30)) >/dev/null &
+		LOAD_WAIT+=($!)
+	done
+	for k in $(seq 1 "$pairs"); do
+		ip netns exec $NS_A build/tcpflow send $IP_B $((PORT + k)) -n $n -m 64 -i "$iv" >/dev/null 2>&1 &
+		LOAD_KILL+=($!)
+	done
+	PORT=$((PORT + pairs))
+	sleep 0.5
+}
+usdt_load_start() { # RATE_PER_THREAD THREADS SECONDS
+	LOAD_WAIT=()
+	build/usdt_loop -r "$1" -t "$2" -n $(( $1 * ($3 + 10) )) -s $(( $3 + 10 )) >/dev/null &
+	LOAD_KILL=($!)
+	sleep 0.3
+}
+load_stop() {
+	local p
+	for p in "${LOAD_KILL[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${LOAD_KILL[@]}" "${LOAD_WAIT[@]}"; do wait "$p" 2>/dev/null || true; done
+	LOAD_KILL=() LOAD_WAIT=()
+}
+# cap_step LABEL SECONDS LATPROBE-FLAGS...: latprobe under the running load
+cap_step() {
+	local label=$1 secs=$2 w0 c0 s0 w1 c1 s1 ev lost dur
+	shift 2
+	step=$((step + 1))
+	start_latprobe "$TMP/cap.err" "$@" --duration 0 --output "$TMP/cap-$step.json"
+	read -r w0 c0 s0 <<<"$($LIB cpu $LP)"
+	# the consumer's own hot spots (perf -p, low rate), else just wait
+	if command -v perf >/dev/null; then
+		perf record -F 499 -p "$LP" -o "$TMP/cap.perf" -- sleep "$secs" >/dev/null 2>&1 || sleep "$secs"
+	else
+		sleep "$secs"
+	fi
+	read -r w1 c1 s1 <<<"$($LIB cpu $LP)"
+	stop_latprobe
+	load_stop
+	top=""
+	if [ -s "$TMP/cap.perf" ]; then
+		# too few samples (a mostly idle consumer) say nothing
+		nsamp=$(perf script -i "$TMP/cap.perf" -F ip 2>/dev/null | wc -l)
+		if [ "$nsamp" -ge 100 ]; then
+			top=$(perf report -i "$TMP/cap.perf" --no-children --sort dso,sym --stdio -g none 2>/dev/null |
+				awk '/%/ && $1 ~ /%$/ {
+					sym = $4; if (sym ~ /^0x/) sym = $2 "+" sym
+					printf "%s%s %s", (n++ ? ", " : ""), sym, $1 } n == 3 { exit }')
+			top="$top ($nsamp samples)"
+		fi
+		rm -f "$TMP/cap.perf"
+	fi
+	rec cap load="$label" wall_s="$(python3 -c "print(round($w1 - $w0, 3))")" \
+		lp_cpu_s="$(python3 -c "print(round($c1 - $c0, 2))")" \
+		lp_cpu_sched_s="$(python3 -c "print(round($s1 - $s0, 4))")" report="$TMP/cap-$step.json" \
+		consumer_top="$top"
+	read -r ev lost dur STEP_RING <<<"$(python3 -c "import json; d = json.load(open('$TMP/cap-$step.json')); print(d['total_events'], d['lost_events'], d['duration_seconds'], (d.get('ring_buffer') or {}).get('bytes', 0))")"
+	STEP_RATE=$(python3 -c "print(round($ev / $dur))")
+	STEP_LOST=$lost
+	log "  $label: $ev events / ${dur}s = $STEP_RATE events/s, lost $lost, latprobe CPU $(python3 -c "print(round(100 * ($s1 - $s0) / ($w1 - $w0), 2))")%"
+}
+
+log "4/5 consumer capacity: TCP steps [$CAP_TCP_STEPS], USDT steps [$CAP_USDT_STEPS], ${CAP_SECONDS}s each"
+EPW=""
+step=0
+for s in $CAP_TCP_STEPS; do
+	pairs=${s%%:*} iv=${s#*:}
+	check_clean
+	tcp_load_start "$pairs" "$iv" "$CAP_SECONDS"
+	cap_step "tcp ${pairs} pair(s) -m 64 -i $iv" "$CAP_SECONDS" --comm tcpflow
+	# the first step that loses events, again with a 4x ring: ring size or consumer speed?
+	if [ "$STEP_LOST" != 0 ] && [ -z "${RETRIED:-}" ] && [ "$STEP_RING" -gt 0 ]; then
+		RETRIED=1
+		check_clean
+		tcp_load_start "$pairs" "$iv" "$CAP_SECONDS"
+		cap_step "tcp ${pairs} pair(s) -m 64 -i $iv, --ringbuf-size $((STEP_RING * 4))" "$CAP_SECONDS" \
+			--comm tcpflow --ringbuf-size $((STEP_RING * 4))
+	fi
+	# events per write of one paced pair calibrates the ~FOOT_RATE load of section 5
+	if [ -z "$EPW" ] && [ "$iv" -gt 0 ] && [ "$pairs" = 1 ]; then
+		EPW=$(python3 -c "print(round($STEP_RATE * $iv / 1e6, 3))")
+	fi
+done
+for s in $CAP_USDT_STEPS; do
+	rate=${s%%:*} th=${s#*:}
+	check_clean
+	usdt_load_start "$rate" "$th" "$CAP_SECONDS"
+	cap_step "usdt ${th} thread(s) x $rate hits/s" "$CAP_SECONDS" --comm usdt_loop --client build/usdt_loop
+done
+# ring sizing: the highest USDT step again with a small ring
+if [ "$CAP_SMALL_RING" -gt 0 ] && [ -n "$CAP_USDT_STEPS" ]; then
+	s=${CAP_USDT_STEPS##* } rate=${s%%:*} th=${s#*:}
+	check_clean
+	usdt_load_start "$rate" "$th" "$CAP_SECONDS"
+	cap_step "usdt ${th} thread(s) x $rate hits/s, --ringbuf-size $CAP_SMALL_RING" "$CAP_SECONDS" \
+		--comm usdt_loop --client build/usdt_loop --ringbuf-size "$CAP_SMALL_RING"
+fi
+
+# ---------------------------------------------------------------- 5 ----
+[ -n "$EPW" ] || EPW=2
+FOOT_IV=$(python3 -c "print(max(1, round(1e6 * $EPW / $FOOT_RATE)))")
+log "5/5 footprint: ${FOOT_SECONDS}s at ~$FOOT_RATE events/s (1 pair, 64-byte writes every ${FOOT_IV} us; $EPW events/write), samples at ${FOOT_FIRST}s and ${FOOT_SECONDS}s"
+check_clean
+tcp_load_start 1 "$FOOT_IV" "$FOOT_SECONDS"
+start_latprobe "$TMP/foot.err" --comm tcpflow --duration 0 --output "$TMP/foot.json"
+read -r fw0 fc0 fs0 <<<"$($LIB cpu $LP)"
+for at in $FOOT_FIRST $FOOT_SECONDS; do
+	while python3 -c "import sys, time; sys.exit(0 if time.monotonic() - $fw0 < $at else 1)"; do sleep 0.2; done
+	m=$($LIB mem $LP)
+	echo "${m/#\{/{\"kind\":\"foot\",\"at_s\":$at,}" >>"$RAW"
+	log "  after ${at}s: $m"
+done
+stop_latprobe
+load_stop
+rec foot_run load="tcp 1 pair -m 64 -i $FOOT_IV" report="$TMP/foot.json" t0_wall=$fw0 t0_cpu_s=$fc0 t0_cpu_sched_s=$fs0
+
+log "5/5 load+attach time: $ATTACH_RUNS runs each, plain and --client"
+for r in $(seq 1 "$ATTACH_RUNS"); do
+	check_clean
+	$LIB attach "$RAW" "latprobe --duration 0" -- ./latprobe --duration 0 || die "attach run failed"
+	check_clean
+	$LIB attach "$RAW" "latprobe --client build/wsclient --duration 0" -- \
+		./latprobe --client build/wsclient --duration 0 || die "attach run failed"
+done
+
+# ---------------------------------------------------------------- report
+BUSY_AFTER=$($LIB busy 1)
 mkdir -p "$RESULTS_DIR"
-python3 - "$TMP/progs.json" "$TMP/rtt.txt" "$TMP/ev.json" "$RESULTS_DIR" \
-	"$ROUNDS" "$PINGS" "$EVENT_SECONDS" <<'PY'
-import json, os, platform, statistics, subprocess, sys, datetime
-progs_f, rtt_f, ev_f, outdir, rounds, pings, ev_s = sys.argv[1:8]
-ours = {"recv_tp", "recv_tp_read", "recv_tp_recvfrom", "recv_tp_recvmsg", "recv_tp_readv",
-        "recv_fentry", "recv_fexit", "recv_kprobe", "recv_kretprobe", "send_tp", "send_fexit",
-        "send_kprobe", "send_kretprobe", "cleanup_tp", "cleanup_fentry", "cleanup_kprobe",
-        "dev_in", "tcp_in", "wakeup", "state", "rcvq_full", "udp_fail", "client_msg"}
-progs = [p for p in json.load(open(progs_f)) if p.get("name") in ours and p.get("run_cnt")]
-per = {p["name"]: {"run_cnt": p["run_cnt"], "run_time_ns": p["run_time_ns"],
-                   "mean_ns": round(p["run_time_ns"] / p["run_cnt"], 1)} for p in progs}
-tot_cnt = sum(p["run_cnt"] for p in progs)
-tot_ns = sum(p["run_time_ns"] for p in progs)
-mean = round(tot_ns / tot_cnt, 1) if tot_cnt else None
-worst = max(per.items(), key=lambda kv: kv[1]["mean_ns"]) if per else (None, {})
-rtt = {}
-for line in open(rtt_f):
-    t, r, p50, m = line.split()
-    rtt.setdefault(t, {"p50": [], "mean": []})
-    rtt[t]["p50"].append(float(p50)); rtt[t]["mean"].append(float(m))
-base = statistics.median(rtt["untraced"]["p50"])
-base_mean = statistics.median(rtt["untraced"]["mean"])
-ratios = {t: {"median_p50_us": round(statistics.median(v["p50"]), 2),
-              "median_mean_us": round(statistics.median(v["mean"]), 2),
-              "ratio_p50": round(statistics.median(v["p50"]) / base, 3),
-              "ratio_mean": round(statistics.median(v["mean"]) / base_mean, 3),
-              "runs_p50_us": v["p50"]} for t, v in rtt.items()}
-ev = json.load(open(ev_f))
-def sh(cmd):
-    try: return subprocess.check_output(cmd, shell=True, text=True, stderr=subprocess.DEVNULL).strip()
-    except Exception: return "unknown"
-meta = {"date": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "kernel": platform.release(), "cpu": sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip(),
-        "cpus": os.cpu_count(), "compiler": sh("cc --version | head -1"),
-        "commit": sh("git rev-parse --short HEAD"), "tree_clean": sh("git status --porcelain") == "",
-        "script": "scripts/bench.sh", "command": "make bench",
-        "params": {"rounds": int(rounds), "pings_per_run": int(pings), "event_seconds": int(ev_s),
-                   "message_bytes": 200, "path": "veth between two network namespaces"}}
-out = {"meta": meta,
-       "bpf_cost": {"mean_ns_per_event": mean, "target_ns": 150,
-                    "worst_program": worst[0], "worst_mean_ns": worst[1].get("mean_ns"),
-                    "programs": per, "attach": {k: v["used"] for k, v in ev["probes"].items()},
-                    "lost_events": ev["lost_events"], "events": ev["total_events"]},
-       "round_trip": {"ratios_vs_untraced": ratios, "target_latprobe_ratio": 1.05,
-                      "order": "alternating untraced, latprobe, bpftrace, tcpdump per round; medians over rounds"}}
-json.dump(out, open(os.path.join(outdir, "bench.json"), "w"), indent=1)
-md = [f"# latprobe benchmark ({meta['date']})", "",
-      f"Machine: {meta['cpu']}, {meta['cpus']} CPUs, kernel {meta['kernel']}; commit {meta['commit']}"
-      f"{'' if meta['tree_clean'] else ' (dirty tree)'}. Produced by `make bench` (scripts/bench.sh).", "",
-      "## BPF cost per event (kernel.bpf_stats_enabled, run_time_ns / run_cnt)", "",
-      f"Mean over all latprobe programs: **{mean} ns** per run (target <= 150 ns); "
-      f"worst program: `{worst[0]}` at {worst[1].get('mean_ns')} ns. Lost events: {ev['lost_events']}.", "",
-      "| program | runs | mean ns |", "|---|---:|---:|"]
-md += [f"| {k} | {v['run_cnt']} | {v['mean_ns']} |" for k, v in sorted(per.items())]
-md += ["", f"## 200-byte TCP ping-pong over veth ({rounds} alternating rounds x {pings} round trips)", "",
-       "| tracer | median p50 us | ratio p50 | median mean us | ratio mean |", "|---|---:|---:|---:|---:|"]
-md += [f"| {t} | {v['median_p50_us']} | {v['ratio_p50']} | {v['median_mean_us']} | {v['ratio_mean']} |"
-       for t, v in ratios.items()]
-md += ["", "Ratios are to the untraced runs of the same session. Loopback/veth round trips on this",
-       "2-vCPU VM are noisy (tens of microseconds); read ratios near 1.0 as 'within noise', not as gains."]
-open(os.path.join(outdir, "bench.md"), "w").write("\n".join(md) + "\n")
-print("\n".join(md))
+$LIB report "$RAW" "$RESULTS_DIR" progs="$(echo $LP_PROGS | tr ' ' ,)" quick=$QUICK \
+	start_epoch=$START busy_before=$BUSY_BEFORE busy_after=$BUSY_AFTER load_before="$LOAD_BEFORE" \
+	rounds=$ROUNDS pings=$PINGS event_rounds=$EVENT_ROUNDS event_seconds=$EVENT_SECONDS \
+	msg_rounds=$MSG_ROUNDS msg_rate=$MSG_RATE msg_paced_count=$MSG_PACED_COUNT \
+	msg_unpaced_count=$MSG_UNPACED_COUNT probe_rounds=$PROBE_ROUNDS probe_hits=$PROBE_HITS \
+	cap_tcp_steps="$CAP_TCP_STEPS" cap_usdt_steps="$CAP_USDT_STEPS" cap_seconds=$CAP_SECONDS \
+	foot_seconds=$FOOT_SECONDS foot_first=$FOOT_FIRST foot_rate=$FOOT_RATE attach_runs=$ATTACH_RUNS \
+	cap_small_ring=$CAP_SMALL_RING perf_seconds=$PERF_SECONDS \
+	>/dev/null || die "writing the report"
+log "done in $(( $(date +%s) - START ))s: $RESULTS_DIR/bench.json $RESULTS_DIR/bench.md"
+python3 - "$RESULTS_DIR/bench.json" <<'PY'
+import json, sys
+for t in json.load(open(sys.argv[1]))["targets"]:
+    met = {True: "met", False: "MISSED", None: "unverified"}[t["met"]]
+    print(f"  {met:10} {t['what']}: {t['measured']} {t['unit']} (goal {t['target']})")
 PY

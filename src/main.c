@@ -5,6 +5,7 @@
  * attach, ring buffer, poll loop, report, cleanup.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,6 +215,8 @@ int main(int argc, char **argv)
 		err = loader_load_attach(&L, &o);
 	if (err)
 		goto cleanup;
+	/* loading parsed vmlinux BTF (megabytes, freed): give the heap back */
+	malloc_trim(0);
 	print_probes(&L);
 
 	rb = ring_buffer__new(bpf_map__fd(L.skel->maps.rb), handle_event, c,

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <linux/net_tstamp.h>
@@ -649,8 +650,22 @@ int loader_nic_lookup(void *ctx, const struct lp_sock_info *sock, uint32_t seq,
 	struct lp_nic_key k = {};
 	struct lp_nic_val v;
 
-	if (!L->skel || !L->skel->bss->nic_ts_active)
+	if (!L->skel)
 		return -ENOENT;
+	if (!L->skel->bss->nic_ts_active) {
+		/* no stamper seen yet: look again at most every 10 ms */
+		struct timespec ts;
+		uint64_t now;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+		if (now - L->nic_checked_ns < 10000000ULL)
+			return -ENOENT;
+		L->nic_checked_ns = now;
+		loader_poll_nic(L);
+		if (!L->skel->bss->nic_ts_active)
+			return -ENOENT;
+	}
 	/* on the wire the peer is the sender */
 	memcpy(k.saddr, sock->daddr, sizeof(k.saddr));
 	memcpy(k.daddr, sock->saddr, sizeof(k.daddr));

@@ -20,6 +20,7 @@ struct lp_loader {
 	bool pinned_nic_ts; /* ... and pinned it: unpin on exit */
 	bool pinned;	    /* --pin maps */
 	int tstamp_fd;	    /* --nic-timestamps: keeps RX stamping on */
+	uint64_t nic_checked_ns; /* last look for a NIC stamper */
 };
 
 /* Open the skeleton, apply filters, negotiate mechanisms (no load yet). */

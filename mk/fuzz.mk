@@ -33,7 +33,7 @@ $(OUT)/fuzz_opts: tests/fuzz_opts.c src/opts.c src/probes.c src/*.h \
 		$(filter %.c,$^) -o $@ -lm
 
 $(OUT)/fuzz_breakdown: tests/fuzz_breakdown.c src/breakdown.c \
-		src/correlator.c src/hist.c src/*.h bpf/latprobe.h | $(OUT)
+		src/report_view.c src/correlator.c src/hist.c src/*.h bpf/latprobe.h | $(OUT)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@ -lcjson -lm
 

@@ -5,35 +5,9 @@
 #include <cjson/cJSON.h>
 #include "breakdown.h"
 #include "correlator.h"
+#include "report_view.h"
 
 #define BAR_WIDTH 32
-
-static char *slurp(const char *path, size_t max)
-{
-	FILE *f = fopen(path, "rb");
-	size_t len = 0, cap = 65536, n;
-	char *buf = NULL, *nb;
-
-	if (!f)
-		return NULL;
-	while ((nb = realloc(buf, cap + 1))) {
-		buf = nb;
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (len < cap || cap >= max)
-			break;
-		cap *= 2;
-	}
-	if (!nb || ferror(f) || (len == cap && cap >= max)) {
-		free(buf);
-		buf = NULL;
-		errno = nb ? EFBIG : ENOMEM;
-	} else {
-		buf[len] = '\0';
-	}
-	fclose(f);
-	return buf;
-}
 
 static double num(const cJSON *o, const char *k)
 {
@@ -63,23 +37,11 @@ int breakdown_print(FILE *out, const char *path)
 	const cJSON *stages, *msgs, *s;
 	double max = 0;
 	cJSON *root;
-	char *text;
 
-	text = slurp(path, 256u << 20);
-	if (!text) {
-		fprintf(stderr, "latprobe: report %s: %s\n", path,
-			strerror(errno));
+	root = report_json_load(path);
+	if (!root)
 		return 1;
-	}
-	root = cJSON_Parse(text);
-	free(text);
 	stages = cJSON_GetObjectItemCaseSensitive(root, "stages");
-	if (!root || !cJSON_IsObject(stages)) {
-		fprintf(stderr, "latprobe: report %s: not a latprobe/1 report (invalid JSON or no \"stages\")\n",
-			path);
-		cJSON_Delete(root);
-		return 1;
-	}
 	msgs = cJSON_GetObjectItemCaseSensitive(root, "messages");
 	/* bars are scaled to the largest component stage's p50 */
 	for (int i = 0; i < ST_MAX; i++) {

@@ -87,32 +87,43 @@ static void load_log2(struct report_view *v, const cJSON *log2)
 	}
 }
 
+cJSON *report_json_load(const char *path)
+{
+	cJSON *root;
+	char *text;
+
+	text = slurp(path);
+	if (!text) {
+		fprintf(stderr, "latprobe: report %s: %s\n", path,
+			strerror(errno));
+		return NULL;
+	}
+	root = cJSON_Parse(text);
+	free(text);
+	if (!root ||
+	    !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(root, "stages"))) {
+		fprintf(stderr,
+			"latprobe: report %s: not a latprobe/1 report (invalid JSON or no \"stages\")\n",
+			path);
+		cJSON_Delete(root);
+		return NULL;
+	}
+	return root;
+}
+
 int report_view_load(struct report_view *v, const char *path)
 {
 	const cJSON *stages, *msgs, *s;
 	const char *base = strrchr(path, '/');
 	cJSON *root;
-	char *text;
 
 	memset(v, 0, sizeof(*v));
 	v->path = path;
 	snprintf(v->name, sizeof(v->name), "%s", base ? base + 1 : path);
-	text = slurp(path);
-	if (!text) {
-		fprintf(stderr, "latprobe: report %s: %s\n", path,
-			strerror(errno));
+	root = report_json_load(path);
+	if (!root)
 		return 1;
-	}
-	root = cJSON_Parse(text);
-	free(text);
 	stages = cJSON_GetObjectItemCaseSensitive(root, "stages");
-	if (!root || !cJSON_IsObject(stages)) {
-		fprintf(stderr,
-			"latprobe: report %s: not a latprobe/1 report (invalid JSON or no \"stages\")\n",
-			path);
-		cJSON_Delete(root);
-		return 1;
-	}
 	msgs = cJSON_GetObjectItemCaseSensitive(root, "messages");
 	str(v->unit, sizeof(v->unit), msgs, "unit");
 	str(v->timestamp, sizeof(v->timestamp), root, "timestamp");

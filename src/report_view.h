@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <cjson/cJSON.h>
 #include "correlator.h"
 
 #define RV_LOG2_MAX 64
@@ -34,6 +35,8 @@ struct report_view {
 bool rv_component(int st);
 
 /* 0, or 1 after a one-line error naming the file. */
+/* Read and parse a report; NULL after a one-line error. */
+cJSON *report_json_load(const char *path);
 int report_view_load(struct report_view *v, const char *path);
 
 /* Stage-by-stage p50/p99 of b against the baseline a. */

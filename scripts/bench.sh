@@ -554,15 +554,21 @@ done
 # ---------------------------------------------------------------- report
 BUSY_AFTER=$($LIB busy 1)
 mkdir -p "$RESULTS_DIR"
-$LIB report "$RAW" "$RESULTS_DIR" progs="$(echo $LP_PROGS | tr ' ' ,)" quick=$QUICK \
-	start_epoch=$START busy_before=$BUSY_BEFORE busy_after=$BUSY_AFTER load_before="$LOAD_BEFORE" \
-	rounds=$ROUNDS pings=$PINGS event_rounds=$EVENT_ROUNDS event_seconds=$EVENT_SECONDS \
-	msg_rounds=$MSG_ROUNDS msg_rate=$MSG_RATE msg_paced_count=$MSG_PACED_COUNT \
-	msg_unpaced_count=$MSG_UNPACED_COUNT probe_rounds=$PROBE_ROUNDS probe_hits=$PROBE_HITS \
-	cap_tcp_steps="$CAP_TCP_STEPS" cap_usdt_steps="$CAP_USDT_STEPS" cap_seconds=$CAP_SECONDS \
-	foot_seconds=$FOOT_SECONDS foot_first=$FOOT_FIRST foot_rate=$FOOT_RATE attach_runs=$ATTACH_RUNS \
-	cap_small_ring=$CAP_SMALL_RING perf_seconds=$PERF_SECONDS \
-	>/dev/null || die "writing the report"
+# the report's inputs are kept with the raw records (BENCH_KEEP=DIR): the
+# report can be rendered again with
+#   eval "python3 scripts/bench_lib.py report DIR/raw.jsonl OUTDIR $(cat DIR/report.args)"
+REPORT_ARGS=(progs="$(echo $LP_PROGS | tr ' ' ,)" quick="$QUICK"
+	start_epoch="$START" end_epoch="$(date +%s)" date="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	busy_before="$BUSY_BEFORE" busy_after="$BUSY_AFTER" load_before="$LOAD_BEFORE"
+	load_after="$(cat /proc/loadavg)"
+	rounds="$ROUNDS" pings="$PINGS" event_rounds="$EVENT_ROUNDS" event_seconds="$EVENT_SECONDS"
+	msg_rounds="$MSG_ROUNDS" msg_rate="$MSG_RATE" msg_paced_count="$MSG_PACED_COUNT"
+	msg_unpaced_count="$MSG_UNPACED_COUNT" probe_rounds="$PROBE_ROUNDS" probe_hits="$PROBE_HITS"
+	cap_tcp_steps="$CAP_TCP_STEPS" cap_usdt_steps="$CAP_USDT_STEPS" cap_seconds="$CAP_SECONDS"
+	foot_seconds="$FOOT_SECONDS" foot_first="$FOOT_FIRST" foot_rate="$FOOT_RATE" attach_runs="$ATTACH_RUNS"
+	cap_small_ring="$CAP_SMALL_RING" perf_seconds="$PERF_SECONDS")
+printf '%q ' "${REPORT_ARGS[@]}" >"$TMP/report.args"
+$LIB report "$RAW" "$RESULTS_DIR" "${REPORT_ARGS[@]}" >/dev/null || die "writing the report"
 log "done in $(( $(date +%s) - START ))s: $RESULTS_DIR/bench.json $RESULTS_DIR/bench.md"
 python3 - "$RESULTS_DIR/bench.json" <<'PY'
 import json, sys

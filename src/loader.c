@@ -642,6 +642,21 @@ void loader_drain_kernel_state(struct lp_loader *L, struct corr *c)
 	}
 }
 
+/* latprobe-nic pins its statistics (nic_stats*) next to nic_ts. */
+static bool nic_stamper_pinned(void)
+{
+	DIR *d = opendir(LP_PIN_DIR);
+	struct dirent *e;
+	bool found = false;
+
+	if (!d)
+		return false;
+	while (!found && (e = readdir(d)))
+		found = !strncmp(e->d_name, "nic_stats", 9);
+	closedir(d);
+	return found;
+}
+
 /* corr_nic_fn: look a segment up in nic_ts (user space, after tcp_probe). */
 int loader_nic_lookup(void *ctx, const struct lp_sock_info *sock, uint32_t seq,
 		      uint64_t *ns, uint8_t *src)
@@ -653,7 +668,12 @@ int loader_nic_lookup(void *ctx, const struct lp_sock_info *sock, uint32_t seq,
 	if (!L->skel)
 		return -ENOENT;
 	if (!L->skel->bss->nic_ts_active) {
-		/* no stamper seen yet: look again at most every 10 ms */
+		/*
+		 * No stamper seen yet: look again at most every 10 ms, for
+		 * its statistics pin (a tiny directory read), not by
+		 * scanning nic_ts: get_next_key walks every bucket of an
+		 * empty 65536-entry LRU map.
+		 */
 		struct timespec ts;
 		uint64_t now;
 
@@ -662,9 +682,9 @@ int loader_nic_lookup(void *ctx, const struct lp_sock_info *sock, uint32_t seq,
 		if (now - L->nic_checked_ns < 10000000ULL)
 			return -ENOENT;
 		L->nic_checked_ns = now;
-		loader_poll_nic(L);
-		if (!L->skel->bss->nic_ts_active)
+		if (!nic_stamper_pinned())
 			return -ENOENT;
+		L->skel->bss->nic_ts_active = true;
 	}
 	/* on the wire the peer is the sender */
 	memcpy(k.saddr, sock->daddr, sizeof(k.saddr));

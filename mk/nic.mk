@@ -7,12 +7,12 @@ NIC_DPDK_CFLAGS := $(shell pkg-config --cflags libdpdk 2>/dev/null) \
 	-DALLOW_EXPERIMENTAL_API
 NIC_DPDK_LIBS := $(shell pkg-config --libs libdpdk 2>/dev/null)
 NIC_OBJDIR := $(OUT)/nic
-NIC_OBJS := $(addprefix $(NIC_OBJDIR)/,latprobe_nic.o nic_clock.o nic_map.o \
-	nic_parse.o)
+NIC_OBJS := $(addprefix $(NIC_OBJDIR)/,latprobe_nic.o nic_capclock.o \
+	nic_clock.o nic_map.o nic_parse.o nic_probe.o)
 NIC_HDRS := $(wildcard tools/nic_*.h) bpf/latprobe.h
 
 TOOLS += $(OUT)/latprobe-nic
-TESTS += $(OUT)/test_nic_parse
+TESTS += $(OUT)/test_nic_parse $(OUT)/test_nic_capclock
 
 $(NIC_OBJDIR):
 	$(Q)mkdir -p $@
@@ -34,6 +34,12 @@ $(OUT)/test_nic_parse: tests/test_nic_parse.c $(NIC_OBJDIR)/nic_parse.o \
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itools $(LDFLAGS) $< $(NIC_OBJDIR)/nic_parse.o -o $@
 
+$(OUT)/test_nic_capclock: tests/test_nic_capclock.c \
+		$(NIC_OBJDIR)/nic_capclock.o $(NIC_HDRS) | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itools -Itests $(LDFLAGS) $< \
+		$(NIC_OBJDIR)/nic_capclock.o -o $@
+
 # libFuzzer target for the parser (clang with compiler-rt; not part of all):
 #   make build/fuzz_nic_parse && build/fuzz_nic_parse -max_total_time=60
 $(OUT)/fuzz_nic_parse: tests/fuzz_nic_parse.c tools/nic_parse.c $(NIC_HDRS) \
@@ -41,3 +47,10 @@ $(OUT)/fuzz_nic_parse: tests/fuzz_nic_parse.c tools/nic_parse.c $(NIC_HDRS) \
 	$(call msg,CC,$@)
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -Ibpf -Itools \
 		$< tools/nic_parse.c -o $@
+
+# DPDK in front of the kernel (dpdk-testpmd: net_af_packet <-> net_tap),
+# latprobe-nic as its secondary, latprobe on the client: see the script.
+.PHONY: nic-demo
+nic-demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/nic_demo.sh

@@ -9,7 +9,7 @@ PKGS=(
 	libwebsockets-dev libcjson-dev libssl-dev libzmq3-dev systemtap-sdt-dev
 	dpdk dpdk-dev libpcap-dev libmicrohttpd-dev
 	# test and measurement
-	iproute2 openssl python3 strace linux-perf bpftrace tcpdump procps
+	iproute2 ethtool openssl python3 strace linux-perf bpftrace tcpdump procps
 	valgrind libclang-rt-14-dev util-linux
 	# --metrics, pictures and live-view tests; man pages
 	prometheus curl chromium tmux man-db

@@ -194,17 +194,31 @@ static bool covers(const struct seg_mark *m, uint32_t seq, uint32_t end)
 	return !seq_before(seq, m->seq) && !seq_before(m->end_seq, end);
 }
 
-static void count_nic(struct conn *cn, const struct seg_mark *m, int dir)
+static void nic_count(struct nic_counts *n, const struct seg_mark *m,
+		      int dir)
 {
 	if (m->nic_ns) {
-		cn->nic_stamped += dir;
-		cn->nic_sources[m->nic_src] += dir;
+		n->stamped += dir;
+		n->sources[m->nic_src] += dir;
+		if (m->tcp_ns && m->nic_ns > m->tcp_ns) {
+			n->after_tcp += dir;
+			if (m->nic_ns - m->tcp_ns > n->after_tcp_max_ns)
+				n->after_tcp_max_ns = m->nic_ns - m->tcp_ns;
+		}
 	} else if (m->dev_ns) {
-		cn->nic_sources[LP_NIC_DEV_IN] += dir;
+		n->sources[LP_NIC_DEV_IN] += dir;
 	}
 }
 
-static void seg_insert(struct conn *cn, const struct lp_hdr *h,
+static void count_nic(struct corr *c, struct conn *cn,
+		      const struct seg_mark *m, int dir)
+{
+	nic_count(&cn->nic, m, dir);
+	nic_count(&c->nic, m, dir);
+}
+
+static void seg_insert(struct corr *c, struct conn *cn,
+		       const struct lp_hdr *h,
 		       const struct lp_seg *s)
 {
 	struct seg_mark m = {
@@ -233,7 +247,7 @@ static void seg_insert(struct conn *cn, const struct lp_hdr *h,
 			break;
 		pos = i;
 	}
-	count_nic(cn, &m, 1);
+	count_nic(c, cn, &m, 1);
 	if (cn->nsegs == CONN_SEGS) {
 		/* never read (or reads lost): forget the oldest */
 		memmove(cn->segs, cn->segs + 1,
@@ -286,13 +300,14 @@ static void resolve_nic(struct corr *c, struct conn *cn, uint32_t copied)
 		if (m->nic_ns || m->nic_checked)
 			continue;
 		m->nic_checked = true;
-		if (c->cfg.nic_lookup(c->cfg.nic_ctx, &cn->info, m->seq, &ns,
-				      &src) || !ns || src >= LP_NIC_MAX)
+		if (c->cfg.nic_lookup(c->cfg.nic_ctx, &cn->info, m->seq,
+				      m->tcp_ns, &ns, &src) ||
+		    !ns || src >= LP_NIC_MAX)
 			continue;
-		count_nic(cn, m, -1);
+		count_nic(c, cn, m, -1);
 		m->nic_ns = ns;
 		m->nic_src = src;
-		count_nic(cn, m, 1);
+		count_nic(c, cn, m, 1);
 	}
 }
 
@@ -461,7 +476,7 @@ void corr_event(struct corr *c, const void *data, size_t size)
 			cn->tgid = e->h.tgid;
 		break;
 	case LP_EV_SEG:
-		seg_insert(cn, &e->h, &e->seg);
+		seg_insert(c, cn, &e->h, &e->seg);
 		if (e->seg.wake_ns)
 			seg_wake(cn, e->seg.wake_ns, e->seg.wake_rcv_nxt);
 		break;

@@ -50,6 +50,17 @@ struct read_mark {
 	bool has_seg;
 };
 
+/*
+ * Segments by where their first mark came from. after_tcp: NIC stamps later
+ * than the segment's tcp_in mark (impossible for a NIC in front of the
+ * kernel beyond the stamper's clock-conversion error), with the largest
+ * excess.
+ */
+struct nic_counts {
+	uint64_t stamped, sources[LP_NIC_MAX];
+	uint64_t after_tcp, after_tcp_max_ns;
+};
+
 struct conn {
 	uint64_t sk;
 	struct lp_sock_info info;
@@ -57,7 +68,7 @@ struct conn {
 	uint32_t tgid;
 	uint64_t events, reads, bytes_received, bytes_sent;
 	uint64_t segments_in, segments_dup, segments_evicted;
-	uint64_t nic_stamped, nic_sources[LP_NIC_MAX];
+	struct nic_counts nic;
 	uint64_t messages;
 	struct hist *stages[ST_MAX]; /* allocated on first value */
 	/* live state, freed on close */
@@ -72,10 +83,13 @@ struct conn {
 /*
  * Late NIC stamp lookup: latprobe-nic may write a segment's stamp after
  * tcp_probe ran (it races the kernel). When a read consumes a segment that
- * has none, the correlator asks again. Returns 0 and fills ns/src if found.
+ * has none, the correlator asks again; tcp_ns is the segment's tcp_in mark
+ * (CLOCK_MONOTONIC), for a stamper given time to publish. Returns 0 and
+ * fills ns/src if found.
  */
 typedef int (*corr_nic_fn)(void *ctx, const struct lp_sock_info *sock,
-			   uint32_t seq, uint64_t *ns, uint8_t *src);
+			   uint32_t seq, uint64_t tcp_ns, uint64_t *ns,
+			   uint8_t *src);
 
 struct corr_cfg {
 	bool per_message;    /* stages per client message (--client) */
@@ -101,6 +115,7 @@ struct corr {
 	struct corr_cfg cfg;
 	struct corr_totals t;
 	struct hist stages[ST_MAX];
+	struct nic_counts nic; /* all connections, also those without detail */
 	uint64_t total_coarse[TOTAL_COARSE];
 	struct conn **htab;
 	unsigned int hsize;

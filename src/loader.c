@@ -657,13 +657,32 @@ static bool nic_stamper_pinned(void)
 	return found;
 }
 
+/*
+ * A stamper publishes a segment's stamp some microseconds after its NIC saw
+ * it, which can be after the kernel delivered it and the reader read it. A
+ * miss on a segment younger than this is looked up again once it is this
+ * old: the consumer then runs up to this much behind, never more.
+ */
+#define NIC_GRACE_NS 2000000ULL
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 /* corr_nic_fn: look a segment up in nic_ts (user space, after tcp_probe). */
 int loader_nic_lookup(void *ctx, const struct lp_sock_info *sock, uint32_t seq,
-		      uint64_t *ns, uint8_t *src)
+		      uint64_t tcp_ns, uint64_t *ns, uint8_t *src)
 {
 	struct lp_loader *L = ctx;
 	struct lp_nic_key k = {};
+	struct timespec wait = {};
 	struct lp_nic_val v;
+	uint64_t now;
+	int fd;
 
 	if (!L->skel)
 		return -ENOENT;
@@ -674,11 +693,7 @@ int loader_nic_lookup(void *ctx, const struct lp_sock_info *sock, uint32_t seq,
 		 * scanning nic_ts: get_next_key walks every bucket of an
 		 * empty 65536-entry LRU map.
 		 */
-		struct timespec ts;
-		uint64_t now;
-
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+		now = mono_ns();
 		if (now - L->nic_checked_ns < 10000000ULL)
 			return -ENOENT;
 		L->nic_checked_ns = now;
@@ -692,8 +707,17 @@ int loader_nic_lookup(void *ctx, const struct lp_sock_info *sock, uint32_t seq,
 	k.sport = sock->dport;
 	k.dport = sock->sport;
 	k.seq = seq;
-	if (bpf_map_lookup_elem(bpf_map__fd(L->skel->maps.nic_ts), &k, &v))
-		return -ENOENT;
+	fd = bpf_map__fd(L->skel->maps.nic_ts);
+	if (bpf_map_lookup_elem(fd, &k, &v)) {
+		now = mono_ns();
+		if (!tcp_ns || now >= tcp_ns + NIC_GRACE_NS ||
+		    tcp_ns > now + NIC_GRACE_NS)
+			return -ENOENT;
+		wait.tv_nsec = (long)(tcp_ns + NIC_GRACE_NS - now);
+		nanosleep(&wait, NULL);
+		if (bpf_map_lookup_elem(fd, &k, &v))
+			return -ENOENT;
+	}
 	*ns = v.ns;
 	*src = v.src;
 	return 0;

@@ -33,7 +33,7 @@ int loader_read_stats(struct lp_loader *L, uint64_t *out);
 void loader_probe_hits(struct lp_loader *L, const uint64_t *stats);
 void loader_drain_kernel_state(struct lp_loader *L, struct corr *c);
 int loader_nic_lookup(void *ctx, const struct lp_sock_info *sock, uint32_t seq,
-		      uint64_t *ns, uint8_t *src);
+		      uint64_t tcp_ns, uint64_t *ns, uint8_t *src);
 void loader_poll_nic(struct lp_loader *L);
 int loader_read_drops(struct lp_loader *L, struct port_drops *out,
 		      unsigned int max);

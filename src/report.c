@@ -56,15 +56,36 @@ static cJSON *stage_json(const struct hist *h, enum lp_stage st)
 	return o;
 }
 
-/* Stages with at least one value; a stage never measured is absent. */
-static cJSON *stages_json(const struct hist *const *hs)
+/* Segments by the source of their first mark (see struct nic_counts). */
+static void add_nic(cJSON *o, const struct nic_counts *n)
 {
-	cJSON *o = cJSON_CreateObject();
+	cJSON *src;
 
-	for (int i = 0; i < ST_MAX; i++)
-		if (hs[i] && hs[i]->count)
-			cJSON_AddItemToObject(o, lp_stage_names[i],
-					      stage_json(hs[i], i));
+	add_num(o, "nic_stamped", (double)n->stamped);
+	src = cJSON_AddObjectToObject(o, "nic_sources");
+	for (int i = LP_NIC_DPDK_HW; i < LP_NIC_MAX; i++)
+		add_num(src, lp_nic_src_names[i], (double)n->sources[i]);
+	add_num(o, "nic_after_tcp", (double)n->after_tcp);
+	add_num(o, "nic_after_tcp_max_ns", (double)n->after_tcp_max_ns);
+}
+
+/*
+ * Stages with at least one value; a stage never measured is absent.
+ * nic_to_tcp also says where its first marks came from.
+ */
+static cJSON *stages_json(const struct hist *const *hs,
+			  const struct nic_counts *nic)
+{
+	cJSON *o = cJSON_CreateObject(), *st;
+
+	for (int i = 0; i < ST_MAX; i++) {
+		if (!hs[i] || !hs[i]->count)
+			continue;
+		st = stage_json(hs[i], i);
+		if (i == ST_NIC_TO_TCP)
+			add_nic(st, nic);
+		cJSON_AddItemToObject(o, lp_stage_names[i], st);
+	}
 	return o;
 }
 
@@ -84,7 +105,7 @@ static void fmt_endpoint(char *buf, size_t len, const uint8_t *addr,
 static cJSON *conn_json(const struct conn *cn, const char *src,
 			const char *dst)
 {
-	cJSON *o = cJSON_CreateObject(), *ns;
+	cJSON *o = cJSON_CreateObject();
 	const struct hist *tot = cn->stages[ST_TOTAL];
 	struct hist_summary s = { 0 };
 
@@ -101,10 +122,7 @@ static cJSON *conn_json(const struct conn *cn, const char *src,
 	add_num(o, "segments_retransmitted", (double)cn->segments_dup);
 	add_num(o, "segments_evicted", (double)cn->segments_evicted);
 	add_num(o, "messages", (double)cn->messages);
-	add_num(o, "nic_stamped", (double)cn->nic_stamped);
-	ns = cJSON_AddObjectToObject(o, "nic_sources");
-	for (int i = LP_NIC_DPDK_HW; i < LP_NIC_MAX; i++)
-		add_num(ns, lp_nic_src_names[i], (double)cn->nic_sources[i]);
+	add_nic(o, &cn->nic);
 	if (tot)
 		hist_summarize(tot, &s);
 	add_num(o, "min_latency_us", round3(s.min_us));
@@ -112,7 +130,8 @@ static cJSON *conn_json(const struct conn *cn, const char *src,
 	add_num(o, "max_latency_us", round3(s.max_us));
 	add_num(o, "std_dev_us", round3(s.std_dev_us));
 	cJSON_AddItemToObject(o, "stages",
-			      stages_json((const struct hist *const *)cn->stages));
+			      stages_json((const struct hist *const *)cn->stages,
+					  &cn->nic));
 	return o;
 }
 
@@ -289,7 +308,7 @@ cJSON *report_build(const struct report_in *in)
 	cJSON_AddItemToObject(root, "probes", probes_json(in->probes));
 	for (int i = 0; i < ST_MAX; i++)
 		g[i] = &c->stages[i];
-	cJSON_AddItemToObject(root, "stages", stages_json(g));
+	cJSON_AddItemToObject(root, "stages", stages_json(g, &c->nic));
 	cJSON_AddItemToObject(root, "connections", connections_json(c));
 	cJSON_AddItemToObject(root, "histogram", histogram_json(c));
 	cJSON_AddItemToObject(root, "percentiles",

@@ -19,6 +19,7 @@ set -u
 NMSG=${NMSG:-200}
 MSGLEN=${MSGLEN:-100}
 HERE=$(cd "$(dirname "$0")/.." && pwd)
+. "$HERE/scripts/dpdk-lib.sh"
 NIC=${LATPROBE_NIC:-${LP_BUILD:-$HERE/build}/latprobe-nic}
 
 skip() { echo "SKIPPED: $*"; exit 77; }
@@ -43,8 +44,6 @@ TMP=$(mktemp -d /tmp/it_nic.XXXXXX)
 PORT=$((20000 + ID % 10000))
 FAILED=0
 PIDS=()
-HP_PREV=$(cat /proc/sys/vm/nr_hugepages)
-HP_MOUNTED=0
 PIN_MADE=0
 
 cleanup() {
@@ -61,26 +60,17 @@ cleanup() {
 	ip link del "$VB" 2>/dev/null
 	rm -f "$MAP" "$SMAP"
 	[ "$PIN_MADE" = 1 ] && rmdir "$PIN" 2>/dev/null
-	rm -f /dev/hugepages/"$PFX"*
-	rm -rf /var/run/dpdk/"$PFX"*
-	echo "$HP_PREV" >/proc/sys/vm/nr_hugepages
-	[ "$HP_MOUNTED" = 1 ] && umount /dev/hugepages && rmdir /dev/hugepages
+	for p in "$PFX" "${PFX}p" "${PFX}l"; do
+		dpdk_forget "$p"
+	done
+	dpdk_hugepages_give
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 # Hugepages and bpffs.
-if ! mountpoint -q /dev/hugepages; then
-	mkdir -p /dev/hugepages
-	mount -t hugetlbfs nodev /dev/hugepages || skip "cannot mount hugetlbfs"
-	HP_MOUNTED=1
-fi
-if [ "$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)" -lt 256 ]; then
-	echo $((HP_PREV + 256)) >/proc/sys/vm/nr_hugepages
-	[ "$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)" -ge 200 ] ||
-		skip "cannot reserve 2 MiB hugepages"
-fi
+dpdk_hugepages_take 256 || skip "no hugepages for DPDK"
 if ! mountpoint -q /sys/fs/bpf; then
 	mount -t bpf bpf /sys/fs/bpf || skip "cannot mount bpffs"
 fi
@@ -173,7 +163,8 @@ st = stats[0].get("formatted", {}).get("value") if stats and "formatted" in stat
 if st is None:
     bad("stats map has no BTF-formatted value")
     st = {}
-err = max(st.get("tsc_err_ns", 0), st.get("hw_err_ns", 0))
+# capture stamps are early by at most capture_early_ns (probe-bounded)
+err = max(st.get("tsc_err_ns", 0), st.get("hw_err_ns", 0)) + st.get("capture_early_ns", 0)
 # message i: sent at sends[i]; its last byte was returned by the first recv
 # whose running total reached (i+1)*size
 lo_viol = hi_viol = 0
@@ -245,15 +236,11 @@ wait_for "$TMP/testpmd.log" "start packet forwarding" 30 || {
 	cat "$TMP/testpmd.log"
 	skip "dpdk-testpmd did not start on net_af_packet"
 }
-# A secondary must register mempool drivers in the primary's order, or the
-# primary cannot allocate pdump copies from our pool: load the ones
-# dpdk-testpmd links directly first (Debian links librte_mempool_dpaa).
-EAL_D=()
-for l in $(ldd "$(command -v dpdk-testpmd)" | awk '/librte_mempool_/ {print $3}'); do
-	EAL_D+=(-d "$l")
-done
-timeout 100 "$NIC" -l 0 --no-pci --file-prefix="$PFX" "${EAL_D[@]}" \
-	--log-level=lib.eal:error -- --port 0 --map "$MAP" \
+# the probe frames on $VB bound pdump's capture-clock offset
+# shellcheck disable=SC2046 # one word per -d and path
+timeout 100 "$NIC" -l 0 --no-pci --file-prefix="$PFX" \
+	$(dpdk_secondary_d "$(command -v dpdk-testpmd)") \
+	--log-level=lib.eal:error -- --port 0 --map "$MAP" --probe-iface "$VB" \
 	--stats-map "$SMAP" --idle-us "${IDLE_US:-20}" --keep >"$TMP/nic1.log" 2>&1 &
 NICPID=$!
 PIDS+=($NICPID)
@@ -268,8 +255,14 @@ if [ "$FAILED" = 0 ]; then
 	rc=$?
 	[ "$rc" = 0 ] || fail "secondary: exit $rc after SIGTERM"
 	grep "latprobe-nic:" "$TMP/nic1.log"
-	grep -q "src_tsc_capture=" "$TMP/nic1.log" ||
-		fail "secondary: no final statistics"
+	grep -q "src_tsc_capture=[1-9]" "$TMP/nic1.log" ||
+		fail "secondary: no stamp from pdump's capture clock"
+	grep -q "capture_ts_bad=[1-9]" "$TMP/nic1.log" &&
+		fail "secondary: capture stamps refused"
+	grep -q "probes_seen=[1-9]" "$TMP/nic1.log" ||
+		fail "secondary: no probe came back"
+	grep -q "never late" "$TMP/nic1.log" ||
+		fail "secondary: capture clock offset not bounded"
 	[ -e "$MAP" ] && [ -e "$SMAP" ] || fail "secondary: --keep lost pins"
 	python3 "$TMP/check.py" "$MAP" "$SMAP" "$TMP" "$SUB" "$PORT" \
 		"$NMSG" "$MSGLEN" 2 || fail "secondary: map check"
@@ -281,7 +274,7 @@ fi
 kill -TERM "$TPMD" 2>/dev/null
 wait "$TPMD" 2>/dev/null
 rm -f "$MAP" "$SMAP"
-rm -f /dev/hugepages/"$PFX"*
+dpdk_forget "$PFX"
 
 # 2. Primary on net_af_packet directly; the maps are removed on exit.
 echo "== primary: latprobe-nic owns net_af_packet"
@@ -309,8 +302,7 @@ else
 	cat "$TMP/nic2.log"
 	fail "latprobe-nic primary did not start"
 fi
-rm -f /dev/hugepages/"$PFX2"*
-rm -rf /var/run/dpdk/"$PFX2"
+dpdk_forget "$PFX2"
 
 # 3. latprobe uses the stamps: latprobe creates nic_ts, latprobe-nic (primary
 # on the tap) fills it, the report counts dpdk_tsc stamps on the flow.
@@ -359,8 +351,7 @@ PY
 		cat "$TMP/nic3.log"
 		fail "latprobe-nic (with latprobe) did not start"
 	fi
-	rm -f /dev/hugepages/"$PFX3"*
-	rm -rf /var/run/dpdk/"$PFX3"
+	dpdk_forget "$PFX3"
 fi
 
 if [ "$FAILED" = 0 ]; then

@@ -295,15 +295,17 @@ static void test_garbage(void)
 }
 
 static int fake_nic(void *ctx, const struct lp_sock_info *sock, uint32_t seq,
-		    uint64_t *ns, uint8_t *src)
+		    uint64_t tcp_ns, uint64_t *ns, uint8_t *src)
 {
 	int *calls = ctx;
 
 	(*calls)++;
 	/* the key is the segment as sent: the peer's port first */
-	if (seq != 1000 || sock->sport != 50000 || sock->dport != 443)
+	if ((seq != 1000 && seq != 1400) || sock->sport != 50000 ||
+	    sock->dport != 443)
 		return -1;
-	*ns = 990;
+	/* 1400: a stamp 30 ns after tcp_in (a stamper's conversion error) */
+	*ns = seq == 1000 ? 990 : 1150;
 	*src = LP_NIC_DPDK_TSC;
 	return 0;
 }
@@ -321,12 +323,17 @@ static void test_late_nic(void)
 	sock(c, SK1, 50000);
 	seg(c, SK1, 1000, 1200, 1000, 1000, 1010);
 	seg(c, SK1, 1200, 1400, 1200, 1100, 1110);
-	rd(c, SK1, 1000, 1400, 0, 1200);
+	seg(c, SK1, 1400, 1600, 1400, 1115, 1120);
+	rd(c, SK1, 1000, 1600, 0, 1200);
 	cn = corr_lookup(c, SK1);
-	CHECK_EQ(calls, 2);
-	CHECK_EQ(cn->nic_stamped, 1);
-	CHECK_EQ(cn->nic_sources[LP_NIC_DPDK_TSC], 1);
-	CHECK_EQ(cn->nic_sources[LP_NIC_DEV_IN], 1);
+	CHECK_EQ(calls, 3);
+	CHECK_EQ(cn->nic.stamped, 2);
+	CHECK_EQ(cn->nic.sources[LP_NIC_DPDK_TSC], 2);
+	CHECK_EQ(cn->nic.sources[LP_NIC_DEV_IN], 1);
+	CHECK_EQ(cn->nic.after_tcp, 1);
+	CHECK_EQ(cn->nic.after_tcp_max_ns, 30);
+	CHECK_EQ(c->nic.stamped, 2);
+	CHECK_EQ(c->nic.after_tcp, 1);
 	corr_free(c);
 }
 

@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <sys/prctl.h>
 
 #include <rte_common.h>
 #include <rte_cycles.h>
@@ -37,9 +39,11 @@
 
 #include <bpf/bpf.h>
 
+#include "nic_capclock.h"
 #include "nic_clock.h"
 #include "nic_map.h"
 #include "nic_parse.h"
+#include "nic_probe.h"
 
 #define BURST 32
 #define RING_SIZE 4096
@@ -49,6 +53,7 @@
 #define EPB_HLEN 28	/* pcapng enhanced packet block header */
 #define PCAPNG_EPB_TYPE 6
 #define RECAL_NS 1000000000ull
+#define PROBE_NS 100000000ull /* a capture-clock probe every 100 ms */
 
 struct opts {
 	uint16_t port;
@@ -59,6 +64,7 @@ struct opts {
 	double duration; /* seconds, 0 = until a signal */
 	unsigned int idle_us;
 	uint32_t snaplen;
+	const char *probe_iface; /* where the port's packets are seen */
 };
 
 struct nic {
@@ -69,6 +75,10 @@ struct nic {
 	struct nic_stats st;
 	struct nic_clock tsc; /* TSC -> monotonic */
 	struct nic_clock hw;  /* NIC clock -> monotonic */
+	struct capclock cap;  /* pdump capture stamps -> TSC */
+	struct nic_probe probe;
+	bool probing;
+	int64_t rt_minus_mono; /* CLOCK_REALTIME - CLOCK_MONOTONIC, ns */
 	bool hw_ok;
 	int ts_off;	  /* timestamp dynfield offset, -1 if none */
 	uint64_t ts_flag; /* its "valid" ol_flag */
@@ -106,7 +116,10 @@ static void usage(FILE *f)
 		"  --idle-us U     sleep U us when no packet arrived (0: spin)\n"
 		"  --snaplen N     bytes copied per packet by pdump "
 		"(default 2048)\n"
-		"  --keep          leave the pinned maps in place on exit\n",
+		"  --keep          leave the pinned maps in place on exit\n"
+		"  --probe-iface IF  secondary: send a 60-byte probe frame on\n"
+		"                  IF (the interface the port reads) every\n"
+		"                  100 ms to bound the capture clock's offset\n",
 		NIC_TS_DEFAULT_PATH, NIC_STATS_DEFAULT_PATH);
 }
 
@@ -132,6 +145,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{"idle-us", required_argument, NULL, 'i'},
 		{"snaplen", required_argument, NULL, 'n'},
 		{"keep", no_argument, NULL, 'k'},
+		{"probe-iface", required_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
@@ -179,6 +193,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'k':
 			o->keep = true;
+			break;
+		case 'P':
+			if (!*optarg || strlen(optarg) >= IFNAMSIZ)
+				goto bad;
+			o->probe_iface = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -351,15 +370,14 @@ static void rx_primary(struct nic *nc, struct rte_mbuf **pkts, uint16_t n,
 
 /*
  * pdump copies in pcapng form: a 28-byte enhanced packet block header whose
- * timestamp is the primary's TSC right after its rx_burst (22.11 stores raw
- * cycles and converts when writing a file), then the frame. The TSC is one
- * clock for both processes, so that stamp beats our dequeue time; it is used
- * only if it is plausible (not after now, not older than a second).
+ * timestamp is the primary's TSC right after its rx_burst, in the form
+ * nic_capclock.h describes; then the frame. Stamps that do not fit are
+ * replaced by our dequeue time (counted: capture_ts_bad).
  */
 static void rx_secondary(struct nic *nc, struct rte_mbuf **pkts, uint16_t n,
 			 uint64_t deq_tsc)
 {
-	uint64_t cap, ns;
+	uint64_t cap, ns, tsc, lower;
 	const uint8_t *p;
 	uint16_t i;
 
@@ -381,21 +399,72 @@ static void rx_secondary(struct nic *nc, struct rte_mbuf **pkts, uint16_t n,
 		if (!p)
 			goto next;
 		cap = (uint64_t)e[3] << 32 | e[4];
+		if (nc->probing &&
+		    nic_probe_match(&nc->probe, p, e[5], &lower)) {
+			nc->st.v[NS_PROBES_SEEN]++;
+			if (!capclock_observe(&nc->cap, cap, deq_tsc))
+				capclock_probe(&nc->cap, cap, lower);
+			goto next;
+		}
+		if (capclock_stamp(&nc->cap, cap, deq_tsc, &tsc)) {
+			nc->st.v[NS_CAPTURE_BAD_TS]++;
+			tsc = deq_tsc;
+		} else {
+			stat = NS_SRC_TSC_CAPTURE;
+		}
 		if (hw_stamp(nc, m, &ns)) {
 			src = LP_NIC_DPDK_HW;
 			stat = NS_SRC_HW;
-		} else if (cap <= deq_tsc && deq_tsc - cap < nc->tsc_hz) {
-			ns = nic_clock_to_mono(&nc->tsc, cap);
-			stat = NS_SRC_TSC_CAPTURE;
 		} else {
-			nc->st.v[NS_CAPTURE_BAD_TS]++;
-			ns = nic_clock_to_mono(&nc->tsc, deq_tsc);
+			ns = nic_clock_to_mono(&nc->tsc, tsc);
 		}
 		handle(nc, p, e[5], ns, src, stat);
 	next:
 		rte_pktmbuf_free(m);
 	}
 	flush(nc);
+}
+
+static uint64_t tsc_now(void)
+{
+	return rte_rdtsc();
+}
+
+/* CLOCK_REALTIME - CLOCK_MONOTONIC from the tightest of 8 brackets. */
+static int64_t rt_minus_mono(void)
+{
+	uint64_t best = UINT64_MAX, m1, m2, rt;
+	struct timespec ts;
+	int64_t off = 0;
+
+	for (int i = 0; i < 8; i++) {
+		m1 = nic_mono_ns();
+		clock_gettime(CLOCK_REALTIME, &ts);
+		m2 = nic_mono_ns();
+		rt = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+		if (m2 - m1 < best) {
+			best = m2 - m1;
+			off = (int64_t)(rt - (m1 + (m2 - m1) / 2));
+		}
+	}
+	return off;
+}
+
+/* nic_probe_rt_fn: the kernel's CLOCK_REALTIME stamps, as our TSC. */
+static uint64_t rt_to_tsc(void *ctx, uint64_t rt_ns)
+{
+	const struct nic *nc = ctx;
+	int64_t d = (int64_t)(rt_ns - nc->rt_minus_mono - nc->tsc.m0);
+
+	return nc->tsc.c0 +
+	       (uint64_t)(int64_t)((double)d / nc->tsc.ns_per_tick);
+}
+
+static void probe_send(struct nic *nc)
+{
+	nic_probe_send(&nc->probe, tsc_now, rt_to_tsc, nc);
+	nc->st.v[NS_PROBES_SENT] = nc->probe.sent;
+	nc->st.v[NS_PROBES_KSTAMP] = nc->probe.stamped_by_kernel;
 }
 
 static int setup_hw_clock(struct nic *nc)
@@ -494,6 +563,33 @@ static int setup_secondary(struct nic *nc)
 	return 0;
 }
 
+/* What the capture stamps were and how well their clock is known. */
+static void print_capclock(struct nic *nc)
+{
+	int64_t early, late;
+
+	printf("latprobe-nic: pdump capture stamps: ");
+	if (nc->cap.mode == CAP_TSC) {
+		printf("raw TSC\n");
+	} else if (nc->cap.mode == CAP_UNKNOWN) {
+		printf("none seen\n");
+	} else if (!capclock_bounds(&nc->cap, &early, &late)) {
+		printf("TSC in ns, offset bounded by %" PRIu64
+		       " probes (%" PRIu64
+		       " kernel-stamped): stamps early by <= %" PRId64 " ns, ",
+		       nc->st.v[NS_PROBES_SEEN], nc->st.v[NS_PROBES_KSTAMP],
+		       early);
+		if (late <= 0)
+			printf("never late\n");
+		else
+			printf("late by <= %" PRId64 " ns\n", late);
+	} else {
+		printf("TSC in ns, offset from dequeue times only (no "
+		       "--probe-iface): stamps late by up to the fastest "
+		       "copy's delay\n");
+	}
+}
+
 static void print_stats(struct nic *nc, FILE *f)
 {
 	char name[64];
@@ -539,8 +635,15 @@ static void tick(struct nic *nc)
 {
 	struct rte_pdump_stats ps;
 
+	int64_t early, late;
+
 	if (!nic_clock_recal(&nc->tsc))
 		nc->st.v[NS_TSC_ERR_NS] = nc->tsc.err_max_ns;
+	nc->rt_minus_mono = rt_minus_mono();
+	if (!capclock_bounds(&nc->cap, &early, &late)) {
+		nc->st.v[NS_CAPTURE_EARLY_NS] = (uint64_t)early;
+		nc->st.v[NS_CAPTURE_LATE_NS] = late > 0 ? (uint64_t)late : 0;
+	}
 	if (nc->hw_ok && !nic_clock_recal(&nc->hw))
 		nc->st.v[NS_HW_ERR_NS] = nc->hw.err_max_ns;
 	if (nc->pdump_on && rte_pdump_stats(nc->o.port, &ps) == 0) {
@@ -557,6 +660,7 @@ static void tick(struct nic *nc)
 static void run(struct nic *nc)
 {
 	uint64_t start = nic_mono_ns(), next_tick = start + RECAL_NS, now;
+	uint64_t next_probe = start;
 	uint64_t end = nc->o.duration > 0
 			       ? start + (uint64_t)(nc->o.duration * 1e9)
 			       : UINT64_MAX;
@@ -585,6 +689,10 @@ static void run(struct nic *nc)
 		now = nic_mono_ns();
 		if (now >= end)
 			break;
+		if (nc->probing && now >= next_probe) {
+			probe_send(nc);
+			next_probe = now + PROBE_NS;
+		}
 		if (now >= next_tick) {
 			tick(nc);
 			next_tick = now + RECAL_NS;
@@ -669,13 +777,34 @@ int main(int argc, char **argv)
 
 	/* Clocks: TSC always, the NIC's when it stamps packets. */
 	nc->tsc_hz = rte_get_tsc_hz();
+	capclock_init(&nc->cap, nc->tsc_hz);
 	err = nic_clock_init(&nc->tsc, read_tsc, NULL, 100000000);
 	if (err) {
 		fprintf(stderr, "latprobe-nic: TSC calibration failed\n");
 		goto cleanup;
 	}
 	nc->st.v[NS_TSC_ERR_NS] = nc->tsc.err_max_ns;
+	nc->rt_minus_mono = rt_minus_mono();
 
+	if (nc->primary && nc->o.probe_iface) {
+		fprintf(stderr, "latprobe-nic: --probe-iface is for a "
+				"secondary (a primary stamps at its own RX)\n");
+		err = -EINVAL;
+		goto cleanup;
+	}
+	if (nc->o.probe_iface) {
+		err = nic_probe_open(&nc->probe, nc->o.probe_iface, &why);
+		if (err) {
+			fprintf(stderr,
+				"latprobe-nic: --probe-iface %s: %s: %s\n",
+				nc->o.probe_iface, why, strerror(-err));
+			goto cleanup;
+		}
+		nc->probing = true;
+	}
+	/* idle sleeps of U us, not U + the default 50 us of timer slack */
+	if (nc->o.idle_us)
+		prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 	err = nc->primary ? setup_primary(nc) : setup_secondary(nc);
 	if (err) {
 		fprintf(stderr, "latprobe-nic: port %u setup failed: %s\n",
@@ -721,7 +850,11 @@ cleanup:
 			       " ns",
 			       nc->hw.err_max_ns);
 		printf("\n");
+		if (nc->pdump_on)
+			print_capclock(nc);
 	}
+	if (nc->probing)
+		nic_probe_close(&nc->probe);
 	if (nc->stats_fd >= 0) {
 		if (!nc->o.keep)
 			unlink(nc->o.stats_map);

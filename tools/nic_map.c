@@ -36,6 +36,11 @@ static const char *const stat_names[NS_PARSE] = {
 	[NS_PDUMP_NOMBUF] = "pdump_nombuf",
 	[NS_TSC_ERR_NS] = "tsc_err_ns",
 	[NS_HW_ERR_NS] = "hw_err_ns",
+	[NS_PROBES_SENT] = "probes_sent",
+	[NS_PROBES_SEEN] = "probes_seen",
+	[NS_PROBES_KSTAMP] = "probes_kernel_stamped",
+	[NS_CAPTURE_EARLY_NS] = "capture_early_ns",
+	[NS_CAPTURE_LATE_NS] = "capture_late_ns",
 };
 
 const char *nic_stat_name(int idx, char *buf, size_t len)

@@ -26,12 +26,17 @@ enum nic_stat {
 	NS_SRC_TSC_CAPTURE, /* stamps from the primary's pdump capture TSC */
 	NS_SRC_TSC_RX,	    /* stamps from our own TSC read at RX/dequeue */
 	NS_HW_UNCONV,	    /* NIC stamp present but its clock unreadable */
-	NS_CAPTURE_BAD_TS,  /* pdump capture stamp not a TSC value (22.11) */
+	NS_CAPTURE_BAD_TS,  /* pdump capture stamp unusable: dequeue time used */
 	NS_OVERSIZE,	    /* frames larger than the parse buffer */
 	NS_PDUMP_RINGFULL,  /* copies the primary dropped: our ring was full */
 	NS_PDUMP_NOMBUF,    /* copies the primary dropped: pool empty */
 	NS_TSC_ERR_NS,	    /* TSC->monotonic error bound, worst seen */
 	NS_HW_ERR_NS,	    /* NIC clock->monotonic error bound, worst seen */
+	NS_PROBES_SENT,	    /* capture-clock probes sent (--probe-iface) */
+	NS_PROBES_SEEN,	    /* ... and seen back through pdump */
+	NS_PROBES_KSTAMP,   /* ... with the kernel's stamp as their bound */
+	NS_CAPTURE_EARLY_NS, /* capture stamps: early by at most this */
+	NS_CAPTURE_LATE_NS,  /* ... late by at most this (0: never) */
 	NS_PARSE,	    /* first of NIC_N_RESULTS, indexed by -result */
 	NS_MAX = NS_PARSE + NIC_N_RESULTS
 };

@@ -30,7 +30,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean test unit-test integration-test demo bench deps fmt
+.PHONY: all clean test unit-test integration-test demo bench deps fmt tools tests
 
 BPF_OBJS := $(OUT)/latprobe.bpf.o $(OUT)/feature.bpf.o
 SKELS := $(BPF_OBJS:.bpf.o=.skel.h)
@@ -81,6 +81,7 @@ demo: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/bench.sh
+	$(Q)scripts/bench_nic.sh
 
 deps:
 	$(Q)scripts/install-deps.sh

@@ -50,7 +50,12 @@ $(OUT)/fuzz_nic_parse: tests/fuzz_nic_parse.c tools/nic_parse.c $(NIC_HDRS) \
 
 # DPDK in front of the kernel (dpdk-testpmd: net_af_packet <-> net_tap),
 # latprobe-nic as its secondary, latprobe on the client: see the script.
-.PHONY: nic-demo
+.PHONY: nic-demo bench-nic
 nic-demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/nic_demo.sh
+
+# latprobe-nic's stamping rate and cost per packet (also part of make bench)
+bench-nic: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/bench_nic.sh

@@ -665,7 +665,7 @@ static void run(struct nic *nc)
 			       ? start + (uint64_t)(nc->o.duration * 1e9)
 			       : UINT64_MAX;
 	struct rte_mbuf *pkts[BURST];
-	unsigned int idle = 0;
+	unsigned int idle = 0, polls = 0;
 	uint16_t n;
 
 	while (!exiting) {
@@ -679,12 +679,12 @@ static void run(struct nic *nc)
 			if (n)
 				rx_secondary(nc, pkts, n, rte_rdtsc());
 		}
-		if (n) {
-			idle = 0;
-			continue;
-		}
-		/* check the clock only when idle, and not on every spin */
-		if (++idle & 63)
+		idle = n ? 0 : idle + 1;
+		/*
+		 * The clock every 64 polls, busy or not: a sustained flood
+		 * must not starve --duration, probes, recalibration or stats.
+		 */
+		if (++polls & 63)
 			continue;
 		now = nic_mono_ns();
 		if (now >= end)
@@ -697,7 +697,7 @@ static void run(struct nic *nc)
 			tick(nc);
 			next_tick = now + RECAL_NS;
 		}
-		if (nc->o.idle_us)
+		if (idle >= 64 && nc->o.idle_us)
 			rte_delay_us_sleep(nc->o.idle_us);
 	}
 }

@@ -98,7 +98,7 @@ wait_for() { # file pattern seconds
 testpmd_pps() { awk '/Rx-pps:/ { n++; if (n > 1) print $2 }' "$1" | sort -n | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : 0) }'; }
 
 start_testpmd() { # prefix log
-	stdbuf -oL dpdk-testpmd -l 0-1 "${EAL_COMMON[@]}" --file-prefix="$1" \
+	stdbuf -oL dpdk-testpmd -l 0-1 "$DPDK_BASE_VA" "${EAL_COMMON[@]}" --file-prefix="$1" \
 		--vdev="$VDEV" -- --forward-mode=rxonly --stats-period=1 \
 		</dev/null >"$2" 2>&1 &
 	TPID=$!

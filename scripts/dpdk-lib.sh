@@ -9,9 +9,14 @@
 #   dpdk_forget PREFIX      remove a --file-prefix's hugepage and run files
 #   dpdk_secondary_d BIN    prints "-d LIB" for each librte_mempool_* BIN
 #                           links directly
+#   $DPDK_BASE_VA           EAL option for primaries that secondaries join
 
 DPDK_HP_PREV=
 DPDK_HP_MOUNTED=0
+# A primary's memory where a secondary can map it at the same addresses even
+# when the secondary is built with ASan (make test SANITIZE=1): DPDK's
+# default, 0x100000000, is inside ASan's shadow gap.
+DPDK_BASE_VA=--base-virtaddr=0x200000000000
 
 dpdk_hugepages_take() {
 	local want=$1 free

@@ -109,7 +109,7 @@ ip link set "$WIRE" up
 
 say "dpdk-testpmd: port 0 net_af_packet on $WIRE <-> port 1 net_tap $TAP ($CLIENT_IP), io forwarding"
 # non-interactive with a stats period: runs until SIGTERM, no stdin needed
-timeout $((SECS + 120)) stdbuf -oL dpdk-testpmd -l 0-1 --no-pci --file-prefix="$PFX" \
+timeout $((SECS + 120)) stdbuf -oL dpdk-testpmd -l 0-1 "$DPDK_BASE_VA" --no-pci --file-prefix="$PFX" \
 	--vdev="net_af_packet0,iface=$WIRE" --vdev="net_tap0,iface=$TAP" \
 	--log-level=lib.eal:error -- --forward-mode=io --total-num-mbufs=8192 \
 	--stats-period=3600 </dev/null >"$LOGS/testpmd.log" 2>&1 &

@@ -226,7 +226,7 @@ run_flow() { # tag [reader delay s]
 # 1. Secondary through pdump, next to dpdk-testpmd.
 echo "== secondary: dpdk-testpmd primary + latprobe-nic via pdump"
 # non-interactive with a stats period: runs until SIGTERM, no stdin needed
-timeout 150 stdbuf -oL dpdk-testpmd -l 0-1 --no-pci --file-prefix="$PFX" \
+timeout 150 stdbuf -oL dpdk-testpmd -l 0-1 "$DPDK_BASE_VA" --no-pci --file-prefix="$PFX" \
 	--vdev="net_af_packet0,iface=$VB" --log-level=lib.eal:error -- \
 	--forward-mode=rxonly --total-num-mbufs=4096 --stats-period=30 \
 	</dev/null >"$TMP/testpmd.log" 2>&1 &

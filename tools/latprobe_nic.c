@@ -220,12 +220,12 @@ bad:
 }
 
 /*
- * EAL argv with --proc-type=secondary added when the user gave none. Only
- * the part before "--" is EAL's.
+ * EAL argv with --proc-type=secondary added when the user gave none, in buf
+ * (argc + 2 slots, main's: no allocation to leak). Only the part before
+ * "--" is EAL's.
  */
-static char **eal_argv(int argc, char **argv, int *out_argc)
+static char **eal_argv(int argc, char **argv, char **buf, int *out_argc)
 {
-	char **nargv;
 	int i, j;
 
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
@@ -235,15 +235,13 @@ static char **eal_argv(int argc, char **argv, int *out_argc)
 		*out_argc = argc;
 		return argv;
 	}
-	nargv = calloc(argc + 2, sizeof(*nargv));
-	if (!nargv)
-		return NULL;
-	nargv[0] = argv[0];
-	nargv[1] = "--proc-type=secondary";
+	buf[0] = argv[0];
+	buf[1] = "--proc-type=secondary";
 	for (i = 1, j = 2; i < argc; i++)
-		nargv[j++] = argv[i];
+		buf[j++] = argv[i];
+	buf[j] = NULL;
 	*out_argc = j;
-	return nargv;
+	return buf;
 }
 
 static int read_tsc(void *ctx, uint64_t *v)
@@ -716,7 +714,7 @@ int main(int argc, char **argv)
 {
 	struct nic *nc;
 	const char *why = "";
-	char **eargv;
+	char *eargv_buf[argc + 2], **eargv;
 	int eargc, ret, err = 0;
 
 	/* --help must not need a running primary */
@@ -725,9 +723,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		}
-	eargv = eal_argv(argc, argv, &eargc);
-	if (!eargv)
-		return 1;
+	eargv = eal_argv(argc, argv, eargv_buf, &eargc);
 	ret = rte_eal_init(eargc, eargv);
 	if (ret < 0) {
 		fprintf(stderr,

@@ -8,7 +8,8 @@
 
 .PHONY: fuzz fuzz-long fuzz-build
 
-FUZZ_NAMES := correlator opts breakdown ws_msg feed_replay nic_parse
+FUZZ_NAMES := correlator opts breakdown ws_msg feed_replay nic_parse \
+	nic_capclock
 FUZZ_BINS := $(addprefix $(OUT)/fuzz_,$(FUZZ_NAMES))
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra \
 	-Wno-unused-parameter -Werror \
@@ -47,6 +48,11 @@ $(OUT)/fuzz_feed_replay: tests/fuzz_feed_replay.c tools/feed_gen.c \
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@
 
 # $(OUT)/fuzz_nic_parse: built by mk/nic.mk
+
+$(OUT)/fuzz_nic_capclock: tests/fuzz_nic_capclock.c tools/nic_capclock.c \
+		tools/nic_probe.c tools/nic_capclock.h tools/nic_probe.h | $(OUT)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@
 
 fuzz-build: $(FUZZ_BINS)
 

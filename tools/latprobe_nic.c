@@ -127,9 +127,11 @@ static int parse_ulong(const char *s, unsigned long max, unsigned long *v)
 {
 	char *end;
 
+	if (*s < '0' || *s > '9')
+		return -EINVAL; /* no sign, no space */
 	errno = 0;
-	*v = strtoul(s, &end, 0);
-	if (errno || end == s || *end || *v > max)
+	*v = strtoul(s, &end, 10);
+	if (errno || *end || *v > max)
 		return -EINVAL;
 	return 0;
 }
@@ -159,6 +161,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		.snaplen = 2048,
 	};
 	optind = 1;
+	opterr = 0; /* one line of our own instead */
 	while ((c = getopt_long(argc, argv, "h", lopts, &li)) != -1) {
 		switch (c) {
 		case 'p':
@@ -178,7 +181,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'd':
 			errno = 0;
 			o->duration = strtod(optarg, &end);
-			if (errno || end == optarg || *end || o->duration < 0)
+			/* finite, at most a year (also refuses NaN) */
+			if (errno || end == optarg || *end ||
+			    !(o->duration >= 0 && o->duration <= 31536000))
 				goto bad;
 			break;
 		case 'i':
@@ -203,7 +208,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			usage(stdout);
 			exit(0);
 		default:
-			usage(stderr);
+			fprintf(stderr,
+				"latprobe-nic: unknown option or missing value "
+				"'%s' (see --help)\n",
+				argv[optind - 1]);
 			return -EINVAL;
 		}
 	}
@@ -716,6 +724,7 @@ int main(int argc, char **argv)
 	const char *why = "";
 	char *eargv_buf[argc + 2], **eargv;
 	int eargc, ret, err = 0;
+	struct opts o;
 
 	/* --help must not need a running primary */
 	for (ret = 1; ret < argc; ret++)
@@ -723,6 +732,12 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		}
+	/* our options first: a bad one must not wait for (or need) EAL */
+	for (ret = 1; ret < argc && strcmp(argv[ret], "--"); ret++)
+		;
+	if (parse_opts(ret < argc ? argc - ret : 1,
+		       ret < argc ? argv + ret : argv, &o))
+		return 2;
 	eargv = eal_argv(argc, argv, eargv_buf, &eargc);
 	ret = rte_eal_init(eargc, eargv);
 	if (ret < 0) {
@@ -741,9 +756,7 @@ int main(int argc, char **argv)
 	nc->ts_fd = nc->stats_fd = -1;
 	nc->ts_off = -1;
 	nc->batch_ok = true;
-	err = parse_opts(eargc - ret, eargv + ret, &nc->o);
-	if (err)
-		goto cleanup;
+	nc->o = o;
 	nc->primary = rte_eal_process_type() == RTE_PROC_PRIMARY;
 	signal(SIGINT, sig_handler);
 	signal(SIGTERM, sig_handler);

@@ -32,6 +32,29 @@ static void bar(FILE *out, double v, double max)
 		fputc(' ', out);
 }
 
+/* Where nic_to_tcp's first marks came from, when a NIC stamper was there. */
+static void nic_line(FILE *out, const cJSON *nt)
+{
+	const cJSON *src = cJSON_GetObjectItemCaseSensitive(nt, "nic_sources");
+	double stamped = num(nt, "nic_stamped"), dev_in = num(src, "dev_in");
+	const char *sep = "";
+	const cJSON *e;
+
+	if (!nt || !(stamped > 0))
+		return;
+	fprintf(out, "nic: %.0f of %.0f segments NIC-stamped (", stamped,
+		stamped + dev_in);
+	cJSON_ArrayForEach(e, src) {
+		if (!cJSON_IsNumber(e) || !(e->valuedouble > 0) || !e->string ||
+		    !strcmp(e->string, "dev_in"))
+			continue;
+		fprintf(out, "%s%s %.0f", sep, e->string, e->valuedouble);
+		sep = ", ";
+	}
+	fprintf(out, "), %.0f later than tcp_in (by <= %.0f ns)\n",
+		num(nt, "nic_after_tcp"), num(nt, "nic_after_tcp_max_ns"));
+}
+
 int breakdown_print(FILE *out, const char *path)
 {
 	const cJSON *stages, *msgs, *s;
@@ -72,6 +95,7 @@ int breakdown_print(FILE *out, const char *path)
 		num(root, "total_events"), num(root, "lost_events"),
 		num(msgs, "seen"), num(msgs, "correlated"),
 		cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "connections")));
+	nic_line(out, cJSON_GetObjectItemCaseSensitive(stages, "nic_to_tcp"));
 	cJSON_Delete(root);
 	return 0;
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Every --attach mode, forced: it works and the report says so, or it fails
 # with exit 1 and one line naming the mode and the kernel's reason. auto
-# must pick the first mode (fentry, kprobe, tracepoint) that works.
+# must pick the first mode (fentry, kprobe, tracepoint) that works, and every
+# probe in its report says what it used and, below fentry, why.
+set -u
 source "$(dirname "$0")/lib.sh"
 need_root
 
@@ -41,6 +43,32 @@ assert c and c[0]['bytes_received']==2000 and c[0]['reads']>=1, c
 print(u.pop())") || fail "$mode: report check failed"
 	if [ $mode = auto ]; then
 		[ "$used" = "$first_ok" ] || fail "auto picked $used, but $first_ok works"
+		# every probe says what it used; below the best (fentry), why
+		python3 - "$out" <<'PY' || fail "auto: probes without a mechanism or a reason"
+import json, sys
+probes = json.load(open(sys.argv[1]))["probes"]
+errs = []
+if not probes:
+    errs.append("no probes in the report")
+for name, p in probes.items():
+    used, why, req = p.get("used"), p.get("why"), p.get("requested")
+    if req == "none":  # client_message without --client: not requested
+        if used != "none" or not why:
+            errs.append(f"{name}: requested none, used {used!r}, why {why!r}")
+        continue
+    if req != "auto":
+        errs.append(f"{name}: requested {req!r}, want auto")
+    if used not in ("fentry", "kprobe", "tracepoint", "none"):
+        errs.append(f"{name}: used {used!r}")
+    elif used != "fentry":
+        if not isinstance(why, str) or not why.strip():
+            errs.append(f"{name}: used {used} with no why")
+        # a fallback names what was refused; a tracepoint-only hook says so
+        elif "only mechanism" not in why and "fentry" not in why:
+            errs.append(f"{name}: used {used}, why does not name fentry: {why!r}")
+for e in errs: print("  " + e, file=sys.stderr)
+sys.exit(1 if errs else 0)
+PY
 	else
 		[ "$used" = $mode ] || fail "forced $mode, report says $used"
 		[ -n "$first_ok" ] || first_ok=$mode

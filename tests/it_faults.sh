@@ -224,11 +224,11 @@ case_full_fs() {
 	dd if=/dev/zero of="$mnt/fill" bs=4k >/dev/null 2>&1 # until ENOSPC
 	"$LATPROBE" --duration 1 --quiet --output "$mnt/r.json" 2>"$TMP/ff.err"
 	rc=$?
-	[ $rc -ne 0 ] || fail "full_fs: exit 0 on a full filesystem"
-	lines=$(grep -c . "$TMP/ff.err")
+	[ $rc -eq 1 ] || fail "full_fs: exit $rc on a full filesystem, want 1: $(cat "$TMP/ff.err")"
+	lines=$(grep -c '' "$TMP/ff.err")
 	[ "$lines" -eq 1 ] || fail "full_fs: $lines lines of error: $(cat "$TMP/ff.err")"
-	grep -q '^latprobe: .*No space left on device' "$TMP/ff.err" ||
-		fail "full_fs: error does not name the cause: $(cat "$TMP/ff.err")"
+	grep -Fxq "latprobe: writing $mnt/r.json: No space left on device (no partial file left)" \
+		"$TMP/ff.err" || fail "full_fs: not the documented line: $(cat "$TMP/ff.err")"
 	[ ! -e "$mnt/r.json" ] || fail "full_fs: a partial report was left"
 	no_tmp_left "$mnt/r.json" || fail "full_fs: a temporary file was left"
 	[ "$(ls -A "$mnt")" = fill ] || fail "full_fs: files left: $(ls -A "$mnt")"

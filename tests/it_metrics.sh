@@ -2,7 +2,9 @@
 # --metrics: latprobe serves /metrics while it traces two loopback TCP flows;
 # `promtool check metrics` is clean on a real scrape, bucket counts and the
 # connection cap hold, and Debian's real prometheus server scraping every
-# second has the series in its query API.
+# second has the series in its query API. A bad --metrics flag exits 2 and
+# a busy port 1, each with one line.
+set -u
 source "$(dirname "$0")/lib.sh"
 need_root
 for t in curl promtool prometheus python3; do
@@ -24,14 +26,27 @@ start_latprobe --port "$FPORT" --metrics 127.0.0.1:0 --metrics-max-connections 1
 MADDR=$(sed -n 's|^latprobe: metrics on http://\([^/]*\)/metrics$|\1|p' "$LP_ERR")
 [ -n "$MADDR" ] || fail "no 'metrics on' line: $(cat "$LP_ERR")"
 
-# bad addresses: exit 2 (flag) or 1 (busy port, before attaching anything)
+# bad flags: exit 2 and one line; a busy port: exit 1 and one line, before
+# attaching anything
+# expect_err RC LINE ARGS...: latprobe ARGS exits RC, its stderr is just LINE
+expect_err() {
+	local want=$1 line=$2 rc
+	shift 2
+	"$LATPROBE" "$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	[ $rc -eq "$want" ] || fail "latprobe $*: exit $rc, want $want ($(cat "$TMP/err"))"
+	[ "$(grep -c '' "$TMP/err")" -eq 1 ] || fail "latprobe $*: not one line: $(cat "$TMP/err")"
+	[ "$(cat "$TMP/err")" = "$line" ] ||
+		fail "latprobe $*: got '$(cat "$TMP/err")', want '$line'"
+}
 for bad in nope 127.0.0.1 127.0.0.1:70000 ::1:80 '[::1]'; do
-	"$LATPROBE" --metrics "$bad" --duration 1 2>"$TMP/err" && fail "--metrics $bad accepted"
-	grep -q "^latprobe: invalid --metrics" "$TMP/err" || fail "--metrics $bad: $(cat "$TMP/err")"
+	expect_err 2 "latprobe: invalid --metrics (ADDR:PORT) '$bad'" \
+		--metrics "$bad" --duration 1
 done
-"$LATPROBE" --metrics "$MADDR" --duration 1 2>"$TMP/err"
-[ $? -eq 1 ] && grep -q "^latprobe: --metrics $MADDR: cannot listen: Address already in use" "$TMP/err" ||
-	fail "busy port: $(cat "$TMP/err")"
+expect_err 2 "latprobe: invalid --metrics-max-connections (0-1000) '1001'" \
+	--metrics 127.0.0.1:0 --metrics-max-connections 1001 --duration 1
+expect_err 1 "latprobe: --metrics $MADDR: cannot listen: Address already in use" \
+	--metrics "$MADDR" --duration 1
 
 # two connections, one after the other: the cap exports the first only
 for i in 1 2; do

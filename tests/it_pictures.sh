@@ -2,7 +2,9 @@
 # latprobe report --svg/--html: well-formed, self-contained (no external
 # reference), and headless Chromium renders them into a real picture (many
 # colours, not blank). Runs on the committed fixtures and, as root, on a
-# fresh report of loopback traffic. A.json B.json prints the comparison.
+# fresh report of loopback traffic. A.json B.json prints the comparison. A
+# non-report or an unwritable picture: exit 1 and one line.
+set -u
 source "$(dirname "$0")/lib.sh"
 FIX=$ROOT/tests/fixtures
 CHROMIUM=$(command -v chromium || command -v chromium-browser) ||
@@ -59,13 +61,45 @@ grep -Eq '^frame_to_parsed .* 0\.50x +faster$' "$TMP/two.out" ||
 	fail "comparison row: $(grep frame_to_parsed "$TMP/two.out")"
 grep -q 'Comparison' "$TMP/two.html" || fail "html has no comparison"
 
-# errors: one line, non-zero, no partial file
-"$LATPROBE" report "$FIX/report-a.json" --svg /nonexistent-dir/x.svg >/dev/null 2>"$TMP/err" &&
-	fail "unwritable --svg accepted"
-grep -q 'no partial file' "$TMP/err" || fail "unwritable --svg message: $(cat "$TMP/err")"
+# errors: exit 1, one line, no partial file
+# report_err LINE ARGS...: latprobe report ARGS exits 1, its stderr is LINE
+report_err() {
+	local line=$1 rc
+	shift
+	"$LATPROBE" report "$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	[ $rc -eq 1 ] || fail "latprobe report $*: exit $rc, want 1 ($(cat "$TMP/err"))"
+	[ "$(grep -c '' "$TMP/err")" -eq 1 ] ||
+		fail "latprobe report $*: not one line: $(cat "$TMP/err")"
+	[ "$(cat "$TMP/err")" = "$line" ] ||
+		fail "latprobe report $*: got '$(cat "$TMP/err")', want '$line'"
+}
+nowrite() { echo "latprobe: writing $1: $2 (no partial file left)"; }
+report_err "$(nowrite /nonexistent-dir/x.svg 'No such file or directory')" \
+	"$FIX/report-a.json" --svg /nonexistent-dir/x.svg
+# a directory that exists but cannot be written: read-only for root,
+# mode 0555 for anyone else
+RO=$TMP/ro
+mkdir -p "$RO"
+if [ "$(id -u)" -eq 0 ]; then
+	mount -t tmpfs -o ro,size=64k tmpfs "$RO" || fail "mount a read-only tmpfs"
+	cleanup_add umount -l "$RO"
+	why='Read-only file system'
+else
+	chmod 555 "$RO"
+	why='Permission denied'
+fi
+report_err "$(nowrite "$RO/x.svg" "$why")" "$FIX/report-a.json" --svg "$RO/x.svg"
+[ -z "$(ls -A "$RO")" ] || fail "unwritable --svg left files: $(ls -A "$RO")"
+NOTREP='not a latprobe/1 report (invalid JSON or no "stages")'
 echo '{"stages": 5}' >"$TMP/bad.json"
-"$LATPROBE" report "$FIX/report-a.json" "$TMP/bad.json" 2>"$TMP/err" && fail "bad report accepted"
-grep -q 'not a latprobe/1 report' "$TMP/err" || fail "bad report message: $(cat "$TMP/err")"
+echo 'not json at all' >"$TMP/bad.txt"
+report_err "latprobe: report $TMP/bad.json: $NOTREP" "$TMP/bad.json"
+[ ! -s "$TMP/out" ] || fail "a table for a non-report: $(head -3 "$TMP/out")"
+report_err "latprobe: report $TMP/bad.txt: $NOTREP" "$TMP/bad.txt"
+report_err "latprobe: report $TMP/bad.json: $NOTREP" "$FIX/report-a.json" "$TMP/bad.json"
+report_err "latprobe: report $TMP/bad.json: $NOTREP" "$TMP/bad.json" --svg "$TMP/bad.svg"
+[ ! -e "$TMP/bad.svg" ] || fail "a picture of a non-report"
 
 # a fresh report of real loopback traffic (per-read stages)
 if [ "$(id -u)" -eq 0 ]; then

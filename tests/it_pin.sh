@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # --pin: the maps are pinned root-only with BTF, so bpftool prints named
-# fields; they are gone after a normal exit.
+# fields; they are gone after a normal exit. After attaching only
+# CAP_DAC_OVERRIDE is left, also in the bounding set, with no_new_privs.
+set -u
 source "$(dirname "$0")/lib.sh"
 need_root
 PIN=/sys/fs/bpf/latprobe
@@ -14,9 +16,12 @@ start_latprobe --pin --port $PORT --duration 0
 RX=$!
 "$BUILD/tcpflow" send 127.0.0.1 $PORT -n 50 -m 100 -i 0 >/dev/null
 wait $RX
-# after attaching, only CAP_DAC_OVERRIDE is left (for --output), with no_new_privs
-grep -q '^CapEff:[[:space:]]*0000000000000002$' /proc/$LP_PID/status ||
-	fail "capabilities not dropped: $(grep CapEff /proc/$LP_PID/status)"
+# after attaching, only CAP_DAC_OVERRIDE (bit 1) is left (for --output):
+# effective, permitted and the bounding set (src/privs.c), with no_new_privs
+for c in CapEff CapPrm CapBnd; do
+	grep -q "^$c:[[:space:]]*0000000000000002\$" /proc/$LP_PID/status ||
+		fail "$c not CAP_DAC_OVERRIDE only: $(grep "^$c:" /proc/$LP_PID/status)"
+done
 grep -q '^NoNewPrivs:[[:space:]]*1$' /proc/$LP_PID/status || fail "no_new_privs not set"
 for m in stats socks drops nic_ts; do
 	[ -e $PIN/$m ] || fail "$PIN/$m not pinned"

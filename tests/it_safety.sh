@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Privilege and file safety: --output refuses a symlink in a world-writable
-# sticky directory (and leaves its target alone) but replaces one, never
-# following it, elsewhere; pins are root-only (maps 0600, directory 0700).
+# sticky directory, before attaching and again at write time (and leaves its
+# target alone), but replaces one, never following it, elsewhere; pins are
+# root-only (maps 0600, directory 0700).
+set -u
 source "$(dirname "$0")/lib.sh"
 need_root
 
@@ -16,6 +18,35 @@ rc=$?
 grep -q 'symbolic link' "$TMP/err" || fail "cause not named: $(cat "$TMP/err")"
 [ ! -e "$TMP/victim" ] || fail "the symlink's target was written"
 [ -L "$STICKY/r.json" ] || fail "the symlink was touched"
+
+# ... and again at write time: the link planted in /tmp after the start-up
+# check, while latprobe traces, is refused too
+[ -d /tmp ] && [ -k /tmp ] && [ "$(stat -c %a /tmp)" = 1777 ] ||
+	fail "/tmp is not a sticky world-writable directory ($(stat -c %a /tmp))"
+WOUT=/tmp/latprobe-safety.$$.$RANDOM.json
+VICTIM=$TMP/victim-write-time
+cleanup_add "rm -f '$WOUT' '$WOUT'.tmp.*"
+[ ! -e "$WOUT" ] && [ ! -L "$WOUT" ] || fail "$WOUT exists already"
+start_latprobe --port $((20000 + RANDOM % 20000)) --output "$WOUT"
+ln -s "$VICTIM" "$WOUT" || fail "ln -s $WOUT"
+kill -INT "$LP_PID"
+for _ in $(seq 1 100); do
+	kill -0 "$LP_PID" 2>/dev/null || break
+	sleep 0.1
+done
+kill -0 "$LP_PID" 2>/dev/null && fail "write-time symlink: still running 10 s after SIGINT"
+wait "$LP_PID"
+rc=$?
+[ $rc -eq 1 ] || fail "write-time symlink: exit $rc, want 1: $(tail -3 "$LP_ERR")"
+grep -Fxq "latprobe: writing $WOUT: Too many levels of symbolic links (no partial file left)" \
+	"$LP_ERR" || fail "write-time symlink: no ELOOP line: $(tail -3 "$LP_ERR")"
+[ "$(grep -c '^latprobe: writing' "$LP_ERR")" -eq 1 ] ||
+	fail "write-time symlink: not one error line: $(cat "$LP_ERR")"
+[ ! -e "$VICTIM" ] && [ ! -L "$VICTIM" ] || fail "write-time symlink: the target was created"
+[ -L "$WOUT" ] && [ "$(readlink "$WOUT")" = "$VICTIM" ] ||
+	fail "write-time symlink: the symlink was touched"
+! ls "$WOUT".tmp.* >/dev/null 2>&1 || fail "write-time symlink: a temporary file was left"
+rm -f "$WOUT"
 
 # elsewhere a symlink is replaced by the report (rename), not followed
 PLAIN=$TMP/plain
@@ -36,4 +67,4 @@ for m in stats socks drops nic_ts; do
 		fail "pin $m: $(stat -c '%a %U' "/sys/fs/bpf/latprobe/$m")"
 done
 stop_latprobe
-pass "symlink refused in a sticky dir, replaced elsewhere; pins 0600 in 0700"
+pass "symlink refused in a sticky dir (before attaching and at write time), replaced elsewhere; pins 0600 in 0700"

@@ -12,6 +12,7 @@ WSCLIENT_OBJS := $(addprefix $(WS_OUT)/,wsclient.o ws_msg.o ws_stats.o \
 	ws_publish.o) $(WS_COMMON)
 
 TOOLS += $(OUT)/wsfeed $(OUT)/wsclient
+TESTS += $(OUT)/test_ws_msg
 
 $(WS_OUT):
 	$(Q)mkdir -p $@
@@ -28,3 +29,10 @@ $(OUT)/wsclient: $(WSCLIENT_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lwebsockets -lcjson -lzmq -lssl \
 		-lcrypto -lm
+
+# md_parse() status per kind of bad input (docs/bad-input.md)
+$(OUT)/test_ws_msg: tests/test_ws_msg.c tests/check.h $(WS_OUT)/ws_msg.o \
+		tools/ws_msg.h | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itools -Itests $(LDFLAGS) $< $(WS_OUT)/ws_msg.o \
+		-o $@ -lcjson

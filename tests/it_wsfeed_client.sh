@@ -215,6 +215,8 @@ declare -A expect=(
 	["truncated"]=skipped.truncated ["oversized"]=skipped.oversized
 	["bad-json"]=skipped.bad_json ["disconnect"]=drops
 )
+# faults that end the connection: each is a drop, then a reconnect
+declare -A drops_conn=(["broken-frame"]=1 ["truncated"]=1 ["disconnect"]=1)
 for scheme in ws wss; do
 	tls=
 	[ $scheme = wss ] && tls=--tls
@@ -236,6 +238,11 @@ for scheme in ws wss; do
 			show f_${scheme}_$f.out
 			show f_${scheme}_$f.err
 		fi
+		[ -n "${drops_conn[$f]:-}" ] || continue
+		d=$(jget "$j" drops 2>/dev/null)
+		r=$(jget "$j" reconnects 2>/dev/null)
+		check "$scheme fault $f: reconnects=${r:-none} >= drops=${d:-none} >= 1" \
+			[ "${d:-0}" -ge 1 -a "${r:-0}" -ge "${d:-1}" ]
 	done
 done
 

@@ -79,6 +79,23 @@ static bool num_field(const cJSON *o, const char *k, uint64_t *out)
 	return true;
 }
 
+/*
+ * "E" in ms or us (see md_exch_ns()): out of range unless it converts to
+ * ns without wrapping, i.e. below 1.8e13 ms (year 2554) or 1.8e16 us.
+ */
+static bool e_field(const cJSON *o, uint64_t *out)
+{
+	uint64_t e;
+
+	if (!num_field(o, "E", &e))
+		return false;
+	if (e > (e >= 100000000000000ULL ? UINT64_MAX / 1000
+					 : UINT64_MAX / 1000000))
+		return false;
+	*out = e;
+	return true;
+}
+
 /* First [price, qty] pair of a depth side, if any. */
 static void first_level(const cJSON *side, const char **px, const char **qty)
 {
@@ -106,7 +123,7 @@ static enum md_status extract(const cJSON *d, struct md_msg *m)
 		/* spot bookTicker has no e/E; futures has both */
 		m->kind = MD_BOOKTICKER;
 		m->type = "bookTicker";
-		if (e && !num_field(d, "E", &m->e))
+		if (e && !e_field(d, &m->e))
 			return MD_BAD_FIELDS;
 		m->px = str_field(d, "b");
 		m->qty = str_field(d, "B");
@@ -118,7 +135,7 @@ static enum md_status extract(const cJSON *d, struct md_msg *m)
 		return MD_OK;
 	}
 	m->type = e;
-	if (!num_field(d, "E", &m->e) || !m->e)
+	if (!e_field(d, &m->e) || !m->e)
 		return MD_BAD_FIELDS;
 	if (!strcmp(e, "trade") || !strcmp(e, "aggTrade")) {
 		m->kind = e[0] == 't' ? MD_TRADE : MD_AGGTRADE;

@@ -86,14 +86,6 @@ VDEV="net_pcap0,rx_pcap=$TMP/flow.pcap,infinite_rx=1"
 EAL_COMMON=(--no-pci --log-level=lib.eal:error)
 
 RUSAGE="python3 $ROOT/scripts/bench_lib.py rusage"
-wait_for() { # file pattern seconds
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		grep -aq "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # median of testpmd's per-second Rx-pps after the first report
 testpmd_pps() { awk '/Rx-pps:/ { n++; if (n > 1) print $2 }' "$1" | sort -n | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : 0) }'; }
 

@@ -10,6 +10,7 @@
 #   dpdk_secondary_d BIN    prints "-d LIB" for each librte_mempool_* BIN
 #                           links directly
 #   $DPDK_BASE_VA           EAL option for primaries that secondaries join
+#   wait_for FILE PAT SECS  until FILE (a DPDK program's log) shows PAT
 
 DPDK_HP_PREV=
 DPDK_HP_MOUNTED=0
@@ -63,4 +64,13 @@ dpdk_secondary_d() {
 	for l in $(ldd "$1" | awk '/librte_mempool_/ {print $3}'); do
 		printf -- '-d %s ' "$l"
 	done
+}
+
+wait_for() {
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do
+		grep -aq "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
 }

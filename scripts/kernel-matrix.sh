@@ -226,7 +226,9 @@ if [ "$PAYLOAD" = latprobe ]; then
 	n=0
 	for _ in $(seq 1 150); do
 		kill -0 $lp 2>/dev/null || break
-		n=$(find /proc/$lp/fd -lname '*bpf_link*' 2>/dev/null | wc -l)
+		# find fails when an fd closes while it reads the directory
+		# (latprobe is loading): under pipefail that must not end us
+		n=$( (find /proc/$lp/fd -lname '*bpf_link*' 2>/dev/null || :) | wc -l)
 		[ "$n" -gt 0 ] && break
 		sleep 0.2
 	done

@@ -76,14 +76,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-wait_for() { # file pattern seconds
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 dpdk_hugepages_take 256 || cannot "no hugepages for DPDK"
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf || cannot "cannot mount bpffs"

@@ -199,14 +199,6 @@ print("flow %s:%d -> %s.2:%d: %d stamped, send->nic median %d ns, nic->recv medi
 sys.exit(0 if ok else 1)
 EOF
 
-wait_for() { # file pattern seconds
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 run_flow() { # tag [reader delay s]
 	rm -f "$TMP/server.json" "$TMP/server.json.ready" "$TMP/client.json"

@@ -42,6 +42,8 @@ summary_line() { # name rc
 
 names=("$@") rcs=() pids=() failed=0
 start=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+# the tree as fuzzed, before the summary file itself is rewritten
+commit="$(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet 2>/dev/null || echo ' (dirty tree)')"
 for ((i = 0; i < ${#names[@]}; i += PAR)); do
 	pids=()
 	for ((j = i; j < i + PAR && j < ${#names[@]}; j++)); do
@@ -71,7 +73,7 @@ if [ -n "${FUZZ_SUMMARY:-}" ]; then
 		echo "# make fuzz-long: scripts/fuzz.sh $SECS s per target (FUZZ_PARALLEL=$PAR)"
 		echo "# started $start, host $(uname -n), kernel $(uname -r), $(nproc) CPUs"
 		echo "# $(clang --version | head -1); -fsanitize=fuzzer,address,undefined"
-		echo "# commit $(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet 2>/dev/null || echo ' (dirty tree)')"
+		echo "# commit $commit"
 		echo "# cov = edges covered in the instrumented target at the end; corp = corpus units/bytes"
 		echo "$report"
 	} >"$FUZZ_SUMMARY"

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# latprobe-nic (DPDK 22.11 + libbpf) and its packet-parser unit test.
+# latprobe-nic (DPDK 22.11 + libbpf) and its packet-parser unit test. The
+# targets below that run DPDK (nic-demo, bench-nic) always pass --no-pci.
 # The parser is plain C; only latprobe_nic.o sees DPDK headers, and rte_pdump
 # and rte_pcapng_mbuf_size are still experimental in 22.11.
 

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# Shared by the DPDK scripts and tests (sourced): hugepages reserved and
+# Shared by the DPDK scripts and tests (sourced; every DPDK program they start
+# gets --no-pci, never this machine's own NIC): hugepages reserved and
 # given back, a run's files removed, and the mempool drivers a secondary
 # must load to match its primary.
 #

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
-# make nic-demo, short: DPDK (dpdk-testpmd, net_af_packet <-> net_tap) in
+# make nic-demo, short: DPDK (dpdk-testpmd --no-pci, net_af_packet <-> net_tap) in
 # front of the kernel, latprobe-nic as its secondary, latprobe on the
 # client. The demo itself asserts what the report must show (>= 99 % of the
 # flow's segments NIC-stamped, all by DPDK, none later than tcp_in beyond

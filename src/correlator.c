@@ -300,8 +300,13 @@ static void resolve_nic(struct corr *c, struct conn *cn, uint32_t copied)
 		if (m->nic_ns || m->nic_checked)
 			continue;
 		m->nic_checked = true;
+		/*
+		 * Give the stamper time only on connections it stamps: a
+		 * stamper on one port must not slow down the others.
+		 */
 		if (c->cfg.nic_lookup(c->cfg.nic_ctx, &cn->info, m->seq,
-				      m->tcp_ns, &ns, &src) ||
+				      cn->nic.stamped ? m->tcp_ns : 0, &ns,
+				      &src) ||
 		    !ns || src >= LP_NIC_MAX)
 			continue;
 		count_nic(c, cn, m, -1);

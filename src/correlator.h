@@ -84,7 +84,8 @@ struct conn {
  * Late NIC stamp lookup: latprobe-nic may write a segment's stamp after
  * tcp_probe ran (it races the kernel). When a read consumes a segment that
  * has none, the correlator asks again; tcp_ns is the segment's tcp_in mark
- * (CLOCK_MONOTONIC), for a stamper given time to publish. Returns 0 and
+ * (CLOCK_MONOTONIC), for a stamper given time to publish, or 0 on a
+ * connection the stamper has not stamped yet (no waiting). Returns 0 and
  * fills ns/src if found.
  */
 typedef int (*corr_nic_fn)(void *ctx, const struct lp_sock_info *sock,

@@ -25,6 +25,7 @@
 #include "loader.h"
 #include "feature.h"
 #include "log.h"
+#include "now.h"
 
 #define MAX_PROGS 6
 
@@ -665,14 +666,6 @@ static bool nic_stamper_pinned(void)
  */
 #define NIC_GRACE_NS 2000000ULL
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 /* corr_nic_fn: look a segment up in nic_ts (user space, after tcp_probe). */
 int loader_nic_lookup(void *ctx, const struct lp_sock_info *sock, uint32_t seq,
 		      uint64_t tcp_ns, uint64_t *ns, uint8_t *src)
@@ -693,7 +686,7 @@ int loader_nic_lookup(void *ctx, const struct lp_sock_info *sock, uint32_t seq,
 		 * scanning nic_ts: get_next_key walks every bucket of an
 		 * empty 65536-entry LRU map.
 		 */
-		now = mono_ns();
+		now = now_ns(CLOCK_MONOTONIC);
 		if (now - L->nic_checked_ns < 10000000ULL)
 			return -ENOENT;
 		L->nic_checked_ns = now;
@@ -709,7 +702,7 @@ int loader_nic_lookup(void *ctx, const struct lp_sock_info *sock, uint32_t seq,
 	k.seq = seq;
 	fd = bpf_map__fd(L->skel->maps.nic_ts);
 	if (bpf_map_lookup_elem(fd, &k, &v)) {
-		now = mono_ns();
+		now = now_ns(CLOCK_MONOTONIC);
 		if (!tcp_ns || now >= tcp_ns + NIC_GRACE_NS ||
 		    tcp_ns > now + NIC_GRACE_NS)
 			return -ENOENT;

@@ -20,6 +20,7 @@
 #include "live.h"
 #include "loader.h"
 #include "log.h"
+#include "now.h"
 #include "metrics.h"
 #include "opts.h"
 #include "privs.h"
@@ -43,14 +44,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 	if (!lp_verbose)
 		return 0; /* failures are reported by latprobe in one line */
 	return vfprintf(stderr, fmt, args);
-}
-
-static uint64_t now_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 /* CLOCK_REALTIME - CLOCK_MONOTONIC, from the tightest of a few samples. */

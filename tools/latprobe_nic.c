@@ -53,7 +53,10 @@
 #define EPB_HLEN 28	/* pcapng enhanced packet block header */
 #define PCAPNG_EPB_TYPE 6
 #define RECAL_NS 1000000000ull
-#define PROBE_NS 100000000ull /* a capture-clock probe every 100 ms */
+#define PROBE_NS 100000000ull /* a capture-clock probe every 100 ms, */
+#define PROBE_FIRST 100	       /* after a first 100 every 2 ms: the */
+#define PROBE_FIRST_NS 2000000ull /* bound is tight before stamps rely on it */
+#define PROBE_SPIN_NS 1000000ull /* ...then 1 ms of polling without sleeps */
 
 struct opts {
 	uint16_t port;
@@ -666,7 +669,7 @@ static void tick(struct nic *nc)
 static void run(struct nic *nc)
 {
 	uint64_t start = nic_mono_ns(), next_tick = start + RECAL_NS, now;
-	uint64_t next_probe = start;
+	uint64_t next_probe = start, spin_until = 0;
 	uint64_t end = nc->o.duration > 0
 			       ? start + (uint64_t)(nc->o.duration * 1e9)
 			       : UINT64_MAX;
@@ -697,13 +700,20 @@ static void run(struct nic *nc)
 			break;
 		if (nc->probing && now >= next_probe) {
 			probe_send(nc);
-			next_probe = now + PROBE_NS;
+			next_probe = now + (nc->probe.sent < PROBE_FIRST
+						    ? PROBE_FIRST_NS
+						    : PROBE_NS);
+			/*
+			 * Poll without sleeping until its copy is back: a copy
+			 * dequeued promptly is what tightens the lower bound.
+			 */
+			spin_until = now + PROBE_SPIN_NS;
 		}
 		if (now >= next_tick) {
 			tick(nc);
 			next_tick = now + RECAL_NS;
 		}
-		if (idle >= 64 && nc->o.idle_us)
+		if (idle >= 64 && nc->o.idle_us && now >= spin_until)
 			rte_delay_us_sleep(nc->o.idle_us);
 	}
 }

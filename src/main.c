@@ -222,7 +222,10 @@ int main(int argc, char **argv)
 	/* everything privileged is done: keep only what the exit path needs */
 	if (geteuid() == 0 && (err = lp_drop_privileges()))
 		lp_info("could not drop capabilities: %s", strerror(-err));
-	err = 0;
+	/* the HTTP thread starts now, with the dropped credentials */
+	err = metrics_serve(metrics);
+	if (err)
+		goto cleanup;
 
 	metrics_tick(metrics, c, NULL, L.probes); /* first scrape: probes */
 	clock_gettime(CLOCK_REALTIME, &start);

@@ -32,6 +32,11 @@ int metrics_start(struct metrics **out, const char *addr,
 	return -ENOTSUP;
 }
 
+int metrics_serve(struct metrics *m)
+{
+	return 0;
+}
+
 void metrics_tick(struct metrics *m, const struct corr *c,
 		  const uint64_t *stats, const struct probe_info *probes)
 {
@@ -46,8 +51,9 @@ void metrics_stop(struct metrics *m)
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 struct metrics {
-	struct MHD_Daemon *d;
+	struct MHD_Daemon *d; /* NULL until metrics_serve() */
 	int fd;
+	char where[INET6_ADDRSTRLEN + 16];
 	pthread_mutex_t lock;
 	char *text; /* current exposition, NULL before the first tick */
 	size_t len;
@@ -165,7 +171,6 @@ int metrics_start(struct metrics **out, const char *addr,
 		  unsigned int max_conns, bool announce)
 {
 	struct metrics *m = calloc(1, sizeof(*m));
-	sigset_t block, old;
 	char where[INET6_ADDRSTRLEN + 16];
 	int err;
 
@@ -181,6 +186,25 @@ int metrics_start(struct metrics **out, const char *addr,
 		err = m->fd;
 		goto fail;
 	}
+	snprintf(m->where, sizeof(m->where), "%s", where);
+	if (announce)
+		fprintf(stderr, "latprobe: metrics on http://%s/metrics\n",
+			where);
+	*out = m;
+	return 0;
+fail:
+	metrics_sel_free(&m->sel);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+	return err;
+}
+
+int metrics_serve(struct metrics *m)
+{
+	sigset_t block, old;
+
+	if (!m)
+		return 0;
 	/* SIGINT/SIGTERM belong to the poll loop, not the HTTP thread */
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
@@ -193,21 +217,10 @@ int metrics_start(struct metrics **out, const char *addr,
 		30, MHD_OPTION_END);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!m->d) {
-		/* whether MHD closed m->fd is unspecified; we exit anyway */
-		lp_err("--metrics %s: cannot start the HTTP server", addr);
-		err = -EIO;
-		goto fail;
+		lp_err("--metrics %s: cannot start the HTTP server", m->where);
+		return -EIO;
 	}
-	if (announce)
-		fprintf(stderr, "latprobe: metrics on http://%s/metrics\n",
-			where);
-	*out = m;
 	return 0;
-fail:
-	metrics_sel_free(&m->sel);
-	pthread_mutex_destroy(&m->lock);
-	free(m);
-	return err;
 }
 
 void metrics_tick(struct metrics *m, const struct corr *c,
@@ -239,7 +252,10 @@ void metrics_stop(struct metrics *m)
 {
 	if (!m)
 		return;
-	MHD_stop_daemon(m->d); /* closes the listening socket too */
+	if (m->d)
+		MHD_stop_daemon(m->d); /* closes the listening socket too */
+	else
+		close(m->fd);
 	free(m->text);
 	metrics_sel_free(&m->sel);
 	pthread_mutex_destroy(&m->lock);

@@ -46,11 +46,17 @@ void metrics_cumulative(const struct hist *h, uint64_t cum[METRICS_NBOUNDS]);
 struct metrics;
 
 /*
- * Listen on addr ("ADDR:PORT", port 0 = any free port) and serve /metrics
- * from a libmicrohttpd thread. 0, or -errno after a one-line error.
+ * Listen on addr ("ADDR:PORT", port 0 = any free port): a busy port fails
+ * before anything is attached. 0, or -errno after a one-line error.
  */
 int metrics_start(struct metrics **out, const char *addr,
 		  unsigned int max_conns, bool announce);
+/*
+ * Serve /metrics from a libmicrohttpd thread. Called after the capability
+ * drop: threads get the creating thread's credentials, so the one facing
+ * the network holds none of root's. NULL m is a no-op.
+ */
+int metrics_serve(struct metrics *m);
 /* Render the current state for the next scrapes; NULL m is a no-op. */
 void metrics_tick(struct metrics *m, const struct corr *c,
 		  const uint64_t *stats, const struct probe_info *probes);

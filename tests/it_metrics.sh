@@ -26,6 +26,21 @@ start_latprobe --port "$FPORT" --metrics 127.0.0.1:0 --metrics-max-connections 1
 MADDR=$(sed -n 's|^latprobe: metrics on http://\([^/]*\)/metrics$|\1|p' "$LP_ERR")
 [ -n "$MADDR" ] || fail "no 'metrics on' line: $(cat "$LP_ERR")"
 
+# the HTTP thread faces the network: it starts after the capability drop,
+# so every thread (not only the main one) holds CAP_DAC_OVERRIDE at most
+nthreads=0
+for st in /proc/"$LP_PID"/task/*/status; do
+	nthreads=$((nthreads + 1))
+	for c in CapEff CapPrm CapBnd; do
+		v=$(awk -v k="$c:" '$1 == k { print $2 }' "$st")
+		[ "$v" = 0000000000000002 ] ||
+			fail "thread $(basename "$(dirname "$st")"): $c $v, want 0000000000000002"
+	done
+	[ "$(awk '$1 == "NoNewPrivs:" { print $2 }' "$st")" = 1 ] ||
+		fail "thread $(basename "$(dirname "$st")"): NoNewPrivs not set"
+done
+[ "$nthreads" -ge 2 ] || fail "no HTTP thread: $nthreads thread(s)"
+
 # bad flags: exit 2 and one line; a busy port: exit 1 and one line, before
 # attaching anything
 # expect_err RC LINE ARGS...: latprobe ARGS exits RC, its stderr is just LINE

@@ -7,6 +7,8 @@
 #include <arpa/inet.h>
 #include <sys/ioctl.h>
 #include "live.h"
+#include "report.h"
+#include "report_view.h"
 
 #define LINE_MAX_COLS 400
 
@@ -33,21 +35,6 @@ line(struct screen *s, const char *fmt, ...)
 	s->used++;
 }
 
-static void endpoint(char *buf, size_t len, const uint8_t *addr, uint16_t port,
-		     uint16_t family)
-{
-	char ip[INET6_ADDRSTRLEN] = "?";
-
-	inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, ip,
-		  sizeof(ip));
-	snprintf(buf, len, family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, port);
-}
-
-static bool is_component(int st)
-{
-	return st != ST_TOTAL && st != ST_NIC_TO_USER && st != ST_READ_DURATION;
-}
-
 static int by_records(const void *a, const void *b)
 {
 	const struct conn *x = *(const struct conn *const *)a;
@@ -67,10 +54,10 @@ static void conn_line(struct screen *s, const struct conn *cn)
 	uint64_t worst = 0;
 
 	if (cn->have_info) {
-		endpoint(src, sizeof(src), cn->info.saddr, cn->info.sport,
-			 cn->info.family);
-		endpoint(dst, sizeof(dst), cn->info.daddr, cn->info.dport,
-			 cn->info.family);
+		report_endpoint(src, sizeof(src), cn->info.saddr,
+				cn->info.sport, cn->info.family);
+		report_endpoint(dst, sizeof(dst), cn->info.daddr,
+				cn->info.dport, cn->info.family);
 		snprintf(name, sizeof(name), "%s <- %s", src, dst);
 	} else {
 		snprintf(name, sizeof(name), "sock:%llx",
@@ -79,7 +66,7 @@ static void conn_line(struct screen *s, const struct conn *cn)
 	for (int st = 0; st < ST_MAX; st++) {
 		uint64_t p50;
 
-		if (!is_component(st) || !cn->stages[st] ||
+		if (!rv_component(st) || !cn->stages[st] ||
 		    !cn->stages[st]->count)
 			continue;
 		p50 = hist_quantile(cn->stages[st], 0.5);

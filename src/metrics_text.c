@@ -9,6 +9,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include "metrics.h"
+#include "report.h"
 
 /* 1000 * 2^k = 125 * 2^(k+3): every bound is the lower edge of a bucket. */
 const uint64_t metrics_bounds_ns[METRICS_NBOUNDS] = {
@@ -119,16 +120,6 @@ static void put_label(FILE *out, const char *s)
 	}
 }
 
-static void endpoint(char *buf, size_t len, const uint8_t *addr, uint16_t port,
-		     uint16_t family)
-{
-	char ip[INET6_ADDRSTRLEN] = "?";
-
-	inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, ip,
-		  sizeof(ip));
-	snprintf(buf, len, family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, port);
-}
-
 /* The report's connection key: "src:port -> dst:port". */
 static void conn_label(char *buf, size_t len, const struct conn *cn)
 {
@@ -139,10 +130,10 @@ static void conn_label(char *buf, size_t len, const struct conn *cn)
 			 (unsigned long long)cn->sk);
 		return;
 	}
-	endpoint(src, sizeof(src), cn->info.saddr, cn->info.sport,
-		 cn->info.family);
-	endpoint(dst, sizeof(dst), cn->info.daddr, cn->info.dport,
-		 cn->info.family);
+	report_endpoint(src, sizeof(src), cn->info.saddr, cn->info.sport,
+			cn->info.family);
+	report_endpoint(dst, sizeof(dst), cn->info.daddr, cn->info.dport,
+			cn->info.family);
 	snprintf(buf, len, "%s -> %s", src, dst);
 }
 

@@ -89,17 +89,14 @@ static cJSON *stages_json(const struct hist *const *hs,
 	return o;
 }
 
-static void fmt_endpoint(char *buf, size_t len, const uint8_t *addr,
-			 uint16_t port, uint16_t family)
+void report_endpoint(char *buf, size_t len, const uint8_t *addr,
+		     uint16_t port, uint16_t family)
 {
 	char ip[INET6_ADDRSTRLEN] = "?";
 
 	inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, ip,
 		  sizeof(ip));
-	if (family == AF_INET6)
-		snprintf(buf, len, "[%s]:%u", ip, port);
-	else
-		snprintf(buf, len, "%s:%u", ip, port);
+	snprintf(buf, len, family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, port);
 }
 
 static cJSON *conn_json(const struct conn *cn, const char *src,
@@ -142,9 +139,9 @@ static cJSON *connections_json(const struct corr *c)
 
 	for (const struct conn *cn = c->all; cn; cn = cn->next) {
 		if (cn->have_info) {
-			fmt_endpoint(src, sizeof(src), cn->info.saddr,
+			report_endpoint(src, sizeof(src), cn->info.saddr,
 				     cn->info.sport, cn->info.family);
-			fmt_endpoint(dst, sizeof(dst), cn->info.daddr,
+			report_endpoint(dst, sizeof(dst), cn->info.daddr,
 				     cn->info.dport, cn->info.family);
 		} else {
 			/* the socket's announcement was lost: keep its data */

@@ -28,6 +28,9 @@ struct report_in {
 };
 
 cJSON *report_build(const struct report_in *in);
+/* "ip:port" or "[ip6]:port", as the report's connection keys write it. */
+void report_endpoint(char *buf, size_t len, const uint8_t *addr,
+		     uint16_t port, uint16_t family);
 /* Atomic: temp file in the same directory, fsync, rename. 0 or -errno. */
 int report_write_file(const char *path, const cJSON *root);
 /* Can we create files next to path? Checked before attaching. 0 or -errno. */

@@ -46,26 +46,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 	return vfprintf(stderr, fmt, args);
 }
 
-/* CLOCK_REALTIME - CLOCK_MONOTONIC, from the tightest of a few samples. */
-static int64_t realtime_offset(uint64_t *err_ns)
-{
-	int64_t best = 0;
-	uint64_t best_w = UINT64_MAX;
-
-	for (int i = 0; i < 16; i++) {
-		uint64_t m1 = now_ns(CLOCK_MONOTONIC);
-		uint64_t r = now_ns(CLOCK_REALTIME);
-		uint64_t m2 = now_ns(CLOCK_MONOTONIC);
-
-		if (m2 - m1 < best_w) {
-			best_w = m2 - m1;
-			best = (int64_t)(r - (m1 + (m2 - m1) / 2));
-		}
-	}
-	*err_ns = best_w / 2 + 1;
-	return best;
-}
-
 static int check_privileges(void)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };

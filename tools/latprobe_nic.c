@@ -44,6 +44,7 @@
 #include "nic_map.h"
 #include "nic_parse.h"
 #include "nic_probe.h"
+#include "now.h" /* src/: realtime_offset() */
 
 #define BURST 32
 #define RING_SIZE 4096
@@ -439,26 +440,6 @@ static uint64_t tsc_now(void)
 	return rte_rdtsc();
 }
 
-/* CLOCK_REALTIME - CLOCK_MONOTONIC from the tightest of 8 brackets. */
-static int64_t rt_minus_mono(void)
-{
-	uint64_t best = UINT64_MAX, m1, m2, rt;
-	struct timespec ts;
-	int64_t off = 0;
-
-	for (int i = 0; i < 8; i++) {
-		m1 = nic_mono_ns();
-		clock_gettime(CLOCK_REALTIME, &ts);
-		m2 = nic_mono_ns();
-		rt = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-		if (m2 - m1 < best) {
-			best = m2 - m1;
-			off = (int64_t)(rt - (m1 + (m2 - m1) / 2));
-		}
-	}
-	return off;
-}
-
 /* nic_probe_rt_fn: the kernel's CLOCK_REALTIME stamps, as our TSC. */
 static uint64_t rt_to_tsc(void *ctx, uint64_t rt_ns)
 {
@@ -648,7 +629,7 @@ static void tick(struct nic *nc)
 
 	if (!nic_clock_recal(&nc->tsc))
 		nc->st.v[NS_TSC_ERR_NS] = nc->tsc.err_max_ns;
-	nc->rt_minus_mono = rt_minus_mono();
+	nc->rt_minus_mono = realtime_offset(NULL);
 	if (!capclock_bounds(&nc->cap, &early, &late)) {
 		nc->st.v[NS_CAPTURE_EARLY_NS] = (uint64_t)early;
 		nc->st.v[NS_CAPTURE_LATE_NS] = late > 0 ? (uint64_t)late : 0;
@@ -803,7 +784,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	nc->st.v[NS_TSC_ERR_NS] = nc->tsc.err_max_ns;
-	nc->rt_minus_mono = rt_minus_mono();
+	nc->rt_minus_mono = realtime_offset(NULL);
 
 	if (nc->primary && nc->o.probe_iface) {
 		fprintf(stderr, "latprobe-nic: --probe-iface is for a "

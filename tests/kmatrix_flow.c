@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "now.h"
 
 struct opts {
 	int port;
@@ -40,14 +41,6 @@ static void die(const char *what)
 {
 	fprintf(stderr, "kmatrix_flow: %s: %s\n", what, strerror(errno));
 	exit(1);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
 static void sleep_until(uint64_t t_ns)
@@ -136,7 +129,7 @@ static int sender(const struct opts *o)
 			die("connect");
 		usleep(10000);
 	}
-	t0 = now_ns();
+	t0 = now_ns(CLOCK_MONOTONIC);
 	next = t0;
 	for (i = 0; i < o->count; i++) {
 		ssize_t n;
@@ -149,7 +142,7 @@ static int sender(const struct opts *o)
 		sent += n;
 		next += (uint64_t)o->interval_us * 1000;
 	}
-	t_end = now_ns();
+	t_end = now_ns(CLOCK_MONOTONIC);
 	/*
 	 * The receiver closes first, once it has every byte: our FIN then
 	 * reaches a socket that has left ESTABLISHED, so the receiver's

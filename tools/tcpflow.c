@@ -24,6 +24,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "now.h"
+#include "tool_num.h"
 
 struct flow_opts {
 	long count, size, interval_us, timeout_s;
@@ -34,28 +36,6 @@ static void die(const char *what)
 {
 	fprintf(stderr, "tcpflow: %s: %s\n", what, strerror(errno));
 	exit(1);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static long num(const char *s, long min, long max, const char *what)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max) {
-		fprintf(stderr, "tcpflow: invalid %s '%s'\n", what, s);
-		exit(2);
-	}
-	return v;
 }
 
 static int listen_one(const struct flow_opts *o)
@@ -111,12 +91,12 @@ static int do_recv(const struct flow_opts *o)
 	char buf[65536];
 	int fd = listen_one(o);
 
-	deadline = now_ns() + o->timeout_s * 1000000000ULL;
+	deadline = now_ns(CLOCK_MONOTONIC) + o->timeout_s * 1000000000ULL;
 	for (;;) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		ssize_t n;
 
-		if (now_ns() > deadline || poll(&p, 1, 1000) < 0)
+		if (now_ns(CLOCK_MONOTONIC) > deadline || poll(&p, 1, 1000) < 0)
 			break;
 		n = read(fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
@@ -135,7 +115,7 @@ static int do_recv(const struct flow_opts *o)
 static int do_send(const struct flow_opts *o)
 {
 	char *buf = malloc(o->size);
-	uint64_t next = now_ns(), sent = 0;
+	uint64_t next = now_ns(CLOCK_MONOTONIC), sent = 0;
 	int fd = connect_to(o);
 
 	if (!buf)
@@ -155,7 +135,7 @@ static int do_send(const struct flow_opts *o)
 		}
 		sent += o->size;
 		next += o->interval_us * 1000ULL;
-		while (o->interval_us && now_ns() < next)
+		while (o->interval_us && now_ns(CLOCK_MONOTONIC) < next)
 			; /* paced: sleeping would add scheduler noise */
 	}
 	shutdown(fd, SHUT_WR);
@@ -215,11 +195,11 @@ static int do_ping(const struct flow_opts *o)
 		die("malloc");
 	memset(buf, 'p', o->size);
 	for (long i = 0; i < o->count; i++) {
-		uint64_t t = now_ns();
+		uint64_t t = now_ns(CLOCK_MONOTONIC);
 
 		if (xfer(fd, buf, o->size, 1) || xfer(fd, buf, o->size, 0))
 			die("ping-pong");
-		rtt[i] = now_ns() - t;
+		rtt[i] = now_ns(CLOCK_MONOTONIC) - t;
 		sum += rtt[i];
 	}
 	qsort(rtt, o->count, sizeof(*rtt), cmp_u64);
@@ -255,21 +235,25 @@ int main(int argc, char **argv)
 			argv[2]);
 		return 2;
 	}
-	o.addr.sin_port = htons(num(argv[3], 1, 65535, "port"));
+	o.addr.sin_port = htons(tool_num("tcpflow", argv[3], 1, 65535, "port"));
 	optind = 4;
 	while ((c = getopt(argc, argv, "n:m:i:t:")) != -1) {
 		switch (c) {
 		case 'n':
-			o.count = num(optarg, 1, 100000000, "count");
+			o.count = tool_num("tcpflow", optarg, 1, 100000000,
+					   "count");
 			break;
 		case 'm':
-			o.size = num(optarg, 1, 1 << 20, "size");
+			o.size =
+				tool_num("tcpflow", optarg, 1, 1 << 20, "size");
 			break;
 		case 'i':
-			o.interval_us = num(optarg, 0, 10000000, "interval");
+			o.interval_us = tool_num("tcpflow", optarg, 0, 10000000,
+						 "interval");
 			break;
 		case 't':
-			o.timeout_s = num(optarg, 1, 3600, "timeout");
+			o.timeout_s =
+				tool_num("tcpflow", optarg, 1, 3600, "timeout");
 			break;
 		default:
 			return 2;

@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "now.h"
 
 #define MAX_DGRAM 65536
 
@@ -40,14 +41,6 @@ struct opts {
 	long size;
 	int cpu;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 static int parse_long(const char *s, long min, long max, long *out)
 {
@@ -119,9 +112,9 @@ static int run_sub(const struct opts *o)
 
 	pfd.fd = fd;
 	pfd.events = POLLIN;
-	t_start = now_ns();
+	t_start = now_ns(CLOCK_MONOTONIC);
 	for (;;) {
-		uint64_t now = now_ns(), seq;
+		uint64_t now = now_ns(CLOCK_MONOTONIC), seq;
 		long wait_ms;
 		ssize_t n;
 
@@ -142,7 +135,7 @@ static int run_sub(const struct opts *o)
 			poll(&pfd, 1, wait_ms);
 			continue;
 		}
-		t_last = now_ns();
+		t_last = now_ns(CLOCK_MONOTONIC);
 		if (!received)
 			t_first = t_last;
 		received++;
@@ -198,7 +191,7 @@ static int run_pub(const struct opts *o)
 		return 1;
 	}
 	memset(buf, 'x', sizeof(buf));
-	t0 = now_ns();
+	t0 = now_ns(CLOCK_MONOTONIC);
 	for (uint64_t seq = 0; seq < (uint64_t)o->count; seq++) {
 		memcpy(buf, &seq, sizeof(seq));
 		if (send(fd, buf, o->size, 0) == o->size) {
@@ -208,7 +201,7 @@ static int run_pub(const struct opts *o)
 			last_errno = errno;
 		}
 	}
-	t1 = now_ns();
+	t1 = now_ns(CLOCK_MONOTONIC);
 	printf("{\"attempted\": %ld, \"published\": %llu, \"send_errors\": %llu, "
 	       "\"last_errno\": %d, \"size\": %ld, \"send_us\": %llu}\n",
 	       o->count, (unsigned long long)published,

@@ -29,6 +29,8 @@
 /* register/immediate operands only, as in wsclient (libbpf's USDT parser) */
 #define STAP_SDT_ARG_CONSTRAINT nr
 #include <sys/sdt.h>
+#include "now.h"
+#include "tool_num.h"
 
 struct loop {
 	long count, rate;
@@ -38,32 +40,10 @@ struct loop {
 	pthread_t th;
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static long num(const char *s, long min, long max, const char *what)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max) {
-		fprintf(stderr, "usdt_loop: invalid %s '%s'\n", what, s);
-		exit(2);
-	}
-	return v;
-}
-
 static void *run(void *arg)
 {
 	struct loop *l = arg;
-	uint64_t t0 = now_ns(), deadline, next = t0, i = 0;
+	uint64_t t0 = now_ns(CLOCK_MONOTONIC), deadline, next = t0, i = 0;
 	/* paced: bursts once per millisecond */
 	long burst = l->rate ? (l->rate + 999) / 1000 : 0;
 	int fd = l->fd;
@@ -78,7 +58,7 @@ static void *run(void *arg)
 			DTRACE_PROBE7(latprobe, message, fd, a, a + 1, a + 2,
 				      (uint64_t)0, (uint64_t)0, (uint32_t)64);
 		}
-		if (now_ns() > deadline)
+		if (now_ns(CLOCK_MONOTONIC) > deadline)
 			break;
 		if (burst) {
 			struct timespec ts;
@@ -90,7 +70,7 @@ static void *run(void *arg)
 					NULL);
 		}
 	}
-	l->ns = now_ns() - t0;
+	l->ns = now_ns(CLOCK_MONOTONIC) - t0;
 	l->hits = i;
 	return NULL;
 }
@@ -105,16 +85,20 @@ int main(int argc, char **argv)
 	while ((c = getopt(argc, argv, "n:r:t:s:")) != -1) {
 		switch (c) {
 		case 'n':
-			base.count = num(optarg, 1, 1000000000, "count");
+			base.count = tool_num("usdt_loop", optarg, 1,
+					      1000000000, "count");
 			break;
 		case 'r':
-			base.rate = num(optarg, 0, 100000000, "rate");
+			base.rate = tool_num("usdt_loop", optarg, 0, 100000000,
+					     "rate");
 			break;
 		case 't':
-			nthreads = num(optarg, 1, 64, "threads");
+			nthreads =
+				tool_num("usdt_loop", optarg, 1, 64, "threads");
 			break;
 		case 's':
-			base.seconds = num(optarg, 1, 3600, "seconds");
+			base.seconds = tool_num("usdt_loop", optarg, 1, 3600,
+						"seconds");
 			break;
 		default:
 			fprintf(stderr,
@@ -130,7 +114,7 @@ int main(int argc, char **argv)
 	l = calloc(nthreads, sizeof(*l));
 	if (!l)
 		return 1;
-	t0 = now_ns();
+	t0 = now_ns(CLOCK_MONOTONIC);
 	for (int i = 0; i < nthreads; i++) {
 		l[i] = base;
 		if (i && pthread_create(&l[i].th, NULL, run, &l[i])) {
@@ -144,7 +128,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nthreads; i++)
 		hits += l[i].hits;
 	printf("hits=%llu seconds=%.3f ns_per_hit=%.1f\n",
-	       (unsigned long long)hits, (now_ns() - t0) / 1e9,
+	       (unsigned long long)hits, (now_ns(CLOCK_MONOTONIC) - t0) / 1e9,
 	       l[0].hits ? (double)l[0].ns / l[0].hits : 0.0);
 	close(base.fd);
 	free(l);

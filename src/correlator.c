@@ -194,17 +194,22 @@ static bool covers(const struct seg_mark *m, uint32_t seq, uint32_t end)
 	return !seq_before(seq, m->seq) && !seq_before(m->end_seq, end);
 }
 
+static void after_tcp(struct nic_counts *n, uint64_t excess, int dir)
+{
+	n->after_tcp += dir;
+	if (excess > n->after_tcp_max_ns)
+		n->after_tcp_max_ns = excess;
+}
+
 static void nic_count(struct nic_counts *n, const struct seg_mark *m,
 		      int dir)
 {
 	if (m->nic_ns) {
 		n->stamped += dir;
 		n->sources[m->nic_src] += dir;
-		if (m->tcp_ns && m->nic_ns > m->tcp_ns) {
-			n->after_tcp += dir;
-			if (m->nic_ns - m->tcp_ns > n->after_tcp_max_ns)
-				n->after_tcp_max_ns = m->nic_ns - m->tcp_ns;
-		}
+		/* a stamp read at tcp_probe: later only by clock error */
+		if (m->tcp_ns && m->nic_ns > m->tcp_ns)
+			after_tcp(n, m->nic_ns - m->tcp_ns, dir);
 	} else if (m->dev_ns) {
 		n->sources[LP_NIC_DEV_IN] += dir;
 	}
@@ -309,6 +314,16 @@ static void resolve_nic(struct corr *c, struct conn *cn, uint32_t copied)
 				      &src) ||
 		    !ns || src >= LP_NIC_MAX)
 			continue;
+		/*
+		 * Later than this arrival: the stamp of a later copy (a
+		 * retransmission replaces the entry) or a stamper's clock
+		 * error. Counted, never used: dev_in stays the first mark.
+		 */
+		if (m->tcp_ns && ns > m->tcp_ns) {
+			after_tcp(&cn->nic, ns - m->tcp_ns, 1);
+			after_tcp(&c->nic, ns - m->tcp_ns, 1);
+			continue;
+		}
 		count_nic(c, cn, m, -1);
 		m->nic_ns = ns;
 		m->nic_src = src;

@@ -11,6 +11,8 @@ PKGS=(
 	# test and measurement
 	iproute2 ethtool openssl python3 strace linux-perf bpftrace tcpdump procps
 	valgrind libclang-rt-14-dev util-linux
+	# clients latprobe did not build (--callback, TLS probes): C++, Python
+	libwebsocketpp-dev libsimdjson-dev libboost-system-dev g++ python3-websockets
 	# --metrics, pictures and live-view tests; man pages
 	prometheus curl chromium tmux man-db
 	# make kernel-matrix: boots Debian's 6.1 kernel under QEMU TCG

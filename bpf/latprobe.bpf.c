@@ -12,6 +12,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/usdt.bpf.h>
 #include "latprobe.h"
+#include "ring.bpf.h"
 
 #define AF_INET 2
 #define AF_INET6 10
@@ -26,7 +27,6 @@ const volatile __u16 targ_port = 0;
 const volatile __u32 sample_rate = 1;
 const volatile bool filter_comm = false;
 const volatile char targ_comm[LP_COMM_LEN] = {};
-const volatile __u64 wakeup_bytes = 256 * 1024;
 /* tcp_recvmsg entry is hooked (fentry/kprobe): "start" entries exist */
 const volatile bool read_entry_hooked = false;
 
@@ -39,18 +39,6 @@ const volatile __u32 nr_cpus = 1;
 
 /* Set by user space once the pinned nic_ts map has entries (latprobe-nic). */
 bool nic_ts_active = false;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 8 * 1024 * 1024);
-} rb SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, LP_S_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} stats SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -146,57 +134,6 @@ struct {
 	__type(value, __u64);
 } drops SEC(".maps");
 
-static __always_inline void stat_inc(__u32 idx)
-{
-	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
-
-	if (v)
-		*v += 1;
-}
-
-static __always_inline void *rb_reserve(__u8 type, __u64 sk, __u64 ts)
-{
-	struct lp_hdr *h;
-	__u64 id;
-
-	h = bpf_ringbuf_reserve(&rb, lp_event_size(type), 0);
-	if (!h) {
-		stat_inc(LP_S_LOST);
-		return NULL;
-	}
-	id = bpf_get_current_pid_tgid();
-	h->ts_ns = ts;
-	h->sk = sk;
-	h->tgid = id >> 32;
-	h->tid = (__u32)id;
-	h->type = type;
-	h->cpu_lost = 0;
-	h->pad = 0;
-	h->pad2 = 0;
-	return h;
-}
-
-/*
- * Never wake the consumer per record (an IPI costs microseconds here); force
- * one when the pending data crosses a quarter of the ring, once per
- * crossing, and on every record only once more than half is pending (the
- * consumer is behind: a crossing two producers both missed must not wait
- * for its 10 ms poll timer).
- */
-static __always_inline void rb_submit(void *e, __u32 size)
-{
-	__u64 flags = BPF_RB_NO_WAKEUP, avail;
-
-	avail = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA);
-	if (avail >= 2 * wakeup_bytes ||
-	    (avail >= wakeup_bytes && avail - size < wakeup_bytes)) {
-		flags = BPF_RB_FORCE_WAKEUP;
-		stat_inc(LP_S_WAKEUPS);
-	}
-	bpf_ringbuf_submit(e, flags);
-	stat_inc(LP_S_SUBMITTED);
-}
-
 static __always_inline bool comm_matches(void)
 {
 	char comm[LP_COMM_LEN];
@@ -262,7 +199,7 @@ static __always_inline void announce(struct sock *sk,
 		e->h.tgid = 0;
 		e->h.tid = 0;
 	}
-	rb_submit(e, lp_event_size(((struct lp_hdr *)e)->type));
+	rb_submit(e);
 }
 
 /*
@@ -394,7 +331,7 @@ static __always_inline void read_exit(struct sock *sk, int ret, int flags)
 		e->read.cleanup_ns = s->cleanup_ns;
 		e->read.seq_start = s->copied_seq;
 	}
-	rb_submit(e, lp_event_size(((struct lp_hdr *)e)->type));
+	rb_submit(e);
 out:
 	if (s)
 		bpf_map_delete_elem(&start, &tid);
@@ -637,7 +574,7 @@ static __always_inline void flush_pending(struct pending_seg *p, __u64 wake_ns,
 		e->seg = p->seg;
 		e->seg.wake_ns = wake_ns;
 		e->seg.wake_rcv_nxt = wake_rcv_nxt;
-		rb_submit(e, lp_event_size(((struct lp_hdr *)e)->type));
+		rb_submit(e);
 	}
 	p->sk = 0;
 }
@@ -707,7 +644,7 @@ static __always_inline void data_ready(struct sock *sk)
 		return;
 	e->wake.rcv_nxt = rcv_nxt;
 	e->wake.pad = 0;
-	rb_submit(e, lp_event_size(((struct lp_hdr *)e)->type));
+	rb_submit(e);
 }
 
 SEC("fentry/sock_def_readable")
@@ -757,7 +694,7 @@ int BPF_PROG(state, const struct sock *sk, const int oldstate,
 			__u64 *v = bpf_map_lookup_elem(&sent, &key);
 
 			e->close.bytes_sent = v ? *v : 0;
-			rb_submit(e, lp_event_size(((struct lp_hdr *)e)->type));
+			rb_submit(e);
 		}
 	}
 	bpf_map_delete_elem(&sent, &key);
@@ -831,7 +768,7 @@ int BPF_USDT(client_msg, int fd, __u64 frame_ns, __u64 parsed_ns,
 	e->msg.offset = offset;
 	e->msg.fd = fd;
 	e->msg.len = len;
-	rb_submit(e, lp_event_size(((struct lp_hdr *)e)->type));
+	rb_submit(e);
 	return 0;
 }
 

@@ -20,6 +20,8 @@ enum lp_event_type {
 	LP_EV_READ,	/* tcp_recvmsg returned data */
 	LP_EV_CLOSE,	/* socket closed (+ bytes sent): user space frees its state */
 	LP_EV_MSG,	/* client USDT: one market-data message, in-process stamps */
+	LP_EV_CB,	/* --callback: one call of the client's per-message callback */
+	LP_EV_TLS,	/* TLS probes: one SSL_read/SSL_read_ex that returned data */
 	LP_EV_MAX
 };
 

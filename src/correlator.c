@@ -9,9 +9,12 @@ const char *const lp_stage_names[ST_MAX] = {
 	[ST_TCP_TO_WAKEUP] = "tcp_to_wakeup",
 	[ST_WAKEUP_TO_READ] = "wakeup_to_read",
 	[ST_READ_DURATION] = "read_duration",
+	[ST_TLS_DECRYPT] = "tls_decrypt",
 	[ST_READ_TO_FRAME] = "read_to_frame",
 	[ST_FRAME_TO_PARSED] = "frame_to_parsed",
 	[ST_PARSED_TO_PUBLISHED] = "parsed_to_published",
+	[ST_READ_TO_CALLBACK] = "read_to_callback",
+	[ST_CALLBACK] = "callback",
 	[ST_NIC_TO_USER] = "nic_to_user",
 	[ST_TOTAL] = "total",
 };
@@ -23,10 +26,13 @@ const char *const lp_stage_marks[ST_MAX] = {
 	[ST_TCP_TO_WAKEUP] = "tcp_in (tcp_probe) -> wakeup (sk_data_ready)",
 	[ST_WAKEUP_TO_READ] = "wakeup -> read_end (tcp_recvmsg return of the read that copied the last byte)",
 	[ST_READ_DURATION] = "read_start (tcp_recvmsg entry, or read syscall entry) -> read_end",
+	[ST_TLS_DECRYPT] = "read_end (last kernel read inside SSL_read) -> SSL_read return (TLS probes)",
 	[ST_READ_TO_FRAME] = "read_end -> frame_ready (client USDT)",
 	[ST_FRAME_TO_PARSED] = "frame_ready -> json_done (client USDT)",
 	[ST_PARSED_TO_PUBLISHED] = "json_done -> published (client USDT)",
-	[ST_NIC_TO_USER] = "nic (else dev_in) -> frame_ready",
+	[ST_READ_TO_CALLBACK] = "read_end (newest kernel read on the thread) -> callback entry (--callback uprobe)",
+	[ST_CALLBACK] = "callback entry -> callback return (--callback uprobe + uretprobe)",
+	[ST_NIC_TO_USER] = "nic (else dev_in) -> frame_ready (or callback entry)",
 	[ST_TOTAL] = "first available mark -> last available mark",
 };
 

@@ -336,7 +336,7 @@ void metrics_render(FILE *out, const struct corr *c, const uint64_t *stats,
 	header(out, "latprobe_connections_unexported_total", "counter",
 	       "Connections without their own connection label (over --metrics-max-connections, or not tracked at all)");
 	fprintf(out, "latprobe_connections_unexported_total %" PRIu64 "\n",
-		(with_data > ne ? with_data - ne : 0) + t->conns_dropped);
+		(with_data > ne ? with_data - ne : 0) + t->conns_not_tracked);
 	if (probes) {
 		header(out, "latprobe_probe_info", "gauge",
 		       "How each probe was attached (value always 1)");

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 #include "correlator.h"
 #include "probes.h"
+#include "target.h"
 
 struct port_drops {
 	uint16_t port;
@@ -25,6 +26,8 @@ struct report_in {
 	uint64_t ringbuf_bytes;
 	uint64_t clock_err_ns; /* of corr->cfg.realtime_offset_ns */
 	const char *version;
+	const struct lp_target *targets; /* --pid, --client PID */
+	unsigned int ntargets;
 };
 
 cJSON *report_build(const struct report_in *in);
@@ -33,7 +36,13 @@ void report_endpoint(char *buf, size_t len, const uint8_t *addr,
 		     uint16_t port, uint16_t family);
 /* Atomic: temp file in the same directory, fsync, rename. 0 or -errno. */
 int report_write_file(const char *path, const cJSON *root);
-/* Can we create files next to path? Checked before attaching. 0 or -errno. */
+/*
+ * Can the report be written to path at the end? Checked before attaching:
+ * a directory, a non-regular, immutable or append-only file, a read-only or
+ * full filesystem, no right to create files next to it. 0 or -errno.
+ */
 int report_check_writable(const char *path);
+/* Write root to a fallback path (named in *out) after path failed. */
+int report_write_fallback(const cJSON *root, char *out, size_t len);
 
 #endif

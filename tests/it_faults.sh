@@ -8,7 +8,7 @@
 #                 the pins, its normal exit leaves nothing under bpffs
 #   signals       SIGINT/SIGTERM at random moments, under load: a complete
 #                 report (or, before the handlers exist, no file at all)
-#   full_fs       --output on a full tmpfs: one-line error, exit 1, no file
+#   full_fs       --output on a full tmpfs: refused up front, one line, exit 1, no file
 #   flood         --ringbuf-size 4096 under a known flow: submitted ==
 #                 received, losses counted and the report marked degraded
 # FAULTS="a b" runs only those cases.
@@ -227,7 +227,8 @@ case_full_fs() {
 	[ $rc -eq 1 ] || fail "full_fs: exit $rc on a full filesystem, want 1: $(cat "$TMP/ff.err")"
 	lines=$(grep -c '' "$TMP/ff.err")
 	[ "$lines" -eq 1 ] || fail "full_fs: $lines lines of error: $(cat "$TMP/ff.err")"
-	grep -Fxq "latprobe: writing $mnt/r.json: No space left on device (no partial file left)" \
+	# refused before attaching now (the late-failure fallback: it_run_guards)
+	grep -Fxq "latprobe: --output $mnt/r.json: cannot write there: No space left on device" \
 		"$TMP/ff.err" || fail "full_fs: not the documented line: $(cat "$TMP/ff.err")"
 	[ ! -e "$mnt/r.json" ] || fail "full_fs: a partial report was left"
 	no_tmp_left "$mnt/r.json" || fail "full_fs: a temporary file was left"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Joins kernel marks and client messages per socket (rules in DESIGN.md)
+ * Joins kernel marks and client messages per socket (rules in docs/design.md)
  * into per-read or per-message stage records fed to streaming histograms.
  * Memory is bounded: per-socket mark and read rings have fixed sizes, state
  * of closed sockets is freed, and tracked connections are capped.

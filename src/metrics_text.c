@@ -226,7 +226,7 @@ static void stage_histograms(FILE *out, const struct corr *c,
 	double sum;
 
 	header(out, "latprobe_stage_seconds", "histogram",
-	       "Latency of each stage (DESIGN.md) per message or read. Bucket bounds are exact edges of latprobe's histogram buckets (a value counts for le when it is below le; values are recorded in ns; percentiles from these buckets carry at most 0.79% bucket error). connection=\"other\" sums the connections without their own label.");
+	       "Latency of each stage (stage definitions: docs/design.md) per message or read. Bucket bounds are exact edges of latprobe's histogram buckets (a value counts for le when it is below le; values are recorded in ns; percentiles from these buckets carry at most 0.79% bucket error). connection=\"other\" sums the connections without their own label.");
 	for (int st = 0; st < ST_MAX; st++) {
 		const struct hist *g = &c->stages[st];
 

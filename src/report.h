@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* The JSON report (schema latprobe/1, DESIGN.md), written whole or not at all. */
+/* The JSON report (schema latprobe/1, docs/report-schema.md), written whole or not at all. */
 #ifndef __LP_REPORT_H
 #define __LP_REPORT_H
 

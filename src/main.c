@@ -158,7 +158,7 @@ int main(int argc, char **argv)
 	struct timespec start;
 	struct lp_target targets[2] = { { .flag = "--pid" },
 					{ .flag = "--client" } };
-	bool cap_warned = false;
+	bool cap_warned = false, poll_failed = false;
 	uint64_t t0, next_status, deadline, clk_err, last_events = 0;
 	int err;
 
@@ -248,7 +248,10 @@ int main(int argc, char **argv)
 		if (err == -EINTR)
 			break;
 		if (err < 0) {
-			lp_err("polling the ring buffer: %s", strerror(-err));
+			/* the report is still written; the exit says it is cut short */
+			lp_err("polling the ring buffer: %s; stopping early",
+			       strerror(-err));
+			poll_failed = true;
 			break;
 		}
 		/* records submitted without a wake-up are only seen here */
@@ -301,5 +304,5 @@ cleanup:
 	metrics_stop(metrics);
 	loader_destroy(&L);
 	corr_free(c);
-	return err ? 1 : 0;
+	return err || poll_failed ? 1 : 0;
 }

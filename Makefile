@@ -38,7 +38,7 @@ LP_SRCS := $(wildcard src/*.c)
 LP_OBJS := $(patsubst src/%.c,$(OUT)/%.o,$(LP_SRCS))
 # Objects of latprobe that unit tests link (everything but main and loader).
 LP_CORE_OBJS := $(filter-out $(OUT)/main.o $(OUT)/loader.o $(OUT)/feature.o \
-	$(OUT)/consumer.o $(OUT)/metrics.o, $(LP_OBJS))
+	$(OUT)/consumer.o $(OUT)/metrics.o $(OUT)/overhead.o, $(LP_OBJS))
 
 TOOLS :=
 TESTS :=

@@ -23,6 +23,7 @@
 #include "now.h"
 #include "metrics.h"
 #include "opts.h"
+#include "overhead.h"
 #include "privs.h"
 #include "report.h"
 #include "report_view.h"
@@ -98,7 +99,8 @@ static void print_probes(const struct lp_loader *L)
 
 static int write_report(const struct lp_opts *o, struct lp_loader *L,
 			struct corr *c, const struct timespec *start,
-			uint64_t t0, uint64_t clk_err)
+			uint64_t t0, uint64_t clk_err,
+			const struct overhead *ov)
 {
 	struct port_drops drops[1024];
 	struct report_in in = {
@@ -110,6 +112,7 @@ static int write_report(const struct lp_opts *o, struct lp_loader *L,
 		.ringbuf_bytes = o->ringbuf_size,
 		.clock_err_ns = clk_err,
 		.version = "0.1.0",
+		.ov = ov,
 	};
 	cJSON *root;
 	int err;
@@ -134,6 +137,7 @@ int main(int argc, char **argv)
 {
 	struct corr_cfg cfg = {};
 	struct lp_loader L = {};
+	struct overhead ov = { .stats_fd = -EBADF };
 	struct ring_buffer *rb = NULL;
 	struct metrics *metrics = NULL;
 	struct corr *c = NULL;
@@ -188,6 +192,19 @@ int main(int argc, char **argv)
 		err = loader_load_attach(&L, &o);
 	if (err)
 		goto cleanup;
+	/*
+	 * Our own cost, measured for every run: BPF run-time stats on now,
+	 * while we still have CAP_SYS_ADMIN; reading them back later needs
+	 * only the program fds.
+	 */
+	overhead_init(&ov);
+	if (ov.stats_fd < 0)
+		lp_info("BPF run-time stats unavailable (%s): the report's overhead section has no BPF run time",
+			strerror(-ov.stats_fd));
+	if ((err = overhead_add_object(&ov, L.skel->obj)))
+		lp_info("overhead: not every program is counted: %s",
+			strerror(-err));
+	err = 0;
 	/* loading parsed vmlinux BTF (megabytes, freed): give the heap back */
 	malloc_trim(0);
 	print_probes(&L);
@@ -210,6 +227,7 @@ int main(int argc, char **argv)
 	metrics_tick(metrics, c, NULL, L.probes); /* first scrape: probes */
 	clock_gettime(CLOCK_REALTIME, &start);
 	t0 = now_ns(CLOCK_MONOTONIC);
+	overhead_start(&ov);
 	next_status = t0 + 1000000000ULL;
 	deadline = o.duration > 0 ? t0 + (uint64_t)(o.duration * 1e9) : 0;
 	if (!o.quiet)
@@ -252,16 +270,18 @@ int main(int argc, char **argv)
 	 * with live producers might never end. Nothing measured is lost.
 	 */
 	loader_detach(&L);
+	overhead_stop(&ov); /* detached: no program runs any more */
 	ring_buffer__consume(rb);
 	loader_drain_kernel_state(&L, c);
 	if (!o.quiet && isatty(STDERR_FILENO))
 		fputc('\n', stderr);
-	err = write_report(&o, &L, c, &start, t0, clk_err);
+	err = write_report(&o, &L, c, &start, t0, clk_err, &ov);
 	if (!err && !o.quiet && o.output)
 		fprintf(stderr, "latprobe: %llu events, report written to %s\n",
 			(unsigned long long)c->t.events, o.output);
 
 cleanup:
+	overhead_close(&ov); /* the host's BPF stats off again */
 	ring_buffer__free(rb);
 	metrics_stop(metrics);
 	loader_destroy(&L);

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <cjson/cJSON.h>
 #include "correlator.h"
+#include "overhead.h"
 #include "probes.h"
 
 struct port_drops {
@@ -25,6 +26,7 @@ struct report_in {
 	uint64_t ringbuf_bytes;
 	uint64_t clock_err_ns; /* of corr->cfg.realtime_offset_ns */
 	const char *version;
+	const struct overhead *ov; /* NULL: no "overhead" section */
 };
 
 cJSON *report_build(const struct report_in *in);

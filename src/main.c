@@ -28,7 +28,6 @@
 #include "report.h"
 #include "report_view.h"
 
-#define POLL_MS 10 /* consumer timer: producers rarely wake us (batched) */
 
 static volatile sig_atomic_t exiting;
 
@@ -237,7 +236,7 @@ int main(int argc, char **argv)
 	while (!exiting) {
 		uint64_t now;
 
-		err = ring_buffer__poll(rb, POLL_MS);
+		err = ring_buffer__poll(rb, o.poll_ms);
 		if (err == -EINTR)
 			break;
 		if (err < 0) {

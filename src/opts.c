@@ -40,6 +40,7 @@ enum {
 	OPT_METRICS,
 	OPT_METRICS_MAX_CONNS,
 	OPT_LIVE,
+	OPT_POLL,
 };
 
 static const struct argp_option options[] = {
@@ -58,6 +59,7 @@ static const struct argp_option options[] = {
 	{ "metrics", OPT_METRICS, "ADDR:PORT", 0, "Serve Prometheus metrics on http://ADDR:PORT/metrics while running", 0 },
 	{ "metrics-max-connections", OPT_METRICS_MAX_CONNS, "N", 0, "Connections exported with their own label (default 20; the rest are summed as connection=\"other\")", 0 },
 	{ "live", OPT_LIVE, NULL, 0, "Full-screen view refreshed every second instead of the status line", 0 },
+	{ "poll-interval", OPT_POLL, "MS", 0, "Consumer timer: drain the ring at least every MS milliseconds (1-1000, default 10)", 0 },
 	{ "verbose", 'v', NULL, 0, "Say how each probe was attached; libbpf debug output", 0 },
 	{ "quiet", 'q', NULL, 0, "No status line", 0 },
 	{},
@@ -173,6 +175,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 	case OPT_LIVE:
 		o->live = true;
 		break;
+	case OPT_POLL:
+		if (lp_parse_ulong(arg, 1, 1000, &v))
+			return bad(st, "--poll-interval (milliseconds, 1-1000)",
+				   arg);
+		o->poll_ms = v;
+		break;
 	case 'v':
 		o->verbose = true;
 		break;
@@ -227,6 +235,7 @@ int lp_parse_args(int argc, char **argv, struct lp_opts *o)
 	o->ringbuf_size = 8 << 20;
 	o->max_conns = 4096;
 	o->metrics_max_conns = 20;
+	o->poll_ms = 10;
 	/* --help/--version exit 0 inside argp; unknown flags exit 2 there */
 	argp_err_exit_status = 2;
 	err = argp_parse(&argp, argc, argv, 0, NULL, o);

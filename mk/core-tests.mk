@@ -16,6 +16,6 @@ $(OUT)/test_%: tests/test_%.c tests/check.h $(LP_CORE_OBJS) | $(OUT)
 # are BPF run-time stats on right now (tests/it_overhead.sh)
 TOOLS += $(OUT)/bpf_stats_probe
 
-$(OUT)/bpf_stats_probe: tools/bpf_stats_probe.c | $(OUT)
+$(OUT)/bpf_stats_probe: tools/bpf_stats_probe.c tools/tool_num.h | $(OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@ $(LDLIBS_BPF)
+	$(Q)$(CC) $(CFLAGS) -Itools $(LDFLAGS) $< -o $@ $(LDLIBS_BPF)

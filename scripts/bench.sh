@@ -7,6 +7,8 @@
 #  2. Round-trip inflation: 200-byte TCP ping-pong over veth, alternating
 #     untraced, latprobe, bpftrace (same kernel marks), tcpdump -w; the order
 #     rotates every round. Medians and interquartile ranges, ratios.
+#     latprobe_nostats: latprobe --no-bpf-stats, what the run-time
+#     statistics that every report's overhead section needs cost.
 #     Fair baseline: every run without latprobe (untraced, bpftrace,
 #     tcpdump; also in 3.) has build/waker beside it, a process that only
 #     wakes every 10 ms as latprobe's consumer does: those wake-ups keep the
@@ -313,6 +315,11 @@ with_tracer() { # name -> one ping run under that tracer, "p50 p99 mean" in $TMP
 		ping_run >"$TMP/one"
 		stop_latprobe
 		return ;;
+	latprobe_nostats) # what the BPF run-time statistics cost (not a target)
+		start_latprobe "$TMP/lp.err" --duration 0 --no-bpf-stats
+		ping_run >"$TMP/one"
+		stop_latprobe
+		return ;;
 	bpftrace)
 		check_clean
 		waker_start
@@ -338,7 +345,7 @@ with_tracer() { # name -> one ping run under that tracer, "p50 p99 mean" in $TMP
 	rm -f "$TMP/cap.pcap"
 }
 
-ORDER=(untraced latprobe)
+ORDER=(untraced latprobe latprobe_nostats)
 [ "$HAVE_BPFTRACE" = 1 ] && ORDER+=(bpftrace)
 [ "$HAVE_TCPDUMP" = 1 ] && ORDER+=(tcpdump)
 log "2/5 ping-pong round trips: $ROUNDS rounds of ${ORDER[*]} (order rotated), $PINGS each"

@@ -1137,7 +1137,9 @@ def render_md(o, meta_in):
         L.append(f"| {t} | {iqr_s(v['p50_us'])} | **{iqr_s(v['paired_ratio_p50'], 3)}** | {v['ratio_p50']} | "
                  f"{iqr_s(v['mean_us'])} | {iqr_s(v['paired_ratio_mean'], 3)} | {iqr_s(v['p99_us'])} |")
     L += ["", "untraced, bpftrace and tcpdump runs have the 10 ms waker beside them (fair "
-          "baseline). bpftrace records the same marks (tcp_probe, sk_data_ready, sock_recv_length into a "
+          "baseline). latprobe_nostats is latprobe --no-bpf-stats: the difference to latprobe "
+          "is what the BPF run-time statistics behind the report's overhead section cost (two "
+          "clock reads per program run). bpftrace records the same marks (tcp_probe, sk_data_ready, sock_recv_length into a "
           "histogram); tcpdump writes every packet of the interface (`-w`, `-U`). Per-round "
           "ratio: each round's run over the same round's untraced run, seconds apart; its median "
           "is the headline. The round trip on this VM is bimodal (about 5 us while the other "

@@ -196,8 +196,8 @@ int main(int argc, char **argv)
 	 * while we still have CAP_SYS_ADMIN; reading them back later needs
 	 * only the program fds.
 	 */
-	overhead_init(&ov);
-	if (ov.stats_fd < 0)
+	overhead_init(&ov, !o.no_bpf_stats);
+	if (ov.stats_fd < 0 && !ov.disabled)
 		lp_info("BPF run-time stats unavailable (%s): the report's overhead section has no BPF run time",
 			strerror(-ov.stats_fd));
 	if ((err = overhead_add_object(&ov, L.skel->obj)))

@@ -30,6 +30,7 @@ struct lp_opts {
 	unsigned int metrics_max_conns;
 	bool live; /* full-screen view instead of the status line */
 	unsigned int poll_ms; /* consumer timer (--poll-interval) */
+	bool no_bpf_stats;    /* --no-bpf-stats: no BPF_ENABLE_STATS */
 };
 
 /*

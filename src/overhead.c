@@ -24,10 +24,15 @@ static bool sysctl_stats_on(void)
 	return v != 0;
 }
 
-void overhead_init(struct overhead *ov)
+void overhead_init(struct overhead *ov, bool enable)
 {
 	memset(ov, 0, sizeof(*ov));
 	ov->sysctl_on = sysctl_stats_on();
+	ov->disabled = !enable;
+	if (!enable) {
+		ov->stats_fd = -ECANCELED;
+		return;
+	}
 	/*
 	 * The fd-scoped switch rather than the sysctl: it cannot be left on
 	 * by a crash, and it does not undo another holder's setting.

@@ -55,6 +55,14 @@ cJSON *overhead_json(const struct overhead *ov, const struct ov_units *u)
 		cJSON_AddStringToObject(
 			o, "bpf_stats_how",
 			"BPF_ENABLE_STATS for this run (all programs on the host count while it is held)");
+	} else if (ov->disabled) {
+		cJSON_AddStringToObject(o, "bpf_stats",
+					ov->sysctl_on ? "sysctl" : "off");
+		cJSON_AddStringToObject(
+			o, "bpf_stats_how",
+			ov->sysctl_on
+				? "--no-bpf-stats; kernel.bpf_stats_enabled=1 was on"
+				: "--no-bpf-stats: no BPF run time");
 	} else if (ov->sysctl_on) {
 		cJSON_AddStringToObject(o, "bpf_stats", "sysctl");
 		snprintf(

@@ -5,7 +5,8 @@
 # totals and with the rest of the report, the consumer's CPU and RSS, and
 # `latprobe report` must print it. The run-time stats must be off again once
 # latprobe has exited (checked by running a program of our own: the sysctl
-# does not show an fd holder).
+# does not show an fd holder). With --no-bpf-stats they stay off and the
+# section says so.
 source "$(dirname "$0")/lib.sh"
 need_root
 [ -x "$BUILD/bpf_stats_probe" ] || fail "$BUILD/bpf_stats_probe not built (make)"
@@ -85,4 +86,26 @@ PY
 "$LATPROBE" report "$TMP/r.json" >"$TMP/view.txt" || fail "latprobe report failed"
 line=$(grep '^overhead (per read, bpf_stats on): kernel BPF [0-9]* ns in [0-9.]* runs' "$TMP/view.txt") ||
 	fail "latprobe report printed no overhead line: $(tail -3 "$TMP/view.txt")"
+
+# --no-bpf-stats: the switch is not touched, the section says "off"
+if [ "$SYSCTL_BEFORE" = 0 ]; then
+	PORT=$((PORT + 1))
+	ip netns exec "$NS_B" "$BUILD/tcpflow" echo "$IP_B" "$PORT" -t 30 >/dev/null &
+	SRV=$!
+	cleanup_add kill -9 $SRV
+	start_latprobe --port "$PORT" --no-bpf-stats --output "$TMP/off.json"
+	PROBE_OFF=$("$BUILD/bpf_stats_probe") || fail "bpf_stats_probe failed"
+	ip netns exec "$NS_A" "$BUILD/tcpflow" ping "$IP_B" "$PORT" -n 200 -m 200 >/dev/null ||
+		fail "ping-pong failed"
+	wait $SRV || fail "echo server failed"
+	stop_latprobe
+	[ "${PROBE_OFF%% *}" = bpf_stats=0 ] || fail "--no-bpf-stats: stats were on ($PROBE_OFF)"
+	python3 - "$TMP/off.json" <<'PY' || fail "--no-bpf-stats section check"
+import json, sys
+ov = json.load(open(sys.argv[1]))["overhead"]
+ok = ov["bpf_stats"] == "off" and ov["kernel"]["run_cnt"] == 0 and ov["units"] > 0 \
+    and ov["kernel"]["ns_per_run"] is None and ov["ring_records"] > 0
+sys.exit(0 if ok else 1)
+PY
+fi
 pass "$line"

@@ -118,6 +118,13 @@ static void test_overhead(void)
 	      "stats refused: off");
 	cJSON_Delete(o);
 
+	ov.disabled = true; /* --no-bpf-stats */
+	o = overhead_json(&ov, &u);
+	CHECK(!strcmp(cJSON_GetObjectItem(o, "bpf_stats_how")->valuestring,
+		      "--no-bpf-stats: no BPF run time"),
+	      "--no-bpf-stats said");
+	cJSON_Delete(o);
+
 	memset(&u, 0, sizeof(u)); /* nothing traced: null, never 0 */
 	o = overhead_json(&ov, &u);
 	CHECK(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "kernel"),

@@ -20,6 +20,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 START=$(date +%s)
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	: "${WU_ROUNDS:=1}" "${WU_SLOW_COUNT:=300}" "${WU_FAST_COUNT:=20000}"
 fi
@@ -143,11 +144,12 @@ done
 
 mkdir -p "$RESULTS_DIR"
 python3 - "$RAW" "$RESULTS_DIR" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(git rev-parse --short HEAD)" \
-	"$(( $(date +%s) - START ))" "${BENCH_QUICK:-0}" <<'PY'
+	"$(( $(date +%s) - START ))" "${BENCH_QUICK:-0}" "$LOAD_BEFORE" <<'PY'
 import json, os, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 out = {"schema": "latprobe-bench-wakeup/1", "date": sys.argv[3], "commit": sys.argv[4],
-       "elapsed_s": int(sys.argv[5]), "quick": sys.argv[6] == "1", "runs": rows, "summary": {}}
+       "elapsed_s": int(sys.argv[5]), "quick": sys.argv[6] == "1", "loadavg_before": sys.argv[7],
+       "runs": rows, "summary": {}}
 med = lambda v: round(statistics.median(v), 2) if v else None
 for rate in sorted({r["rate"] for r in rows}):
     base = {r["round"]: r for r in rows if r["rate"] == rate and r["variant"] == "waker"}
@@ -166,7 +168,7 @@ with open(os.path.join(sys.argv[2], "bench_wakeup.json"), "w") as f:
     json.dump(out, f, indent=1)
 L = [f"# Consumer wake-up policy vs the client's tail ({out['date']}, commit {out['commit']})", "",
      "Produced by `scripts/bench_wakeup.sh`" + (" with BENCH_QUICK=1" if out["quick"] else "") +
-     f" in {out['elapsed_s']} s. wsfeed (netns) -> wsclient over veth, paced; the client's "
+     f" in {out['elapsed_s']} s (load average before: {out['loadavg_before']}). wsfeed (netns) -> wsclient over veth, paced; the client's "
      "exchange_to_published in us, median over rounds (variants rotate each round). `waker`: "
      "untraced beside a process waking every 10 ms (the fair baseline); `plain`: untraced alone; "
      "the others: latprobe --client with that consumer policy. Inflation: per-round p99 over the "

@@ -13,3 +13,10 @@ TOOLS += $(OUT)/waker
 $(OUT)/waker: tools/waker.c src/now.h tools/tool_num.h | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itools $(LDFLAGS) $< -o $@
+
+# the consumer wake-up policy vs the traced client's tail (~3 minutes; not
+# part of make bench): results/bench_wakeup.md
+.PHONY: bench-wakeup
+bench-wakeup: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/bench_wakeup.sh

@@ -51,7 +51,7 @@ _latprobe()
 
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W '--duration --output --pid --port --comm
-			--sample-rate --attach --client --pin --nic-timestamps --ringbuf-size
+			--sample-rate --attach --client --pin --pin-dir --nic-timestamps --ringbuf-size
 			--max-connections --metrics --metrics-max-connections --live
 			--poll-interval --no-bpf-stats --verbose --quiet --help --version' -- "$cur"))
 	elif [[ $cword -eq 1 ]]; then

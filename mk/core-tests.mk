@@ -3,7 +3,12 @@
 
 TOOLS += $(OUT)/tcpflow
 TESTS += $(OUT)/test_hist $(OUT)/test_correlator $(OUT)/test_report \
-	$(OUT)/test_metrics
+	$(OUT)/test_metrics $(OUT)/epoll_fail.so
+
+# fault injection for it_faults (poll_fail): plain, even with SANITIZE=1
+$(OUT)/epoll_fail.so: tests/epoll_fail.c | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -Wall -Werror -shared -fPIC $< -o $@ -ldl
 
 $(OUT)/tcpflow: tools/tcpflow.c | $(OUT)
 	$(call msg,CC,$@)

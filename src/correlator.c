@@ -106,6 +106,7 @@ void corr_free(struct corr *c)
 	}
 	for (int i = 0; i < ST_MAX; i++)
 		hist_free(&c->stages[i]);
+	free(c->untracked);
 	free(c->htab);
 	free(c);
 }
@@ -126,6 +127,74 @@ struct conn *corr_lookup(struct corr *c, uint64_t sk)
 	return NULL;
 }
 
+/*
+ * A socket over the cap: count its records, and the socket once. The set is
+ * open-addressed and bounded; once full, further sockets are not counted
+ * (untracked_full says the count is a lower bound).
+ */
+#define UNTRACKED_MAX 65536
+
+#define UNTRACKED_GONE 1ULL /* tombstone: no socket lives at address 1 */
+
+static uint64_t *untracked_find(struct corr *c, uint64_t sk, uint64_t **free_slot)
+{
+	unsigned int i = hslot(c, sk) % UNTRACKED_MAX;
+
+	*free_slot = NULL;
+	for (unsigned int n = 0; n < UNTRACKED_MAX; n++) {
+		uint64_t *e = &c->untracked[(i + n) % UNTRACKED_MAX];
+
+		if (*e == sk)
+			return e;
+		if (*e == UNTRACKED_GONE && !*free_slot)
+			*free_slot = e;
+		if (!*e) {
+			if (!*free_slot)
+				*free_slot = e;
+			break;
+		}
+	}
+	return NULL;
+}
+
+static void untracked_note(struct corr *c, uint64_t sk)
+{
+	uint64_t *slot;
+
+	c->t.events_not_tracked++;
+	if (!c->untracked) {
+		c->untracked = calloc(UNTRACKED_MAX, sizeof(*c->untracked));
+		if (!c->untracked) {
+			c->untracked_full = true;
+			return;
+		}
+	}
+	if (untracked_find(c, sk, &slot))
+		return;
+	if (!slot || c->untracked_n >= UNTRACKED_MAX / 2) {
+		c->untracked_full = true;
+		return;
+	}
+	if (!*slot)
+		c->untracked_n++; /* tombstones reused do not fill the set */
+	*slot = sk;
+	c->t.conns_not_tracked++;
+}
+
+/* An untracked socket closed: its address may come back as a new socket. */
+static void untracked_close(struct corr *c, uint64_t sk)
+{
+	uint64_t *slot, *e;
+
+	if (!c->untracked || sk <= UNTRACKED_GONE)
+		return;
+	e = untracked_find(c, sk, &slot);
+	if (e) {
+		c->t.events_not_tracked++;
+		*e = UNTRACKED_GONE;
+	}
+}
+
 static struct conn *conn_get(struct corr *c, uint64_t sk)
 {
 	struct conn *cn = corr_lookup(c, sk);
@@ -134,7 +203,7 @@ static struct conn *conn_get(struct corr *c, uint64_t sk)
 	if (cn)
 		return cn;
 	if (c->t.conns_tracked >= c->cfg.max_conns) {
-		c->t.conns_dropped++;
+		untracked_note(c, sk);
 		return NULL;
 	}
 	cn = calloc(1, sizeof(*cn));
@@ -486,6 +555,8 @@ void corr_event(struct corr *c, const void *data, size_t size)
 			cn->events++;
 			cn->bytes_sent = e->close.bytes_sent;
 			conn_close(c, cn);
+		} else {
+			untracked_close(c, e->h.sk);
 		}
 		return;
 	}

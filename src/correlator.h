@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Joins kernel marks and client messages per socket (rules in DESIGN.md)
+ * Joins kernel marks and client messages per socket (rules in docs/design.md)
  * into per-read or per-message stage records fed to streaming histograms.
  * Memory is bounded: per-socket mark and read rings have fixed sizes, state
  * of closed sockets is freed, and tracked connections are capped.
@@ -107,7 +107,9 @@ struct corr_totals {
 	uint64_t events, malformed, by_type[LP_EV_MAX];
 	uint64_t msgs_seen, msgs_correlated, msgs_by_offset, msgs_by_last_read;
 	uint64_t msgs_no_socket, msgs_no_read;
-	uint64_t conns_tracked, conns_dropped, conns_live;
+	uint64_t conns_tracked, conns_live;
+	/* over --max-connections: distinct connections, and their records */
+	uint64_t conns_not_tracked, events_not_tracked;
 	uint64_t records;      /* stage records produced */
 	uint64_t out_of_order; /* a later mark before an earlier one */
 };
@@ -124,6 +126,10 @@ struct corr {
 	struct conn **htab;
 	unsigned int hsize;
 	struct conn *all;
+	/* sockets refused at the cap, to count each once (bounded set) */
+	uint64_t *untracked;
+	unsigned int untracked_n;
+	bool untracked_full; /* set full: conns_not_tracked is a lower bound */
 };
 
 struct corr *corr_new(const struct corr_cfg *cfg);

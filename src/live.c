@@ -107,7 +107,13 @@ void live_render(FILE *out, const struct corr *c, const uint64_t *stats,
 	     (unsigned long long)c->t.conns_live,
 	     (unsigned long long)c->t.conns_tracked,
 	     c->cfg.per_message ? "message" : "read");
-	line(&s, "%s", "");
+	if (c->t.conns_not_tracked)
+		line(&s,
+		     "CONNECTION CAP REACHED (--max-connections %u): %llu connections not tracked",
+		     c->cfg.max_conns,
+		     (unsigned long long)c->t.conns_not_tracked);
+	else
+		line(&s, "%s", "");
 	line(&s, "%-20s %10s %10s %10s %10s   (us)", "stage", "count", "p50",
 	     "p99", "p999");
 	for (int st = 0; st < ST_MAX; st++) {

@@ -216,12 +216,12 @@ static int enable_rx_timestamps(struct lp_loader *L)
 	return 0;
 }
 
-static int pin_map(struct bpf_map *map, const char *name)
+static int pin_map(struct bpf_map *map, const char *dir, const char *name)
 {
 	char path[PATH_MAX];
 	int err;
 
-	snprintf(path, sizeof(path), "%s/%s", LP_PIN_DIR, name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	unlink(path); /* stale pin of a run that was killed */
 	err = bpf_map__pin(map, path);
 	if (err) {
@@ -233,26 +233,27 @@ static int pin_map(struct bpf_map *map, const char *name)
 }
 
 /*
- * Does a process other than this one hold the map open? Nobody does for a
- * pin left by a latprobe (or latprobe-nic) that was killed: it is stale.
+ * Which process other than this one holds the map open (0: none, -1: cannot
+ * tell)? Nobody does for a pin left by a latprobe (or latprobe-nic) that was
+ * killed: it is stale.
  */
-static bool map_held_elsewhere(int fd)
+static pid_t map_holder(int fd)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
 	char path[PATH_MAX], link[32], line[64], want[32];
 	struct dirent *p, *f;
-	bool held = false;
+	pid_t held = 0;
 	DIR *proc, *fds;
 	FILE *fi;
 	ssize_t n;
 
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return true; /* cannot tell: leave it alone */
+		return -1; /* cannot tell: leave it alone */
 	snprintf(want, sizeof(want), "map_id:\t%u\n", info.id);
 	proc = opendir("/proc");
 	if (!proc)
-		return true;
+		return -1;
 	while (!held && (p = readdir(proc))) {
 		if (!isdigit((unsigned char)p->d_name[0]) ||
 		    atoi(p->d_name) == getpid())
@@ -273,7 +274,8 @@ static bool map_held_elsewhere(int fd)
 			if (!fi)
 				continue;
 			while (!held && fgets(line, sizeof(line), fi))
-				held = !strcmp(line, want);
+				if (!strcmp(line, want))
+					held = atoi(p->d_name);
 			fclose(fi);
 		}
 		closedir(fds);
@@ -282,26 +284,61 @@ static bool map_held_elsewhere(int fd)
 	return held;
 }
 
-/* Remove pins of our maps that a killed run left and nobody uses. */
-static void unpin_stale(void)
+/*
+ * Remove pins of our maps that a killed run left and nobody uses. A pin that
+ * a live latprobe holds in the directory we were asked to pin into is that
+ * run's: replacing it (and removing it on exit) would take bpftool's view
+ * away from a run still going, so --pin refuses, naming the holder.
+ */
+static int unpin_stale(const char *pin_dir, bool pin)
 {
 	static const char *const names[] = { "stats", "socks", "drops",
 					     "nic_ts" };
 	char path[PATH_MAX];
+	pid_t holder;
 	int fd;
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", LP_PIN_DIR, names[i]);
+		snprintf(path, sizeof(path), "%s/%s",
+			 strcmp(names[i], "nic_ts") ? pin_dir : LP_PIN_DIR,
+			 names[i]);
 		fd = bpf_obj_get(path);
 		if (fd < 0)
 			continue;
-		if (!map_held_elsewhere(fd)) {
+		holder = map_holder(fd);
+		close(fd);
+		if (!holder) {
 			lp_info("removing stale pin %s (its run was killed)",
 				path);
 			unlink(path);
+		} else if (pin && strcmp(names[i], "nic_ts")) {
+			if (holder > 0)
+				lp_err("--pin: %s is in use by PID %d (another latprobe?); give this run its own --pin-dir DIR",
+				       path, (int)holder);
+			else
+				lp_err("--pin: %s exists and its holder cannot be told; give this run its own --pin-dir DIR",
+				       path);
+			return -EBUSY;
 		}
-		close(fd);
 	}
+	return 0;
+}
+
+/* --pin-dir: created if missing, and it must be in a BPF filesystem. */
+static int make_pin_dir(const char *dir)
+{
+	struct statfs st;
+
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		lp_err("--pin-dir %s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	if (statfs(dir, &st) || st.f_type != BPF_FS_MAGIC) {
+		lp_err("--pin-dir %s: not in a BPF filesystem (mount -t bpf bpf DIR, or use a directory under /sys/fs/bpf)",
+		       dir);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* nic_ts is shared with latprobe-nic: reuse a pinned one, else create it. */
@@ -440,7 +477,12 @@ int loader_open(struct lp_loader *L, struct lp_opts *o)
 		lp_err("creating %s: %s", LP_PIN_DIR, strerror(errno));
 		return err;
 	}
-	unpin_stale();
+	if (o->pin && (err = make_pin_dir(o->pin_dir)))
+		return err;
+	snprintf(L->pin_dir, sizeof(L->pin_dir), "%s", o->pin_dir);
+	err = unpin_stale(o->pin_dir, o->pin);
+	if (err)
+		return err;
 	return setup_nic_ts(L);
 }
 
@@ -457,17 +499,21 @@ int loader_load_attach(struct lp_loader *L, const struct lp_opts *o)
 		return err;
 	}
 	if (L->own_nic_ts) {
-		err = pin_map(s->maps.nic_ts, "nic_ts");
+		err = pin_map(s->maps.nic_ts, LP_PIN_DIR, "nic_ts");
 		if (err)
 			return err;
 		L->pinned_nic_ts = true;
 	}
 	if (o->pin) {
-		if ((err = pin_map(s->maps.stats, "stats")) ||
-		    (err = pin_map(s->maps.socks, "socks")) ||
-		    (err = pin_map(s->maps.drops, "drops")))
+		if ((err = pin_map(s->maps.stats, o->pin_dir, "stats")) ||
+		    (err = pin_map(s->maps.socks, o->pin_dir, "socks")) ||
+		    (err = pin_map(s->maps.drops, o->pin_dir, "drops")))
 			return err;
 		L->pinned = true;
+		if (!o->quiet)
+			fprintf(stderr,
+				"latprobe: maps pinned in %s (bpftool map dump pinned %s/socks)\n",
+				o->pin_dir, o->pin_dir);
 	}
 	err = latprobe_bpf__attach(s);
 	if (err) {
@@ -499,11 +545,11 @@ void loader_detach(struct lp_loader *L)
 	latprobe_bpf__detach(L->skel);
 }
 
-static void unpin(struct bpf_map *map, const char *name)
+static void unpin(struct bpf_map *map, const char *dir, const char *name)
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/%s", LP_PIN_DIR, name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	bpf_map__unpin(map, path);
 }
 
@@ -512,12 +558,14 @@ void loader_destroy(struct lp_loader *L)
 	if (!L->skel)
 		return;
 	if (L->pinned) {
-		unpin(L->skel->maps.stats, "stats");
-		unpin(L->skel->maps.socks, "socks");
-		unpin(L->skel->maps.drops, "drops");
+		unpin(L->skel->maps.stats, L->pin_dir, "stats");
+		unpin(L->skel->maps.socks, L->pin_dir, "socks");
+		unpin(L->skel->maps.drops, L->pin_dir, "drops");
+		if (strcmp(L->pin_dir, LP_PIN_DIR))
+			rmdir(L->pin_dir); /* only if empty */
 	}
 	if (L->pinned_nic_ts)
-		unpin(L->skel->maps.nic_ts, "nic_ts");
+		unpin(L->skel->maps.nic_ts, LP_PIN_DIR, "nic_ts");
 	rmdir(LP_PIN_DIR); /* only if empty: latprobe-nic may still use it */
 	bpf_link__destroy(L->usdt_link);
 	latprobe_bpf__destroy(L->skel);

@@ -19,6 +19,7 @@ struct lp_loader {
 	bool own_nic_ts;    /* nobody had pinned nic_ts: we create it */
 	bool pinned_nic_ts; /* ... and pinned it: unpin on exit */
 	bool pinned;	    /* --pin maps */
+	char pin_dir[256];  /* where --pin put them */
 	int tstamp_fd;	    /* --nic-timestamps: keeps RX stamping on */
 	uint64_t nic_checked_ns; /* last look for a NIC stamper */
 };

@@ -5,6 +5,7 @@
  * attach, ring buffer, poll loop, report, cleanup.
  */
 #include <errno.h>
+#include <limits.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 #include "privs.h"
 #include "report.h"
 #include "report_view.h"
+#include "target.h"
 
 
 static volatile sig_atomic_t exiting;
@@ -76,12 +78,14 @@ static void status_line(struct corr *c, struct lp_loader *L, double dt,
 
 	loader_read_stats(L, st);
 	fprintf(stderr,
-		"%s%8.0f events/s  lost %llu  sockets %llu  total p50 %.1f us  p99 %.1f us  (n=%llu)%s",
+		"%s%8.0f events/s  lost %llu  sockets %llu  total p50 %.1f us  p99 %.1f us  (n=%llu)%s%s",
 		tty ? "\r\033[K" : "", (c->t.events - *last_events) / dt,
 		(unsigned long long)st[LP_S_LOST],
 		(unsigned long long)c->t.conns_live,
 		hist_quantile(h, 0.50) / 1e3, hist_quantile(h, 0.99) / 1e3,
-		(unsigned long long)h->count, tty ? "" : "\n");
+		(unsigned long long)h->count,
+		c->t.conns_not_tracked ? "  CONNECTION CAP REACHED" : "",
+		tty ? "" : "\n");
 	*last_events = c->t.events;
 }
 
@@ -99,6 +103,7 @@ static void print_probes(const struct lp_loader *L)
 static int write_report(const struct lp_opts *o, struct lp_loader *L,
 			struct corr *c, const struct timespec *start,
 			uint64_t t0, uint64_t clk_err,
+			const struct lp_target *targets, unsigned int ntargets,
 			const struct overhead *ov)
 {
 	struct port_drops drops[1024];
@@ -111,6 +116,8 @@ static int write_report(const struct lp_opts *o, struct lp_loader *L,
 		.ringbuf_bytes = o->ringbuf_size,
 		.clock_err_ns = clk_err,
 		.version = "0.1.0",
+		.targets = targets,
+		.ntargets = ntargets,
 		.ov = ov,
 	};
 	cJSON *root;
@@ -125,10 +132,19 @@ static int write_report(const struct lp_opts *o, struct lp_loader *L,
 	if (!root)
 		return -ENOMEM;
 	err = report_write_file(o->output, root);
+	if (err) {
+		char alt[PATH_MAX];
+		int err2 = report_write_fallback(root, alt, sizeof(alt));
+
+		/* the run's measurement survives a late failure of --output */
+		if (!err2)
+			lp_err("writing %s: %s; the report was written to %s instead",
+			       o->output, strerror(-err), alt);
+		else
+			lp_err("writing %s: %s, and to a fallback in $TMPDIR, /var/tmp and /tmp: %s",
+			       o->output, strerror(-err), strerror(-err2));
+	}
 	cJSON_Delete(root);
-	if (err)
-		lp_err("writing %s: %s (no partial file left)", o->output,
-		       strerror(-err));
 	return err;
 }
 
@@ -143,6 +159,9 @@ int main(int argc, char **argv)
 	struct lp_opts o;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct timespec start;
+	struct lp_target targets[2] = { { .flag = "--pid" },
+					{ .flag = "--client" } };
+	bool cap_warned = false, poll_failed = false;
 	uint64_t t0, next_status, deadline, clk_err, last_events = 0;
 	int err;
 
@@ -169,6 +188,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	/* a PID that is not there would be traced for nothing, all run long */
+	targets[0].pid = o.pid;
+	if (target_check(&targets[0]))
+		return 1;
+
 	cfg.per_message = o.client != NULL;
 	cfg.max_conns = o.max_conns;
 	cfg.realtime_offset_ns = realtime_offset(&clk_err);
@@ -191,6 +215,7 @@ int main(int argc, char **argv)
 		err = loader_load_attach(&L, &o);
 	if (err)
 		goto cleanup;
+	targets[1].pid = o.client_pid;
 	/*
 	 * Our own cost, measured for every run: BPF run-time stats on now,
 	 * while we still have CAP_SYS_ADMIN; reading them back later needs
@@ -253,7 +278,10 @@ int main(int argc, char **argv)
 		if (err == -EINTR)
 			break;
 		if (err < 0) {
-			lp_err("polling the ring buffer: %s", strerror(-err));
+			/* the report is still written; the exit says it is cut short */
+			lp_err("polling the ring buffer: %s; stopping early",
+			       strerror(-err));
+			poll_failed = true;
 			break;
 		}
 		/* records submitted without a wake-up are only seen here */
@@ -263,6 +291,16 @@ int main(int argc, char **argv)
 			break;
 		if (now >= next_status) {
 			loader_poll_nic(&L);
+			for (int i = 0; i < 2; i++)
+				if (target_poll(&targets[i], (now - t0) / 1e9))
+					lp_err("%s %u exited after %.1f s; still tracing (the report's targets say so)",
+					       targets[i].flag, targets[i].pid,
+					       targets[i].exited_after_s);
+			if (c->t.conns_not_tracked && !cap_warned) {
+				lp_err("--max-connections %u reached: further connections are counted, not tracked; the report will be degraded",
+				       c->cfg.max_conns);
+				cap_warned = true;
+			}
 			if (metrics || o.live) {
 				uint64_t st[LP_S_MAX];
 
@@ -287,7 +325,7 @@ int main(int argc, char **argv)
 	loader_drain_kernel_state(&L, c);
 	if (!o.quiet && isatty(STDERR_FILENO))
 		fputc('\n', stderr);
-	err = write_report(&o, &L, c, &start, t0, clk_err, &ov);
+	err = write_report(&o, &L, c, &start, t0, clk_err, targets, 2, &ov);
 	if (!err && !o.quiet && o.output)
 		fprintf(stderr, "latprobe: %llu events, report written to %s\n",
 			(unsigned long long)c->t.events, o.output);
@@ -298,5 +336,5 @@ cleanup:
 	metrics_stop(metrics);
 	loader_destroy(&L);
 	corr_free(c);
-	return err ? 1 : 0;
+	return err || poll_failed ? 1 : 0;
 }

@@ -226,7 +226,7 @@ static void stage_histograms(FILE *out, const struct corr *c,
 	double sum;
 
 	header(out, "latprobe_stage_seconds", "histogram",
-	       "Latency of each stage (DESIGN.md) per message or read. Bucket bounds are exact edges of latprobe's histogram buckets (a value counts for le when it is below le; values are recorded in ns; percentiles from these buckets carry at most 0.79% bucket error). connection=\"other\" sums the connections without their own label.");
+	       "Latency of each stage (stage definitions: docs/design.md) per message or read. Bucket bounds are exact edges of latprobe's histogram buckets (a value counts for le when it is below le; values are recorded in ns; percentiles from these buckets carry at most 0.79% bucket error). connection=\"other\" sums the connections without their own label.");
 	for (int st = 0; st < ST_MAX; st++) {
 		const struct hist *g = &c->stages[st];
 
@@ -336,7 +336,7 @@ void metrics_render(FILE *out, const struct corr *c, const uint64_t *stats,
 	header(out, "latprobe_connections_unexported_total", "counter",
 	       "Connections without their own connection label (over --metrics-max-connections, or not tracked at all)");
 	fprintf(out, "latprobe_connections_unexported_total %" PRIu64 "\n",
-		(with_data > ne ? with_data - ne : 0) + t->conns_dropped);
+		(with_data > ne ? with_data - ne : 0) + t->conns_not_tracked);
 	if (probes) {
 		header(out, "latprobe_probe_info", "gauge",
 		       "How each probe was attached (value always 1)");

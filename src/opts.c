@@ -33,6 +33,7 @@ enum {
 	OPT_ATTACH = 0x100,
 	OPT_CLIENT,
 	OPT_PIN,
+	OPT_PIN_DIR,
 	OPT_NIC_TS,
 	OPT_SAMPLE,
 	OPT_RINGBUF,
@@ -53,7 +54,8 @@ static const struct argp_option options[] = {
 	{ "sample-rate", OPT_SAMPLE, "N", 0, "Trace 1 in N connections (by socket; default 1)", 0 },
 	{ "attach", OPT_ATTACH, "MODE", 0, "auto|fentry|kprobe|tracepoint (default auto)", 0 },
 	{ "client", OPT_CLIENT, "PATH|PID", 0, "Attach to the market-data client's USDT probes", 0 },
-	{ "pin", OPT_PIN, NULL, 0, "Pin maps under /sys/fs/bpf/latprobe (removed on exit)", 0 },
+	{ "pin", OPT_PIN, NULL, 0, "Pin maps under /sys/fs/bpf/latprobe (removed on exit; refused while another run holds them there)", 0 },
+	{ "pin-dir", OPT_PIN_DIR, "DIR", 0, "Pin maps in DIR (in a BPF filesystem) instead; implies --pin", 0 },
 	{ "nic-timestamps", OPT_NIC_TS, NULL, 0, "Without DPDK: use the kernel's RX timestamps (skb hardware stamp, else software) as the NIC mark", 0 },
 	{ "ringbuf-size", OPT_RINGBUF, "BYTES", 0, "Ring buffer size, power of 2 (default 8388608)", 0 },
 	{ "max-connections", OPT_MAX_CONNS, "N", 0, "Connections kept in the report (default 4096)", 0 },
@@ -149,6 +151,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 	case OPT_PIN:
 		o->pin = true;
 		break;
+	case OPT_PIN_DIR:
+		if (!*arg || strlen(arg) >= 200)
+			return bad(st, "--pin-dir (1-199 characters)", arg);
+		o->pin_dir = arg;
+		o->pin = true;
+		break;
 	case OPT_RINGBUF:
 		if (lp_parse_ulong(arg, 4096, 1UL << 30, &v) || (v & (v - 1)))
 			return bad(st, "--ringbuf-size (power of 2, 4096-1073741824)",
@@ -241,6 +249,7 @@ int lp_parse_args(int argc, char **argv, struct lp_opts *o)
 	o->max_conns = 4096;
 	o->metrics_max_conns = 20;
 	o->poll_ms = 10;
+	o->pin_dir = "/sys/fs/bpf/latprobe"; /* LP_PIN_DIR */
 	/* --help/--version exit 0 inside argp; unknown flags exit 2 there */
 	argp_err_exit_status = 2;
 	err = argp_parse(&argp, argc, argv, 0, NULL, o);

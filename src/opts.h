@@ -20,6 +20,7 @@ struct lp_opts {
 	uint32_t client_pid;
 	char client_path[4096];
 	bool pin;
+	const char *pin_dir; /* --pin-dir, default LP_PIN_DIR */
 	bool nic_timestamps; /* --nic-timestamps: skb RX stamps as NIC marks */
 	int64_t realtime_offset_ns; /* set by main: REALTIME - MONOTONIC */
 	bool verbose;

@@ -7,8 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <linux/fs.h>
 #include <sys/utsname.h>
 #include <arpa/inet.h>
 #include "report.h"
@@ -230,11 +234,23 @@ static void iso8601(char *buf, size_t len, const struct timespec *ts)
  * Records lost in the ring buffer (or dropped as malformed) took marks with
  * them: every stage may be short, and none can say by how much. Mark them.
  */
-static void mark_degraded(cJSON *root, bool degraded)
+static void mark_degraded(cJSON *root, bool degraded, bool capped)
 {
-	cJSON *conn, *st;
+	cJSON *conn, *st, *why;
 
-	cJSON_AddBoolToObject(root, "degraded", degraded);
+	cJSON_AddBoolToObject(root, "degraded", degraded || capped);
+	why = cJSON_AddArrayToObject(root, "degraded_reasons");
+	if (degraded)
+		cJSON_AddItemToArray(why, cJSON_CreateString(
+			"records lost or malformed: stages may miss marks"));
+	/*
+	 * Over --max-connections the tracked connections' stages are whole,
+	 * but the run's totals miss the untracked ones: the run is degraded,
+	 * its stage histograms are not.
+	 */
+	if (capped)
+		cJSON_AddItemToArray(why, cJSON_CreateString(
+			"connection cap (--max-connections) reached: totals miss the untracked connections"));
 	if (!degraded)
 		return;
 	cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(root, "stages"))
@@ -287,7 +303,13 @@ cJSON *report_build(const struct report_in *in)
 	add_num(o, "filtered_in_kernel", (double)in->stats[LP_S_FILTERED]);
 	add_num(o, "sockets_not_tracked_kernel",
 		(double)in->stats[LP_S_SOCK_FULL]);
-	add_num(o, "connections_not_tracked", (double)t->conns_dropped);
+	/* over --max-connections: connections, and the records they sent */
+	add_num(o, "connections_not_tracked", (double)t->conns_not_tracked);
+	cJSON_AddBoolToObject(o, "connections_not_tracked_is_lower_bound",
+			      c->untracked_full);
+	add_num(o, "records_of_untracked_connections",
+		(double)t->events_not_tracked);
+	add_num(o, "max_connections", (double)c->cfg.max_conns);
 	add_num(o, "marks_out_of_order", (double)t->out_of_order);
 
 	o = cJSON_AddObjectToObject(root, "messages");
@@ -341,7 +363,21 @@ cJSON *report_build(const struct report_in *in)
 		cJSON_AddItemToObject(root, "overhead",
 				      overhead_json(in->ov, &u));
 	}
-	mark_degraded(root, in->stats[LP_S_LOST] || t->malformed);
+	o = cJSON_AddArrayToObject(root, "targets");
+	for (unsigned int i = 0; i < in->ntargets; i++) {
+		const struct lp_target *tg = &in->targets[i];
+		cJSON *x = cJSON_CreateObject();
+
+		add_num(x, "pid", tg->pid);
+		cJSON_AddStringToObject(x, "flag", tg->flag);
+		cJSON_AddBoolToObject(x, "exited", tg->exited);
+		if (tg->exited)
+			add_num(x, "exited_after_seconds",
+				round3(tg->exited_after_s));
+		cJSON_AddItemToArray(o, x);
+	}
+	mark_degraded(root, in->stats[LP_S_LOST] || t->malformed,
+		      t->conns_not_tracked || t->events_not_tracked);
 	return root;
 }
 
@@ -366,6 +402,45 @@ static int check_symlink(const char *path)
 	return 0;
 }
 
+/*
+ * What rename() over path would meet at the end of the run, checked now so
+ * a run is not traced for its whole duration and then lost: a directory,
+ * something that is not a regular file (rename would replace a device node),
+ * an immutable or append-only file, a read-only or full filesystem.
+ */
+static int check_target(const char *path, const char *dir)
+{
+	struct statvfs vfs;
+	struct stat st;
+	int fd, flags = 0;
+
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return -EISDIR;
+		if (!S_ISREG(st.st_mode))
+			return -EINVAL;
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0) {
+			if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 &&
+			    (flags & (FS_IMMUTABLE_FL | FS_APPEND_FL))) {
+				close(fd);
+				return -EPERM;
+			}
+			close(fd);
+		}
+	} else if (errno != ENOENT) {
+		return -errno;
+	}
+	if (statvfs(dir, &vfs) == 0) {
+		if (vfs.f_flag & ST_RDONLY)
+			return -EROFS;
+		/* root may use the reserved blocks; others only f_bavail */
+		if ((geteuid() == 0 ? vfs.f_bfree : vfs.f_bavail) == 0)
+			return -ENOSPC;
+	}
+	return 0;
+}
+
 int report_check_writable(const char *path)
 {
 	char tmp[PATH_MAX], dir[PATH_MAX];
@@ -375,8 +450,10 @@ int report_check_writable(const char *path)
 		return -ENAMETOOLONG;
 	if ((fd = check_symlink(path)))
 		return fd;
-	if (snprintf(tmp, sizeof(tmp), "%s/.latprobe-check.XXXXXX",
-		     dirname(dir)) >= (int)sizeof(tmp))
+	if ((fd = check_target(path, dirname(dir))))
+		return fd;
+	if (snprintf(tmp, sizeof(tmp), "%s/.latprobe-check.XXXXXX", dir) >=
+	    (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 	fd = mkstemp(tmp);
 	if (fd < 0)
@@ -384,6 +461,35 @@ int report_check_writable(const char *path)
 	close(fd);
 	unlink(tmp);
 	return 0;
+}
+
+/*
+ * The requested path failed at the end of a run: the measurement must not
+ * be lost with it. Try $TMPDIR, /var/tmp, /tmp, in that order, under a name
+ * that says what it is; *out gets the path written. 0 or -errno of the last.
+ */
+int report_write_fallback(const cJSON *root, char *out, size_t len)
+{
+	const char *dirs[] = { getenv("TMPDIR"), "/var/tmp", "/tmp" };
+	struct timespec now;
+	struct tm tm;
+	char stamp[32];
+	int err = -ENOENT;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		if (!dirs[i] || !*dirs[i])
+			continue;
+		if (snprintf(out, len, "%s/latprobe-report-%s-%d.json", dirs[i],
+			     stamp, (int)getpid()) >= (int)len)
+			continue;
+		err = report_write_file(out, root);
+		if (!err)
+			return 0;
+	}
+	return err;
 }
 
 int report_write_file(const char *path, const cJSON *root)

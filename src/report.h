@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* The JSON report (schema latprobe/1, DESIGN.md), written whole or not at all. */
+/* The JSON report (schema latprobe/1, docs/report-schema.md), written whole or not at all. */
 #ifndef __LP_REPORT_H
 #define __LP_REPORT_H
 
@@ -9,6 +9,7 @@
 #include "correlator.h"
 #include "overhead.h"
 #include "probes.h"
+#include "target.h"
 
 struct port_drops {
 	uint16_t port;
@@ -26,6 +27,8 @@ struct report_in {
 	uint64_t ringbuf_bytes;
 	uint64_t clock_err_ns; /* of corr->cfg.realtime_offset_ns */
 	const char *version;
+	const struct lp_target *targets; /* --pid, --client PID */
+	unsigned int ntargets;
 	const struct overhead *ov; /* NULL: no "overhead" section */
 };
 
@@ -35,7 +38,13 @@ void report_endpoint(char *buf, size_t len, const uint8_t *addr,
 		     uint16_t port, uint16_t family);
 /* Atomic: temp file in the same directory, fsync, rename. 0 or -errno. */
 int report_write_file(const char *path, const cJSON *root);
-/* Can we create files next to path? Checked before attaching. 0 or -errno. */
+/*
+ * Can the report be written to path at the end? Checked before attaching:
+ * a directory, a non-regular, immutable or append-only file, a read-only or
+ * full filesystem, no right to create files next to it. 0 or -errno.
+ */
 int report_check_writable(const char *path);
+/* Write root to a fallback path (named in *out) after path failed. */
+int report_write_fallback(const cJSON *root, char *out, size_t len);
 
 #endif

@@ -8,7 +8,9 @@
 #                 the pins, its normal exit leaves nothing under bpffs
 #   signals       SIGINT/SIGTERM at random moments, under load: a complete
 #                 report (or, before the handlers exist, no file at all)
-#   full_fs       --output on a full tmpfs: one-line error, exit 1, no file
+#   full_fs       --output on a full tmpfs: refused up front, one line, exit 1, no file
+#   poll_fail     the ring-buffer poll fails mid-run (epoll_wait EIO,
+#                 injected): one line, the report still written, exit 1
 #   flood         --ringbuf-size 4096 under a known flow: submitted ==
 #                 received, losses counted and the report marked degraded
 # FAULTS="a b" runs only those cases.
@@ -17,7 +19,7 @@ need_root
 for b in wsfeed wsclient tcpflow; do
 	[ -x "$BUILD/$b" ] || fail "$BUILD/$b not built"
 done
-CASES=${FAULTS:-client_kill feed_restart lp_kill signals full_fs flood}
+CASES=${FAULTS:-client_kill feed_restart lp_kill signals full_fs flood poll_fail}
 make_netns_pair
 
 # report_ok FILE: a complete latprobe/1 report
@@ -216,6 +218,21 @@ case_signals() {
 	kill_wait $rx
 }
 
+case_poll_fail() {
+	local rc
+	[ -f "$BUILD/epoll_fail.so" ] || fail "poll_fail: $BUILD/epoll_fail.so not built"
+	# ASan wants to be first in the library list; the preload is plain C
+	LD_PRELOAD=$BUILD/epoll_fail.so EPOLL_FAIL_AFTER=100 \
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		"$LATPROBE" --duration 30 --quiet --output "$TMP/pf.json" 2>"$TMP/pf.err"
+	rc=$?
+	[ $rc -eq 1 ] || fail "poll_fail: exit $rc, want 1: $(cat "$TMP/pf.err")"
+	grep -Fxq "latprobe: polling the ring buffer: Input/output error; stopping early" \
+		"$TMP/pf.err" || fail "poll_fail: not the documented line: $(cat "$TMP/pf.err")"
+	report_ok "$TMP/pf.json" || fail "poll_fail: no complete report"
+	info "poll_fail: exit $rc, report written"
+}
+
 case_full_fs() {
 	local mnt=$TMP/full lines rc
 	mkdir -p "$mnt"
@@ -227,7 +244,8 @@ case_full_fs() {
 	[ $rc -eq 1 ] || fail "full_fs: exit $rc on a full filesystem, want 1: $(cat "$TMP/ff.err")"
 	lines=$(grep -c '' "$TMP/ff.err")
 	[ "$lines" -eq 1 ] || fail "full_fs: $lines lines of error: $(cat "$TMP/ff.err")"
-	grep -Fxq "latprobe: writing $mnt/r.json: No space left on device (no partial file left)" \
+	# refused before attaching now (the late-failure fallback: it_run_guards)
+	grep -Fxq "latprobe: --output $mnt/r.json: cannot write there: No space left on device" \
 		"$TMP/ff.err" || fail "full_fs: not the documented line: $(cat "$TMP/ff.err")"
 	[ ! -e "$mnt/r.json" ] || fail "full_fs: a partial report was left"
 	no_tmp_left "$mnt/r.json" || fail "full_fs: a temporary file was left"

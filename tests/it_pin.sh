@@ -44,6 +44,25 @@ f = socks[0]["formatted"]["value"]
 assert "traced" in f and "tgid" in f, f
 assert stats and "formatted" in stats[0], stats[:1]
 PY
+# a second --pin while this run holds the pins: refused, naming the holder
+"$LATPROBE" --pin --port $PORT --duration 1 >"$TMP/o2" 2>"$TMP/e2"
+rc=$?
+[ $rc -eq 1 ] || fail "second --pin: exit $rc, expected 1 ($(cat "$TMP/e2"))"
+[ "$(cat "$TMP/e2")" = "latprobe: --pin: $PIN/stats is in use by PID $LP_PID (another latprobe?); give this run its own --pin-dir DIR" ] ||
+	fail "second --pin: $(cat "$TMP/e2")"
+# ... and runs beside it with its own directory, leaving the first's pins
+PIN2=/sys/fs/bpf/latprobe-it-pin-$$
+cleanup_add rm -rf "$PIN2"
+"$LATPROBE" --pin-dir "$PIN2" --port $PORT --duration 1 >"$TMP/o2" 2>"$TMP/e2" ||
+	fail "--pin-dir run: $(cat "$TMP/e2")"
+grep -q "maps pinned in $PIN2 " "$TMP/e2" || fail "--pin-dir: where the pins are not said: $(cat "$TMP/e2")"
+[ ! -e "$PIN2" ] || fail "$PIN2 left behind"
+for m in stats socks drops nic_ts; do
+	[ -e $PIN/$m ] || fail "$PIN/$m gone after a second run with --pin-dir"
+done
+"$LATPROBE" --pin-dir /tmp --duration 1 >"$TMP/o2" 2>"$TMP/e2"
+[ $? -eq 1 ] && grep -q "^latprobe: --pin-dir /tmp: not in a BPF filesystem" "$TMP/e2" ||
+	fail "--pin-dir outside bpffs: $(cat "$TMP/e2")"
 stop_latprobe
 for m in $OURS; do
 	[ -e $PIN/$m ] && fail "$PIN/$m left behind after exit"

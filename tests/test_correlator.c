@@ -236,7 +236,17 @@ static void test_bounded(void)
 	for (uint64_t i = 0; i < 10; i++)
 		sock(c, SK1 + i * 64, 50000 + i);
 	CHECK_EQ(c->t.conns_tracked, 4);
-	CHECK_EQ(c->t.conns_dropped, 6);
+	/* connections and their records are counted apart (not one for the other) */
+	CHECK_EQ(c->t.conns_not_tracked, 6);
+	CHECK_EQ(c->t.events_not_tracked, 6);
+	sock(c, SK1 + 9 * 64, 50009);
+	CHECK_EQ(c->t.conns_not_tracked, 6);
+	CHECK_EQ(c->t.events_not_tracked, 7);
+	/* closed, its address comes back as a new connection: counted again */
+	feed(c, &e, LP_EV_CLOSE, SK1 + 9 * 64, 4000);
+	sock(c, SK1 + 9 * 64, 50019);
+	CHECK_EQ(c->t.conns_not_tracked, 7);
+	CHECK_EQ(c->t.events_not_tracked, 9);
 	/* a socket that is never read keeps at most CONN_SEGS marks */
 	for (uint32_t i = 0; i < CONN_SEGS + 100; i++)
 		seg(c, SK1, i * 10, i * 10 + 10, i * 10, 0, 1000 + i);

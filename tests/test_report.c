@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* The JSON report: every DESIGN.md key, round-tripped through cJSON. */
+/* The JSON report: every key of docs/report-schema.md, round-tripped through cJSON. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -38,7 +38,7 @@ LP_SRCS := $(wildcard src/*.c)
 LP_OBJS := $(patsubst src/%.c,$(OUT)/%.o,$(LP_SRCS))
 # Objects of latprobe that unit tests link (everything but main and loader).
 LP_CORE_OBJS := $(filter-out $(OUT)/main.o $(OUT)/loader.o $(OUT)/feature.o \
-	$(OUT)/consumer.o $(OUT)/metrics.o, $(LP_OBJS))
+	$(OUT)/consumer.o $(OUT)/metrics.o $(OUT)/overhead.o, $(LP_OBJS))
 
 TOOLS :=
 TESTS :=
@@ -78,10 +78,16 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/demo.sh
 
+# The other bench scripts first (those present), bench.sh last: its
+# report quotes their results/*.json written since BENCH_EPOCH.
+BENCH_FIRST := bench_nic bench_kernel_cost bench_client bench_callback bench_tls
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)scripts/bench.sh
-	$(Q)scripts/bench_nic.sh
+	$(Q)export BENCH_EPOCH=$$(date +%s); \
+	for s in $(BENCH_FIRST); do \
+		[ ! -x scripts/$$s.sh ] || scripts/$$s.sh || exit 1; \
+	done; \
+	scripts/bench.sh
 
 deps:
 	$(Q)scripts/install-deps.sh

@@ -45,7 +45,7 @@ _latprobe()
 		COMPREPLY=($(compgen -W '127.0.0.1:9464 [::1]:9464 :9464' -- "$cur"))
 		return ;;
 	-d | --duration | -P | --port | --sample-rate | --ringbuf-size | \
-		--max-connections | --metrics-max-connections)
+		--max-connections | --metrics-max-connections | --poll-interval)
 		return ;;
 	esac
 
@@ -53,7 +53,7 @@ _latprobe()
 		COMPREPLY=($(compgen -W '--duration --output --pid --port --comm
 			--sample-rate --attach --client --pin --pin-dir --nic-timestamps --ringbuf-size
 			--max-connections --metrics --metrics-max-connections --live
-			--verbose --quiet --help --version' -- "$cur"))
+			--poll-interval --no-bpf-stats --verbose --quiet --help --version' -- "$cur"))
 	elif [[ $cword -eq 1 ]]; then
 		COMPREPLY=($(compgen -W 'report' -- "$cur"))
 	fi

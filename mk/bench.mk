@@ -6,3 +6,17 @@ TOOLS += $(OUT)/usdt_loop
 $(OUT)/usdt_loop: tools/usdt_loop.c | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@ -lpthread
+
+# a process that only wakes every 10 ms: the bench's fair baseline (issue 14)
+TOOLS += $(OUT)/waker
+
+$(OUT)/waker: tools/waker.c src/now.h tools/tool_num.h | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itools $(LDFLAGS) $< -o $@
+
+# the consumer wake-up policy vs the traced client's tail (~3 minutes; not
+# part of make bench): results/bench_wakeup.md
+.PHONY: bench-wakeup
+bench-wakeup: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/bench_wakeup.sh

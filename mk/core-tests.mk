@@ -17,3 +17,10 @@ $(OUT)/tcpflow: tools/tcpflow.c | $(OUT)
 $(OUT)/test_%: tests/test_%.c tests/check.h $(LP_CORE_OBJS) | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) $< $(LP_CORE_OBJS) -o $@ -lcjson -lm
+
+# are BPF run-time stats on right now (tests/it_overhead.sh)
+TOOLS += $(OUT)/bpf_stats_probe
+
+$(OUT)/bpf_stats_probe: tools/bpf_stats_probe.c tools/tool_num.h | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itools $(LDFLAGS) $< -o $@ $(LDLIBS_BPF)

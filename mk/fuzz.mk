@@ -22,7 +22,7 @@ TESTS += $(FUZZ_BINS)
 endif
 
 $(OUT)/fuzz_correlator: tests/fuzz_correlator.c src/correlator.c src/hist.c \
-		src/report.c src/probes.c src/*.h bpf/latprobe.h | $(OUT)
+		src/report.c src/overhead_report.c src/probes.c src/*.h bpf/latprobe.h | $(OUT)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@ -lcjson -lm
 

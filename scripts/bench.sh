@@ -1,23 +1,33 @@
 #!/usr/bin/env bash
 # make bench (issue 6): latprobe's own cost, side by side, in one run.
 #  1. BPF cost per event: run_time_ns / run_cnt of every latprobe program
-#     (kernel.bpf_stats_enabled=1) during a paced 200-byte veth workload, and
-#     where that time goes (perf record -a -g during traced ping-pong).
+#     during a paced 200-byte veth workload (the report's own "overhead"
+#     section: latprobe holds BPF_ENABLE_STATS while it runs), and where
+#     that time goes (perf record -a -g during traced ping-pong).
 #  2. Round-trip inflation: 200-byte TCP ping-pong over veth, alternating
 #     untraced, latprobe, bpftrace (same kernel marks), tcpdump -w; the order
 #     rotates every round. Medians and interquartile ranges, ratios.
+#     latprobe_nostats: latprobe --no-bpf-stats, what the run-time
+#     statistics that every report's overhead section needs cost.
+#     Fair baseline: every run without latprobe (untraced, bpftrace,
+#     tcpdump; also in 3.) has build/waker beside it, a process that only
+#     wakes every 10 ms as latprobe's consumer does: those wake-ups keep the
+#     vCPUs out of deep idle and alone make a ping-pong faster.
 #  3. Message path: wsfeed in a netns -> wsclient over veth (plain ws), paced
 #     (fixed rate: the client's frame_to_parsed / exchange_to_published p50,
 #     p99) and unpaced (sustained msg/s), untraced vs latprobe --client,
 #     alternating. Per-message USDT probe cost from a tight probe loop
-#     (build/usdt_loop) and bpf_stats of client_msg.
+#     (build/usdt_loop) and the report's overhead section (client_msg).
 #  4. Consumer capacity: stepped floods (tcpflow pairs, 64-byte writes; USDT
 #     loop bursts) until lost_events > 0, the top step again with a small
 #     ring; latprobe's CPU at ~100k events/s.
 #  5. Footprint: VmRSS/VmHWM after 10 s and 60 s of the same ~100k events/s
 #     load; load+attach time (exec to the "tracing" line).
 # Writes results/bench.json and results/bench.md (targets: measured, met or
-# missed, and the cause found for each miss).
+# missed, and the cause found for each miss). Figures of the other bench
+# scripts (results/bench_nic.json, bench_client.json, bench_kernel_cost.json,
+# ...) are quoted when they were written during this make bench (the
+# Makefile runs them first and exports BENCH_EPOCH), else said not measured.
 #
 # Before every run (untraced or not) the script checks that no latprobe (or
 # bpftrace) program is loaded anywhere on the machine, waits up to
@@ -25,16 +35,18 @@
 # if one stays (it would trace the "untraced" runs too). After each tracer
 # stops, its own programs must be gone.
 #
-# Environment (defaults in brackets; BENCH_QUICK=1 is a ~2 minute smoke run):
-#   ROUNDS [30] PINGS [5000]                 ping-pong rounds / round trips per run
+# Environment (defaults in brackets; BENCH_QUICK=1 is a ~3.5 minute smoke run;
+# the defaults keep the whole make bench, the other scripts included, under
+# ~9 minutes: this script ~5.5 of them):
+#   ROUNDS [20] PINGS [5000]                 ping-pong rounds / round trips per run
 #   EVENT_ROUNDS [3] EVENT_SECONDS [5]       per-event cost workload
-#   MSG_ROUNDS [10] MSG_RATE [20000] MSG_PACED_COUNT [60000] MSG_UNPACED_COUNT [300000]
+#   MSG_ROUNDS [8] MSG_RATE [20000] MSG_PACED_COUNT [60000] MSG_UNPACED_COUNT [300000]
 #   PROBE_ROUNDS [7] PROBE_HITS [300000]     USDT tight loop
 #   CAP_TCP_STEPS ["1:50 1:10 1:0 2:0 4:0"]  pairs:interval_us (0 = unpaced)
 #   CAP_USDT_STEPS ["250000:1 500000:2 750000:2 1000000:2"]  hits/s per thread:threads
 #   CAP_SECONDS [3] CAP_SMALL_RING [1048576] (the top USDT step again with this
 #   ring; 0 = skip) PERF_SECONDS [4] (perf breakdown of the BPF time)
-#   FOOT_SECONDS [60] FOOT_FIRST [10] FOOT_RATE [100000]
+#   FOOT_SECONDS [30] FOOT_FIRST [10] FOOT_RATE [100000]
 #   ATTACH_RUNS [7] TRACER_WAIT [120] RESULTS_DIR [results]
 #   BENCH_LOCK_WAIT [900] (seconds to wait for another make bench to finish)
 #   BENCH_KEEP=DIR keeps the raw measurements (debugging the report)
@@ -50,11 +62,11 @@ if [ "$QUICK" = 1 ]; then
 	: "${CAP_SECONDS:=2}" "${FOOT_SECONDS:=15}" "${FOOT_FIRST:=5}" "${ATTACH_RUNS:=2}"
 	: "${PERF_SECONDS:=2}"
 fi
-ROUNDS=${ROUNDS:-30}
+ROUNDS=${ROUNDS:-20}
 PINGS=${PINGS:-5000}
 EVENT_ROUNDS=${EVENT_ROUNDS:-3}
 EVENT_SECONDS=${EVENT_SECONDS:-5}
-MSG_ROUNDS=${MSG_ROUNDS:-10}
+MSG_ROUNDS=${MSG_ROUNDS:-8}
 MSG_RATE=${MSG_RATE:-20000}
 MSG_PACED_COUNT=${MSG_PACED_COUNT:-60000}
 MSG_UNPACED_COUNT=${MSG_UNPACED_COUNT:-300000}
@@ -65,7 +77,7 @@ CAP_USDT_STEPS=${CAP_USDT_STEPS:-250000:1 500000:2 750000:2 1000000:2}
 CAP_SECONDS=${CAP_SECONDS:-3}
 CAP_SMALL_RING=${CAP_SMALL_RING:-1048576}
 PERF_SECONDS=${PERF_SECONDS:-4}
-FOOT_SECONDS=${FOOT_SECONDS:-60}
+FOOT_SECONDS=${FOOT_SECONDS:-30}
 FOOT_FIRST=${FOOT_FIRST:-10}
 FOOT_RATE=${FOOT_RATE:-100000}
 ATTACH_RUNS=${ATTACH_RUNS:-7}
@@ -79,7 +91,7 @@ LIB="python3 $ROOT/scripts/bench_lib.py"
 for t in bpftool python3 ip ss readelf sysctl flock; do
 	command -v $t >/dev/null || { echo "bench: $t missing (run scripts/install-deps.sh)" >&2; exit 1; }
 done
-for b in latprobe build/latprobe.bpf.o build/tcpflow build/wsfeed build/wsclient build/usdt_loop; do
+for b in latprobe build/latprobe.bpf.o build/tcpflow build/wsfeed build/wsclient build/usdt_loop build/waker; do
 	[ -e "$b" ] || { echo "bench: $b not built (run: make)" >&2; exit 1; }
 done
 HAVE_BPFTRACE=$(command -v bpftrace >/dev/null && echo 1 || echo 0)
@@ -113,7 +125,7 @@ NS_A=lpbA$$ NS_B=lpbB$$ NS_F=lpbF$$
 VA=lpba$$ VB=lpbb$$ VH=lpbf$$
 IP_A=10.77.$ID.1 IP_B=10.77.$ID.2 HOST_IP=10.76.$ID.1 FEED_IP=10.76.$ID.2
 OLD_STATS=$(sysctl -n kernel.bpf_stats_enabled)
-LP=""
+LP="" WK=""
 # our background jobs that still run (a pid is only signalled while it is
 # still a child of this shell, never a recycled one)
 our_jobs() {
@@ -137,6 +149,18 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# the fair baseline's 10 ms waker beside a run without latprobe
+waker_start() {
+	build/waker -i 10 -t 600 &
+	WK=$!
+}
+waker_stop() {
+	[ -n "$WK" ] || return 0
+	kill "$WK" 2>/dev/null || true
+	wait "$WK" 2>/dev/null || true
+	WK=""
+}
 
 log() { printf '[%4ss] bench: %s\n' $(( $(date +%s) - START )) "$*" >&2; }
 die() { echo "bench: FAILED: $*" >&2; exit 1; }
@@ -229,16 +253,13 @@ flood() {
 }
 
 # ---------------------------------------------------------------- 1 ----
-log "1/5 per-event BPF cost: $EVENT_ROUNDS x ${EVENT_SECONDS}s veth workload, bpf_stats on"
+log "1/5 per-event BPF cost: $EVENT_ROUNDS x ${EVENT_SECONDS}s veth workload (the reports' overhead sections)"
 for r in $(seq 1 "$EVENT_ROUNDS"); do
 	check_clean
-	sysctl -qw kernel.bpf_stats_enabled=1
 	start_latprobe "$TMP/ev.err" --duration 0 --output "$TMP/ev-$r.json"
 	flood 1 100 $((EVENT_SECONDS * 10000)) 200
-	bpftool -j prog show >"$TMP/progs-ev-$r.json"
 	stop_latprobe
-	sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS"
-	rec event_cost round=$r progs="$TMP/progs-ev-$r.json" report="$TMP/ev-$r.json"
+	rec event_cost round=$r report="$TMP/ev-$r.json"
 done
 
 if command -v perf >/dev/null; then
@@ -285,15 +306,23 @@ with_tracer() { # name -> one ping run under that tracer, "p50 p99 mean" in $TMP
 	case $name in
 	untraced)
 		check_clean
+		waker_start
 		ping_run >"$TMP/one"
+		waker_stop
 		return ;;
 	latprobe)
-		start_latprobe "$TMP/lp.err" --duration 0
+		start_latprobe "$TMP/lp.err" --duration 0 --output "$TMP/rtt-lp-$r.json"
+		ping_run >"$TMP/one"
+		stop_latprobe
+		return ;;
+	latprobe_nostats) # what the BPF run-time statistics cost (not a target)
+		start_latprobe "$TMP/lp.err" --duration 0 --no-bpf-stats
 		ping_run >"$TMP/one"
 		stop_latprobe
 		return ;;
 	bpftrace)
 		check_clean
+		waker_start
 		bpftrace -e "$BPFTRACE_PROG" >"$TMP/bt.out" 2>&1 &
 		tp=$!
 		wait_attached "$TMP/bt.out" "Attaching" $tp
@@ -301,11 +330,13 @@ with_tracer() { # name -> one ping run under that tracer, "p50 p99 mean" in $TMP
 		BT_IDS=$($LIB progids $tp) ;;
 	tcpdump)
 		check_clean
+		waker_start
 		ip netns exec $NS_B tcpdump -i $VB -w "$TMP/cap.pcap" -U >"$TMP/td.out" 2>&1 &
 		tp=$!
 		wait_attached "$TMP/td.out" "listening" $tp ;;
 	esac
 	ping_run >"$TMP/one"
+	waker_stop
 	kill -INT $tp
 	wait $tp 2>/dev/null || true
 	if [ "$name" = bpftrace ]; then
@@ -314,7 +345,7 @@ with_tracer() { # name -> one ping run under that tracer, "p50 p99 mean" in $TMP
 	rm -f "$TMP/cap.pcap"
 }
 
-ORDER=(untraced latprobe)
+ORDER=(untraced latprobe latprobe_nostats)
 [ "$HAVE_BPFTRACE" = 1 ] && ORDER+=(bpftrace)
 [ "$HAVE_TCPDUMP" = 1 ] && ORDER+=(tcpdump)
 log "2/5 ping-pong round trips: $ROUNDS rounds of ${ORDER[*]} (order rotated), $PINGS each"
@@ -324,7 +355,8 @@ for r in $(seq 1 "$ROUNDS"); do
 		t=${ORDER[$(( (j + r) % ${#ORDER[@]} ))]}
 		with_tracer "$t"
 		read -r p50 p99 mean <"$TMP/one"
-		rec rtt tracer=$t round=$r p50=$p50 p99=$p99 mean=$mean foreign_tracer="$(foreign)"
+		rec rtt tracer=$t round=$r p50=$p50 p99=$p99 mean=$mean foreign_tracer="$(foreign)" \
+			lpreport="$([ "$t" = latprobe ] && echo "$TMP/rtt-lp-$r.json")"
 		line+=" $t $p50"
 	done
 	log "  round $r/$ROUNDS p50 us:$line"
@@ -333,8 +365,8 @@ done
 # ---------------------------------------------------------------- 3 ----
 MSG_PORT=9000
 # msg_run MODE TRACER ROUND: one feed -> client run; records the client's
-# summary. TRACER: untraced, latprobe, or stats (latprobe with bpf_stats on,
-# programs dumped before latprobe stops: BPF time per message).
+# summary. TRACER: untraced (beside the 10 ms waker) or latprobe (its report
+# has the BPF time per message in its overhead section).
 msg_run() {
 	local mode=$1 tracer=$2 r=$3 rate count feed tag w0 c0 s0 w1 c1 s1 lpcpu=0
 	if [ "$mode" = paced ]; then rate=$MSG_RATE count=$MSG_PACED_COUNT; else rate=0 count=$MSG_UNPACED_COUNT; fi
@@ -350,8 +382,8 @@ msg_run() {
 	done
 	if [ "$tracer" = untraced ]; then
 		check_clean
+		waker_start
 	else
-		[ "$tracer" = stats ] && sysctl -qw kernel.bpf_stats_enabled=1
 		start_latprobe "$TMP/msg.err" --client build/wsclient --duration 0 --output "$TMP/lp-$tag.json"
 		read -r w0 c0 s0 <<<"$($LIB cpu $LP)"
 	fi
@@ -362,19 +394,13 @@ msg_run() {
 	if [ "$tracer" != untraced ]; then
 		read -r w1 c1 s1 <<<"$($LIB cpu $LP)"
 		lpcpu=$(python3 -c "print(round($s1 - $s0, 3))")
-		[ "$tracer" = stats ] && bpftool -j prog show >"$TMP/progs-$tag.json"
 		stop_latprobe
-		sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS"
 	fi
+	waker_stop
 	wait $feed || true
-	if [ "$tracer" = stats ]; then
-		rec msg_stats mode=$mode client="$TMP/cl-$tag.json" progs="$TMP/progs-$tag.json" \
-			lpreport="$TMP/lp-$tag.json"
-	else
-		rec msg mode=$mode tracer=$tracer round=$r foreign_tracer="$(foreign)" \
-			client="$TMP/cl-$tag.json" rusage="$TMP/ru-$tag" \
-			lpreport="$([ "$tracer" = latprobe ] && echo "$TMP/lp-$tag.json")" lp_cpu_s=$lpcpu
-	fi
+	rec msg mode=$mode tracer=$tracer round=$r foreign_tracer="$(foreign)" \
+		client="$TMP/cl-$tag.json" rusage="$TMP/ru-$tag" \
+		lpreport="$([ "$tracer" = latprobe ] && echo "$TMP/lp-$tag.json")" lp_cpu_s=$lpcpu
 	python3 - "$TMP/cl-$tag.json" "$mode" "$tracer" "$r" <<'PY' >&2
 import json, sys
 d = json.load(open(sys.argv[1])); s = d["stages"]
@@ -391,31 +417,26 @@ for r in $(seq 1 "$MSG_ROUNDS"); do
 		for t in "${pair[@]}"; do msg_run $mode $t $r; done
 	done
 done
-log "3/5 BPF time per message (one paced and one unpaced run with bpf_stats on; not in the medians)"
-msg_run paced stats 0
-msg_run unpaced stats 0
 
 log "3/5 USDT probe cost: $PROBE_ROUNDS rounds of build/usdt_loop -n $PROBE_HITS, untraced vs traced"
 for r in $(seq 1 "$PROBE_ROUNDS"); do
 	if [ $((r % 2)) = 1 ]; then pair=(untraced latprobe); else pair=(latprobe untraced); fi
 	for t in "${pair[@]}"; do
 		if [ "$t" = latprobe ]; then
-			start_latprobe "$TMP/pl.err" --client build/usdt_loop --duration 0
+			start_latprobe "$TMP/pl.err" --client build/usdt_loop --duration 0 \
+				--output "$TMP/pl-$r.json"
 		else
 			check_clean
+			waker_start
 		fi
 		out=$(build/usdt_loop -n "$PROBE_HITS")
 		[ "$t" = latprobe ] && stop_latprobe
-		rec probe_loop tracer=$t round=$r foreign_tracer="$(foreign)" ns_per_hit="$(echo "$out" | sed -E 's/.*ns_per_hit=([0-9.]+).*/\1/')"
+		waker_stop
+		rec probe_loop tracer=$t round=$r foreign_tracer="$(foreign)" \
+			ns_per_hit="$(echo "$out" | sed -E 's/.*ns_per_hit=([0-9.]+).*/\1/')" \
+			lpreport="$([ "$t" = latprobe ] && echo "$TMP/pl-$r.json")"
 	done
 done
-sysctl -qw kernel.bpf_stats_enabled=1
-start_latprobe "$TMP/pl.err" --client build/usdt_loop --duration 0
-build/usdt_loop -n "$PROBE_HITS" >/dev/null
-bpftool -j prog show >"$TMP/progs-probe.json"
-stop_latprobe
-sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS"
-rec probe_stats progs="$TMP/progs-probe.json"
 
 # ---------------------------------------------------------------- 4 ----
 # Loads run before latprobe attaches and after it stops, so the report's
@@ -558,7 +579,7 @@ mkdir -p "$RESULTS_DIR"
 # report can be rendered again with
 #   eval "python3 scripts/bench_lib.py report DIR/raw.jsonl OUTDIR $(cat DIR/report.args)"
 REPORT_ARGS=(progs="$(echo $LP_PROGS | tr ' ' ,)" quick="$QUICK"
-	start_epoch="$START" end_epoch="$(date +%s)" date="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	start_epoch="$START" bench_epoch="${BENCH_EPOCH:-$START}" end_epoch="$(date +%s)" date="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 	busy_before="$BUSY_BEFORE" busy_after="$BUSY_AFTER" load_before="$LOAD_BEFORE"
 	load_after="$(cat /proc/loadavg)"
 	rounds="$ROUNDS" pings="$PINGS" event_rounds="$EVENT_ROUNDS" event_seconds="$EVENT_SECONDS"

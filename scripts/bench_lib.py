@@ -345,6 +345,44 @@ def prog_table(path, names):
                         "mean_ns": p["run_time_ns"] / p["run_cnt"]} for p in progs}
 
 
+def ov_table(path, side=None):
+    """Per-program BPF cost from a latprobe report's own "overhead" section
+    (latprobe holds BPF_ENABLE_STATS while it runs), same shape as prog_table."""
+    ov = (load_json(path) or {}).get("overhead") if path else None
+    if not ov:
+        return {}
+    return {n: {"run_cnt": p["run_cnt"], "run_time_ns": p["run_time_ns"],
+                "mean_ns": p["run_time_ns"] / p["run_cnt"], "side": p.get("side")}
+            for n, p in ov.get("programs", {}).items()
+            if p.get("run_cnt") and (side is None or p.get("side") == side)}
+
+
+def ext_result(name, since):
+    """Another bench script's results/NAME: its JSON when it was written during
+    this make bench (mtime >= since), else None and why."""
+    path = os.path.join(OUTDIR or "results", name)
+    if not os.path.exists(path):
+        return None, f"results/{name} absent (its script did not run)"
+    if since and os.path.getmtime(path) < since:
+        ts = datetime.datetime.fromtimestamp(os.path.getmtime(path), datetime.timezone.utc)
+        return None, (f"results/{name} is from {ts:%Y-%m-%dT%H:%MZ}, not from this make bench: "
+                      "not measured in this run")
+    return load_json(path), ""
+
+
+def ext_num(d, *keys):
+    """The first of keys in d (nested keys as "a.b"), a number or a spread's median."""
+    for k in keys:
+        v = d
+        for part in k.split("."):
+            v = v.get(part) if isinstance(v, dict) else None
+        if isinstance(v, dict):
+            v = v.get("median")
+        if isinstance(v, (int, float)):
+            return v
+    return None
+
+
 def sh(cmd):
     try:
         return subprocess.check_output(cmd, shell=True, text=True,
@@ -361,9 +399,13 @@ def fmt(v, nd=2, unit=""):
     return f"{v}{unit}"
 
 
+OUTDIR = None
+
+
 def cmd_report(args):
-    global RAW_DIR
+    global RAW_DIR, OUTDIR
     raw_f, outdir = args[0], args[1]
+    OUTDIR = outdir
     RAW_DIR = os.path.dirname(os.path.abspath(raw_f))
     meta_in = dict(a.split("=", 1) for a in args[2:])
     recs = [json.loads(l) for l in open(raw_f) if l.strip()]
@@ -392,7 +434,7 @@ def cmd_report(args):
     # ---- 1. per-event BPF cost ----
     ev_rounds = []
     for r in by.get("event_cost", []):
-        tab = prog_table(r["progs"], names)
+        tab = ov_table(r.get("report")) or prog_table(r.get("progs"), names)
         cnt = sum(p["run_cnt"] for p in tab.values())
         ns = sum(p["run_time_ns"] for p in tab.values())
         rep = load_json(r["report"]) or {}
@@ -420,7 +462,8 @@ def cmd_report(args):
                 "attach": ev_rounds[0]["attach"] if ev_rounds else {},
                 "events_per_round": [er["events"] for er in ev_rounds],
                 "lost_events": [er["lost"] for er in ev_rounds],
-                "method": "kernel.bpf_stats_enabled=1; run_time_ns/run_cnt of every latprobe program "
+                "method": "the report's overhead section (latprobe holds BPF_ENABLE_STATS while it "
+                          "runs); run_time_ns/run_cnt of every latprobe program "
                           "during a paced 200-byte veth send workload; mean = sum(run_time)/sum(run_cnt) "
                           "per round, median over rounds"}
     msgs = int(meta_in.get("event_seconds", 0)) * 10000
@@ -441,7 +484,7 @@ def cmd_report(args):
                     + ", ".join(f"{v}% of the BPF samples in {k}" for k, v in top)
                     + ".")
     heavy = sorted(busy.items(), key=lambda kv: -kv[1]["mean_ns"]["median"])[:3]
-    target("bpf_mean_ns", "BPF cost per event, mean over all programs", ev_mean, 150, "<=", " ns",
+    bpf_mean_cause = (
            "programs above the mean: " + ", ".join(
                f"{n} {v['mean_ns']['median']} ns x {v['run_cnt_median']} runs" for n, v in heavy)
            + ". Each of these reserves and submits a ring record (bpf_ringbuf_reserve takes the "
@@ -496,19 +539,24 @@ def cmd_report(args):
                 f"reserve/submit is the largest share of the run time (perf, section 1), its "
                 f"wake-ups are not (no forced wake-ups at this rate).")
     lp_paired = rt.get("latprobe", {}).get("paired_ratio_p50", {})
-    target("rtt_ratio", "ping-pong RTT p50, latprobe / untraced (median of per-round ratios)",
+    target("rtt_ratio", "ping-pong RTT p50, latprobe / fair baseline (untraced beside a 10 ms "
+           "waker; median of per-round ratios)",
            lp_ratio, 1.03, "<=", "", rt_cause,
            f"IQR [{lp_paired.get('p25')}-{lp_paired.get('p75')}]; ratio of the medians "
            f"{rt.get('latprobe', {}).get('ratio_p50')}" if lp_paired.get("n") else "")
     rt_pred = {"ratio_predicted_from_bpf_run_time": None if pred is None else round(pred, 3)}
-    t2b = {"id": "rtt_below_others", "what": "latprobe's RTT ratio below bpftrace's and tcpdump's",
-           "measured": {"latprobe": lp_ratio, **others}, "target": "latprobe < both",
-           "unit": "", "met": below if len(others) == 2 else None}
+    # issue 14: below tcpdump's in the same run (bpftrace's is shown beside it)
+    below = lp_ratio is not None and others.get("tcpdump") is not None and \
+        lp_ratio < others["tcpdump"]
+    t2b = {"id": "rtt_below_others", "what": "latprobe's RTT ratio below tcpdump's in the same run "
+           "(bpftrace's for comparison)",
+           "measured": {"latprobe": lp_ratio, **others}, "target": "latprobe < tcpdump",
+           "unit": "", "met": below if "tcpdump" in others else None}
     if not t2b["met"]:
         parts = []
         lp_pr = rt.get("latprobe", {}).get("paired_ratio_p50", {})
         for t, v in others.items():
-            if lp_ratio is None or v is None or lp_ratio < v:
+            if t != "tcpdump" or lp_ratio is None or v is None or lp_ratio < v:
                 continue
             o_pr = rt[t].get("paired_ratio_p50", {})
             overlap = lp_pr.get("n") and o_pr.get("n") and \
@@ -521,7 +569,7 @@ def cmd_report(args):
                          f"{fmt(q(runs_msg, .5) if runs_msg else None, 1)} programs per message "
                          f"at {fmt(ev_mean, 0)} ns each"
                          + (" (their paired-ratio IQRs overlap: within noise)" if overlap else ""))
-        t2b["cause"] = "bpftrace or tcpdump missing" if len(others) < 2 else "; ".join(parts) + "."
+        t2b["cause"] = "tcpdump missing" if "tcpdump" not in others else "; ".join(parts) + "."
     targets.append(t2b)
 
     # ---- 3. message path ----
@@ -586,10 +634,9 @@ def cmd_report(args):
     loop = {}
     for r in by.get("probe_loop", []):
         loop.setdefault(r["tracer"], []).append(r["ns_per_hit"])
-    lp_tab = {}
-    for r in by.get("probe_stats", []):
-        lp_tab = prog_table(r["progs"], names)
-    cm = next((v for n, v in lp_tab.items() if n.startswith("client_msg")), None)
+    cm_ns = [v["mean_ns"] for r in by.get("probe_loop", []) if r.get("lpreport")
+             for n, v in ov_table(r["lpreport"], "client").items() if n.startswith("client_msg")]
+    cm = {"mean_ns": q(cm_ns, .5)} if cm_ns else None
     per_hit = None
     if loop.get("untraced") and loop.get("latprobe"):
         per_hit = q(loop["latprobe"], .5) - q(loop["untraced"], .5)
@@ -603,26 +650,39 @@ def cmd_report(args):
                        "wsclient, a real socket fd) in a tight loop: median ns per hit with "
                        "latprobe --client build/usdt_loop minus untraced = the whole per-message "
                        "cost (int3 trap + USDT argument fetch + BPF program + ring record); "
-                       "client_msg's own run time from kernel.bpf_stats_enabled in a separate run; "
+                       "client_msg's own run time from the same runs' reports (overhead section); "
                        "the rest is the trap and uprobe dispatch. Cross-check: the real client's "
                        "CPU time per message (wait4 rusage), unpaced, latprobe minus untraced."}
     mp["probe_cost"] = probe
     bpm = {}
-    for r in by.get("msg_stats", []):
-        cs = load_json(r["client"]) or {}
-        n = cs.get("messages") or 0
-        tab = prog_table(r["progs"], names)
+    for mode in ("paced", "unpaced"):
+        # all latprobe runs of the mode, summed: run time and runs over messages
+        tab, n = {}, 0
+        for r in by.get("msg", []):
+            if r["mode"] != mode or not r.get("lpreport"):
+                continue
+            t1 = ov_table(r["lpreport"])
+            m1 = (load_json(r["client"]) or {}).get("messages") or 0
+            if not t1 or not m1:
+                continue
+            n += m1
+            for k, v in t1.items():
+                a = tab.setdefault(k, {"run_cnt": 0, "run_time_ns": 0, "side": v["side"]})
+                a["run_cnt"] += v["run_cnt"]
+                a["run_time_ns"] += v["run_time_ns"]
+        for v in tab.values():
+            v["mean_ns"] = v["run_time_ns"] / v["run_cnt"]
         if not n:
             continue
-        kern = {k: v for k, v in tab.items() if not k.startswith("client_msg")}
-        bpm[r["mode"]] = {
+        kern = {k: v for k, v in tab.items() if v["side"] == "kernel"}
+        bpm[mode] = {
             "messages": n,
             "ns_per_message": {k: round(v["run_time_ns"] / n, 1) for k, v in tab.items()},
             "runs_per_message": {k: round(v["run_cnt"] / n, 2) for k, v in tab.items()},
             "mean_ns_per_run": {k: round(v["mean_ns"], 1) for k, v in tab.items()},
             "kernel_ns_per_message": round(sum(v["run_time_ns"] for v in kern.values()) / n, 1),
             "client_msg_ns_per_message": round(sum(v["run_time_ns"] for k, v in tab.items()
-                                                   if k.startswith("client_msg")) / n, 1)}
+                                                   if v["side"] == "client") / n, 1)}
     mp["bpf_per_message"] = bpm
     shares = []
     for r in by.get("msg", []):
@@ -685,7 +745,19 @@ def cmd_report(args):
            f2p_infl, 1.0, "<=", " us", "frame_to_parsed has no probe inside it; a shift here is "
            "CPU contention (consumer, kernel programs) or noise: see the IQR.", iqr_of(infl_f2p))
     target("msg_throughput_ratio", "message path: sustained msg/s, latprobe / untraced (unpaced)",
-           thr_ratio, 0.97, ">=", "", cause_thr, iqr_of(thr))
+           thr_ratio, 0.95, ">=", "", cause_thr, iqr_of(thr))
+    # the tail at 20k msg/s: p99 of the client's exchange_to_published, paired
+    tail = paired("paced", "e2p_p99", lambda b, a: 100 * (b / a - 1) if a else None)
+    tail = [v for v in tail if v is not None]
+    mp["inflation"]["exchange_to_published_p99_pct"] = spread(tail, 1)
+    target("tail_e2p_p99", f"tail: exchange_to_published p99 inflation at {meta_in.get('msg_rate')} "
+           "msg/s (latprobe --client vs fair baseline, paired per round)",
+           q(tail, .5) if tail else None, 10, "<=", " %",
+           "the p99 of a paced feed on 2 vCPUs is set by moments when the client's CPU is busy "
+           "when its message arrives: latprobe's consumer (woken by its timer or a forced "
+           "wake-up), the kernel programs in the receive path and the client probe all add to "
+           "those moments; scripts/bench_wakeup.sh and results/bench_wakeup.md measure the "
+           "consumer's share per wake-up policy.", iqr_of(tail, 1))
 
     # ---- 4. consumer capacity ----
     steps = []
@@ -731,11 +803,11 @@ def cmd_report(args):
                 + (f"(first loss at {first_loss['load']})" if first_loss else
                    "(highest step; no step lost events)"),
                 first_loss["events_per_s"] if first_loss else (max_clean or {}).get("events_per_s"),
-                1e6, ">=", " events/s",
+                3e6, ">=", " events/s",
                 loss_cause(first_loss, steps) if first_loss else
                 "no loss at any step, but the load generators on this 2-vCPU VM could not produce "
-                "1M events/s (the producers, not the consumer, saturate the CPUs)")
-    if first_loss is None and max_clean and (max_clean["events_per_s"] or 0) >= 1e6:
+                "3M events/s (the producers, not the consumer, saturate the CPUs)")
+    if first_loss is None and max_clean and (max_clean["events_per_s"] or 0) >= 3e6:
         t4["met"] = True
         t4.pop("cause", None)
     foot = {r["at_s"]: r for r in by.get("foot", [])}
@@ -811,6 +883,71 @@ def cmd_report(args):
     target("attach_ms", "load+attach, exec to 'tracing' (median of the slower mode)", amed, 300,
            "<=", " ms", "see attach_ms per mode")
 
+    # ---- issue 14's rows: the kernel side from the ping-pong runs' own reports ----
+    rov = [(load_json(r.get("lpreport")) or {}).get("overhead") for r in by.get("rtt", [])
+           if r["tracer"] == "latprobe" and r.get("lpreport")]
+    rov = [o for o in rov if o and o.get("bpf_stats") in ("on", "sysctl")]
+    def ovm(k, side="kernel"):
+        v = [(o.get(side) if side else o).get(k) for o in rov]
+        v = [x for x in v if x is not None]
+        return spread(v, 3)
+    k14 = {"unit": rov[0]["unit"] if rov else None, "runs": len(rov),
+           "ns_per_message": ovm("ns_per_unit"), "runs_per_message": ovm("runs_per_unit"),
+           "ns_per_run": ovm("ns_per_run"), "ring_records_per_message": ovm("ring_records_per_unit", None),
+           "forced_wakeups_per_message": ovm("forced_wakeups_per_unit", None),
+           "consumer_cpu_percent": ovm("consumer_cpu_percent", None),
+           "method": "each traced ping-pong run's report, section overhead (BPF_ENABLE_STATS held by "
+                     "latprobe for the run; deltas per program; per read = per 200-byte message, "
+                     "both directions' programs counted); median over rounds"}
+    bpf_cost["ping_pong_overhead"] = k14
+    src = "200 B ping-pong, the reports' overhead sections"
+    flood_txt = (f"; section 1's one-way flood: {fmt((bpf_cost.get('bpf_ns_per_message') or {}).get('median'), 0)} "
+                 f"ns in {fmt((bpf_cost.get('program_runs_per_message') or {}).get('median'), 2)} runs")
+    target("kernel_ns_per_msg", "BPF run time per message, kernel side",
+           k14["ns_per_message"].get("median"), 500, "<=", " ns", bpf_mean_cause,
+           f"{src}, IQR [{k14['ns_per_message'].get('p25')}-{k14['ns_per_message'].get('p75')}]{flood_txt}")
+    target("runs_per_msg", "program runs per message, kernel side",
+           k14["runs_per_message"].get("median"), 4, "<=", "",
+           "every program on the path runs once per segment, wake-up, read or send: see the "
+           "per-program table (section 1) for which ones", src)
+    target("records_per_msg", "ring records per message",
+           k14["ring_records_per_message"].get("median"), 1, "<=", "",
+           "one record per segment and one per read: the join happens in user space", src)
+    target("bpf_mean_ns", "mean BPF run time per program run, kernel side",
+           k14["ns_per_run"].get("median"), 120, "<=", " ns", bpf_mean_cause,
+           f"{src}; section 1's flood: {fmt(ev_mean, 0)} ns")
+    # client probe cost: bench_client.sh's figure when it ran in this make bench,
+    # else this script's USDT tight loop (measured here too)
+    since = float(meta_in.get("bench_epoch") or 0) or float(meta_in.get("start_epoch") or 0)
+    bc, bc_why = ext_result("bench_client.json", since)
+    cpc = ext_num(bc or {}, "client_probe_ns_per_message", "probe_cost_ns_per_message",
+                  "per_message_ns", "probe_cost.per_message_ns")
+    if cpc is not None:
+        target("client_probe_ns", "client probe cost per message (scripts/bench_client.sh)",
+               cpc, 250, "<=", " ns", "see results/bench_client.md", "results/bench_client.json")
+    else:
+        target("client_probe_ns", "client probe cost per message (USDT, build/usdt_loop "
+               "tight loop in this script)", mp["probe_cost"]["per_hit_cost_ns"], 250, "<=", " ns",
+               "the USDT probe is a 1-byte nop emulated through an int3 trap; its program "
+               f"(client_msg) takes {fmt(mp['probe_cost']['client_msg_bpf_ns'], 0)} ns of it",
+               bc_why)
+    bn, bn_why = ext_result("bench_nic.json", since)
+    nic = ext_num(bn or {}, "primary_stamped_pps")
+    target("nic_stamp_pps", "latprobe-nic stamping rate, primary on a vdev (scripts/bench_nic.sh)",
+           nic, 15e6, ">=", " pps",
+           "see results/bench_nic.md" if nic is not None else bn_why,
+           "results/bench_nic.json" if nic is not None else bn_why)
+    ext = {}
+    for name in ("bench_kernel_cost.json", "bench_callback.json", "bench_tls.json"):
+        d, why = ext_result(name, since)
+        ext[name] = {"quoted": d is not None, "why": why or None}
+    order = ["kernel_ns_per_msg", "runs_per_msg", "records_per_msg", "bpf_mean_ns", "rtt_ratio",
+             "rtt_below_others", "client_probe_ns", "msg_throughput_ratio", "tail_e2p_p99",
+             "cap_no_loss", "nic_stamp_pps"]
+    for t in targets:
+        t["group"] = "issue 14" if t["id"] in order else "earlier"
+    targets.sort(key=lambda t: order.index(t["id"]) if t["id"] in order else len(order))
+
     # ---- meta ----
     meta = {"date": meta_in.get("date") or
             datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -838,7 +975,8 @@ def cmd_report(args):
             "params": {k: meta_in[k] for k in sorted(meta_in) if k not in
                        ("progs", "busy_before", "busy_after", "load_before", "load_after",
                         "start_epoch", "end_epoch", "date")}}
-    out = {"schema": "latprobe-bench/2", "meta": meta, "targets": targets,
+    meta["other_bench_results"] = ext
+    out = {"schema": "latprobe-bench/3", "meta": meta, "targets": targets,
            "bpf_cost": bpf_cost, "round_trip": rt,
            "round_trip_prediction": rt_pred, "message_path": mp,
            "consumer_capacity": cap, "footprint": fp}
@@ -913,8 +1051,20 @@ def render_md(o, meta_in):
          "Spreads are `median [p25-p75]` over alternating rounds; every run's value is in bench.json. "
          f"Runs dropped because another user's latprobe/bpftrace was loaded when they ended: "
          f"{', '.join(f'{k} {v}' for k, v in m['runs_excluded_foreign_tracer'].items())}.", "",
-         "## Targets", "", "| target | measured | goal | met |", "|---|---:|---:|:---:|"]
+         "**Fair baseline.** Every run without latprobe (untraced, bpftrace, tcpdump, and the "
+         "untraced message-path and probe-loop runs) has `build/waker` beside it: a process that "
+         "does nothing but wake every 10 ms, as latprobe's consumer does. Those wake-ups keep the "
+         "vCPUs out of deep idle states, which alone makes a ping-pong faster; without them the "
+         "untraced baseline looks slow and latprobe's ratios look better than they are. Every "
+         "ratio below is against this baseline. latprobe's BPF figures come from its own "
+         "reports (the `overhead` section: it holds BPF_ENABLE_STATS while it runs, so every "
+         "traced run here pays for the statistics' two clock reads per program run, as a user's "
+         "run does).", "",
+         "## Targets (issue 14)", "", "| target | measured | goal | met |", "|---|---:|---:|:---:|"]
     for t in o["targets"]:
+        if t.get("group") == "earlier" and not any(x.startswith("### Earlier") for x in L):
+            L += ["", "### Earlier targets (issue 6), same run", "",
+                  "| target | measured | goal | met |", "|---|---:|---:|:---:|"]
         mv = t["measured"]
         if isinstance(mv, dict):
             mv = ", ".join(f"{k} {v}" for k, v in mv.items())
@@ -947,9 +1097,17 @@ def render_md(o, meta_in):
                                                 if st.get("forced_wakeups")) or "none")
                      for x in CAUSES_STATIC]
     b = o["bpf_cost"]
-    L += ["", "## 1. BPF cost per event (kernel.bpf_stats_enabled, run_time_ns / run_cnt)", "",
-          f"Mean over all latprobe programs: **{iqr_s(b['mean_ns_per_event'], 1)} ns** per run "
-          f"(target <= 150 ns). Worst program: `{b['worst_program']}` at {b['worst_mean_ns']} ns; "
+    k14 = b.get("ping_pong_overhead") or {}
+    L += ["", "## 1. BPF cost per event (the reports' overhead sections, run_time_ns / run_cnt)", "",
+          f"200-byte ping-pong (section 2's traced runs, {k14.get('runs')} reports, per "
+          f"{k14.get('unit')}): **{iqr_s(k14.get('ns_per_message'), 1)} ns** of kernel BPF run "
+          f"time per message in {iqr_s(k14.get('runs_per_message'), 2)} program runs "
+          f"({iqr_s(k14.get('ns_per_run'), 1)} ns per run), "
+          f"{iqr_s(k14.get('ring_records_per_message'), 2)} ring records and "
+          f"{iqr_s(k14.get('forced_wakeups_per_message'), 3)} forced wake-ups per message; "
+          f"latprobe's own CPU {iqr_s(k14.get('consumer_cpu_percent'), 2)} % of one core.", "",
+          f"One-way flood (this section's workload): mean over all latprobe programs "
+          f"**{iqr_s(b['mean_ns_per_event'], 1)} ns** per run. Worst program: `{b['worst_program']}` at {b['worst_mean_ns']} ns; "
           f"worst of the per-event programs: `{b['worst_per_event_program']}` at "
           f"{b['worst_per_event_mean_ns']} ns. Lost events per round: {b['lost_events']}. "
           f"Workload: {meta_in.get('event_rounds')} rounds x {meta_in.get('event_seconds')} s of "
@@ -978,7 +1136,10 @@ def render_md(o, meta_in):
     for t, v in o["round_trip"].items():
         L.append(f"| {t} | {iqr_s(v['p50_us'])} | **{iqr_s(v['paired_ratio_p50'], 3)}** | {v['ratio_p50']} | "
                  f"{iqr_s(v['mean_us'])} | {iqr_s(v['paired_ratio_mean'], 3)} | {iqr_s(v['p99_us'])} |")
-    L += ["", "bpftrace records the same marks (tcp_probe, sk_data_ready, sock_recv_length into a "
+    L += ["", "untraced, bpftrace and tcpdump runs have the 10 ms waker beside them (fair "
+          "baseline). latprobe_nostats is latprobe --no-bpf-stats: the difference to latprobe "
+          "is what the BPF run-time statistics behind the report's overhead section cost (two "
+          "clock reads per program run). bpftrace records the same marks (tcp_probe, sk_data_ready, sock_recv_length into a "
           "histogram); tcpdump writes every packet of the interface (`-w`, `-U`). Per-round "
           "ratio: each round's run over the same round's untraced run, seconds apart; its median "
           "is the headline. The round trip on this VM is bimodal (about 5 us while the other "
@@ -1015,8 +1176,9 @@ def render_md(o, meta_in):
           f"{iqr_s(pc['client_cpu_delta_us_per_msg'], 3)} us"]
     bpm = mp.get("bpf_per_message", {})
     if bpm:
-        L += ["", "**BPF run time per message** (one extra run per mode with bpf_stats on, "
-              "run_time_ns / messages; includes the feed's send and ACKs, which run on the same VM):", "",
+        L += ["", "**BPF run time per message** (the latprobe runs' own overhead sections, summed "
+              "over the rounds: run_time_ns / messages; includes the feed's send and ACKs, which "
+              "run on the same VM):", "",
               "| program | " + " | ".join(f"{m} ns/msg (runs/msg)" for m in bpm) + " |",
               "|---|" + "---:|" * len(bpm)]
         progs = sorted({k for v in bpm.values() for k in v["ns_per_message"]})

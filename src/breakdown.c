@@ -55,6 +55,44 @@ static void nic_line(FILE *out, const cJSON *nt)
 		num(nt, "nic_after_tcp"), num(nt, "nic_after_tcp_max_ns"));
 }
 
+/* A figure of the overhead section, or "n/a" where it was null. */
+static const char *fig(char *buf, size_t len, const cJSON *o, const char *k,
+		       const char *f)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	if (!cJSON_IsNumber(v))
+		return "n/a";
+	snprintf(buf, len, f, v->valuedouble);
+	return buf;
+}
+
+/* What latprobe itself cost during the run, in one line. */
+static void overhead_line(FILE *out, const cJSON *ov)
+{
+	const cJSON *k = cJSON_GetObjectItemCaseSensitive(ov, "kernel");
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(ov, "client");
+	const char *unit = cJSON_GetStringValue(
+		cJSON_GetObjectItemCaseSensitive(ov, "unit"));
+	char a[32], b[32], d[32], e[32], f[32];
+
+	if (!cJSON_IsObject(ov))
+		return;
+	fprintf(out,
+		"overhead (per %s, bpf_stats %s): kernel BPF %s ns in %s runs (%s ns/run), client probes %s ns, ring records %s; consumer %.2f CPU s, peak RSS %.1f MiB\n",
+		unit ?: "?",
+		cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(ov, "bpf_stats")) ?:
+			"?",
+		fig(a, sizeof(a), k, "ns_per_unit", "%.0f"),
+		fig(b, sizeof(b), k, "runs_per_unit", "%.2f"),
+		fig(d, sizeof(d), k, "ns_per_run", "%.0f"),
+		fig(e, sizeof(e), c, "ns_per_unit", "%.0f"),
+		fig(f, sizeof(f), ov, "ring_records_per_unit", "%.2f"),
+		num(ov, "consumer_cpu_seconds"),
+		num(ov, "consumer_peak_rss_kb") / 1024);
+}
+
 int breakdown_print(FILE *out, const char *path)
 {
 	const cJSON *stages, *msgs, *s;
@@ -96,6 +134,7 @@ int breakdown_print(FILE *out, const char *path)
 		num(msgs, "seen"), num(msgs, "correlated"),
 		cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "connections")));
 	nic_line(out, cJSON_GetObjectItemCaseSensitive(stages, "nic_to_tcp"));
+	overhead_line(out, cJSON_GetObjectItemCaseSensitive(root, "overhead"));
 	cJSON_Delete(root);
 	return 0;
 }

@@ -30,6 +30,8 @@ struct lp_opts {
 	const char *metrics; /* ADDR:PORT of the /metrics endpoint (--metrics) */
 	unsigned int metrics_max_conns;
 	bool live; /* full-screen view instead of the status line */
+	unsigned int poll_ms; /* consumer timer (--poll-interval) */
+	bool no_bpf_stats;    /* --no-bpf-stats: no BPF_ENABLE_STATS */
 };
 
 /*

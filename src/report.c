@@ -351,6 +351,18 @@ cJSON *report_build(const struct report_in *in)
 		snprintf(k, sizeof(k), "%u", in->drops[i].port);
 		add_num(m, k, (double)in->drops[i].count);
 	}
+	if (in->ov) {
+		struct ov_units u = {
+			.messages = t->msgs_seen,
+			.reads = t->by_type[LP_EV_READ],
+			.ring_records = in->stats[LP_S_SUBMITTED],
+			.wakeups = in->stats[LP_S_WAKEUPS],
+			.client_hits = in->probes[PR_CLIENT_MESSAGE].hits,
+		};
+
+		cJSON_AddItemToObject(root, "overhead",
+				      overhead_json(in->ov, &u));
+	}
 	o = cJSON_AddArrayToObject(root, "targets");
 	for (unsigned int i = 0; i < in->ntargets; i++) {
 		const struct lp_target *tg = &in->targets[i];

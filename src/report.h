@@ -7,6 +7,7 @@
 #include <time.h>
 #include <cjson/cJSON.h>
 #include "correlator.h"
+#include "overhead.h"
 #include "probes.h"
 #include "target.h"
 
@@ -28,6 +29,7 @@ struct report_in {
 	const char *version;
 	const struct lp_target *targets; /* --pid, --client PID */
 	unsigned int ntargets;
+	const struct overhead *ov; /* NULL: no "overhead" section */
 };
 
 cJSON *report_build(const struct report_in *in);

@@ -55,6 +55,9 @@ RB='--ringbuf-size (power of 2, 4096-1073741824)'
 expect_err 2 "$(inv "$RB" 5000)" --ringbuf-size 5000
 expect_err 2 "$(inv "$RB" 2048)" --ringbuf-size 2048
 expect_err 2 "$(inv "$RB" 2147483648)" --ringbuf-size 2147483648
+PI='--poll-interval (milliseconds, 1-1000)'
+expect_err 2 "$(inv "$PI" 0)" --poll-interval 0
+expect_err 2 "$(inv "$PI" 1001)" --poll-interval 1001
 expect_err 2 "latprobe: unexpected argument 'extra-argument'" extra-argument
 # unknown flag, missing argument: glibc's getopt line (prefixed with argv[0])
 # and argp's "Try" line

@@ -70,6 +70,69 @@ static struct corr *sample_corr(void)
 	return c;
 }
 
+static double ov_num(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
+/* The overhead section: per-unit figures from the totals, null without units. */
+static void test_overhead(void)
+{
+	struct overhead ov = { .stats_fd = 3, .started = true, .stopped = true,
+			       .nprogs = 3, .cpu_s = 0.25, .wall_s = 2.0,
+			       .peak_rss_kb = 9000 };
+	struct ov_units u = { .reads = 100, .ring_records = 150, .wakeups = 2 };
+	cJSON *o, *k, *cl;
+
+	ov.progs[0] = (struct ov_prog){ .name = "recv_tp", .side = OV_KERNEL,
+					.run_ns = 30000, .run_cnt = 100 };
+	ov.progs[1] = (struct ov_prog){ .name = "tcp_in", .side = OV_KERNEL,
+					.run_ns = 10000, .run_cnt = 100 };
+	ov.progs[2] = (struct ov_prog){ .name = "client_msg", .side = OV_CLIENT };
+	o = overhead_json(&ov, &u);
+	k = cJSON_GetObjectItem(o, "kernel");
+	cl = cJSON_GetObjectItem(o, "client");
+	CHECK(!strcmp(cJSON_GetObjectItem(o, "unit")->valuestring, "read"),
+	      "unit read without messages");
+	CHECK_EQ(ov_num(k, "run_cnt"), 200);
+	CHECK_EQ(ov_num(k, "ns_per_run"), 200);
+	CHECK_EQ(ov_num(k, "ns_per_unit"), 400);
+	CHECK_EQ(ov_num(k, "runs_per_unit"), 2);
+	CHECK_EQ(ov_num(o, "ring_records_per_unit") * 10, 15);
+	CHECK_EQ(ov_num(o, "consumer_cpu_percent") * 10, 125);
+	CHECK(cJSON_IsNull(cJSON_GetObjectItem(cl, "ns_per_run")),
+	      "no client runs: ns_per_run is null, not 0");
+	CHECK(!strcmp(cJSON_GetObjectItem(o, "bpf_stats")->valuestring, "on"),
+	      "stats on");
+	cJSON_Delete(o);
+
+	u.messages = 50; /* client messages: the unit is a message */
+	ov.stats_fd = -1;
+	o = overhead_json(&ov, &u);
+	CHECK(!strcmp(cJSON_GetObjectItem(o, "unit")->valuestring, "message"),
+	      "unit message");
+	CHECK_EQ(ov_num(cJSON_GetObjectItem(o, "kernel"), "ns_per_unit"), 800);
+	CHECK(!strcmp(cJSON_GetObjectItem(o, "bpf_stats")->valuestring, "off"),
+	      "stats refused: off");
+	cJSON_Delete(o);
+
+	ov.disabled = true; /* --no-bpf-stats */
+	o = overhead_json(&ov, &u);
+	CHECK(!strcmp(cJSON_GetObjectItem(o, "bpf_stats_how")->valuestring,
+		      "--no-bpf-stats: no BPF run time"),
+	      "--no-bpf-stats said");
+	cJSON_Delete(o);
+
+	memset(&u, 0, sizeof(u)); /* nothing traced: null, never 0 */
+	o = overhead_json(&ov, &u);
+	CHECK(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "kernel"),
+					       "ns_per_unit")),
+	      "no units: ns_per_unit is null");
+	cJSON_Delete(o);
+}
+
 int main(void)
 {
 	struct probe_info probes[PR_MAX] = {};
@@ -150,5 +213,6 @@ int main(void)
 	cJSON_Delete(back);
 	cJSON_Delete(root);
 	corr_free(c);
+	test_overhead();
 	return check_done("test_report");
 }

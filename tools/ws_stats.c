@@ -76,9 +76,10 @@ void hist_print_json(FILE *f, const char *name, const struct hist *h, int last)
 	fprintf(f,
 		"    \"%s\": {\"count\": %llu, \"min_us\": %.3f, \"avg_us\": %.3f, "
 		"\"max_us\": %.3f, \"p50_us\": %.3f, \"p90_us\": %.3f, "
-		"\"p99_us\": %.3f}%s\n",
+		"\"p99_us\": %.3f, \"p999_us\": %.3f}%s\n",
 		name, (unsigned long long)h->count, h->min / 1e3,
 		h->count ? h->sum / (double)h->count / 1e3 : 0.0, h->max / 1e3,
 		hist_pct(h, 50) / 1e3, hist_pct(h, 90) / 1e3,
-		hist_pct(h, 99) / 1e3, last ? "" : ",");
+		hist_pct(h, 99) / 1e3, hist_pct(h, 99.9) / 1e3,
+		last ? "" : ",");
 }

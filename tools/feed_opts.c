@@ -46,7 +46,13 @@ static void usage(FILE *f)
 		"  --burst N           send messages in bursts of N at the same average rate\n"
 		"  --count N           per connection: N messages, then a normal close\n"
 		"  --duration S        stop after S seconds (default 30)\n"
-		"  --ping-interval S   server ping period, 0 = off (default 3)\n"
+		"  --ping-interval S   server ping period, 0 = off (default 20)\n"
+		"Binance's connection limits (0 switches one off):\n"
+		"  --pong-timeout S    close if the last ping is not answered in S (default 60)\n"
+		"  --max-msg-rate N    close at the N+1th client message within 1 s (default 5)\n"
+		"  --max-streams N     streams per connection (default 1024)\n"
+		"  --max-lifetime S    close each connection after S seconds (default 86400)\n"
+		"  --no-limits         all four off, for load tests\n"
 		"  --replay FILE       send these JSON lines (E rewritten to now), looped\n"
 		"  --fault KIND        broken-frame|bad-utf8|truncated|oversized|bad-json|disconnect\n"
 		"  --fault-every K     the fault replaces every Kth message (default 100)\n"
@@ -68,6 +74,11 @@ enum {
 	O_COUNT,
 	O_DURATION,
 	O_PING,
+	O_PONG_TIMEOUT,
+	O_MAX_MSG_RATE,
+	O_MAX_STREAMS,
+	O_MAX_LIFETIME,
+	O_NO_LIMITS,
 	O_REPLAY,
 	O_FAULT,
 	O_FAULT_EVERY,
@@ -90,6 +101,11 @@ static const struct option long_opts[] = {
 	{"count", required_argument, NULL, O_COUNT},
 	{"duration", required_argument, NULL, O_DURATION},
 	{"ping-interval", required_argument, NULL, O_PING},
+	{"pong-timeout", required_argument, NULL, O_PONG_TIMEOUT},
+	{"max-msg-rate", required_argument, NULL, O_MAX_MSG_RATE},
+	{"max-streams", required_argument, NULL, O_MAX_STREAMS},
+	{"max-lifetime", required_argument, NULL, O_MAX_LIFETIME},
+	{"no-limits", no_argument, NULL, O_NO_LIMITS},
 	{"replay", required_argument, NULL, O_REPLAY},
 	{"fault", required_argument, NULL, O_FAULT},
 	{"fault-every", required_argument, NULL, O_FAULT_EVERY},
@@ -157,6 +173,28 @@ int feed_parse_args(int argc, char **argv)
 		case O_PING:
 			err = parse_double(PROG, "ping-interval", optarg, 0,
 					   3600, &opt.ping_interval);
+			break;
+		case O_PONG_TIMEOUT:
+			err = parse_double(PROG, "pong-timeout", optarg, 0,
+					   86400, &opt.pong_timeout);
+			break;
+		case O_MAX_MSG_RATE:
+			err = parse_u64(PROG, "max-msg-rate", optarg, 0, 100000,
+					&opt.max_msg_rate);
+			break;
+		case O_MAX_STREAMS:
+			err = parse_u64(PROG, "max-streams", optarg, 0, 1000000,
+					&opt.max_streams);
+			break;
+		case O_MAX_LIFETIME:
+			err = parse_double(PROG, "max-lifetime", optarg, 0,
+					   86400 * 365, &opt.max_lifetime);
+			break;
+		case O_NO_LIMITS:
+			opt.pong_timeout = 0;
+			opt.max_msg_rate = 0;
+			opt.max_streams = 0;
+			opt.max_lifetime = 0;
 			break;
 		case O_REPLAY:
 			opt.replay = optarg;

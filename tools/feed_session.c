@@ -103,7 +103,7 @@ static int send_next(struct lws *wsi, struct session *s)
 
 static void schedule(struct lws *wsi, struct session *s, uint64_t now)
 {
-	uint64_t next = s->next_ping_ns;
+	uint64_t next = opt.ping_interval > 0 ? s->next_ping_ns : UINT64_MAX;
 
 	if (s->rcount) {
 		lws_callback_on_writable(wsi);
@@ -117,15 +117,40 @@ static void schedule(struct lws *wsi, struct session *s, uint64_t now)
 		if (next_slot_ns(s) < next)
 			next = next_slot_ns(s);
 	}
+	limit_check(s, now, &next);
+	if (next == UINT64_MAX)
+		return; /* nothing to send until the client asks */
 	lws_set_timer_usecs(
 		wsi, next > now ? (lws_usec_t)((next - now) / 1000) + 1 : 1);
 }
 
+/* Over a limit: read no more, close once the owed replies are out. */
+static void stop_reading(struct lws *wsi)
+{
+	lws_rx_flow_control(wsi, 0);
+	lws_callback_on_writable(wsi);
+}
+
+/* A Binance limit was reached: close with its code and reason. */
+static int close_for_limit(struct lws *wsi, struct session *s)
+{
+	g.limit_closes++;
+	s->done = true;
+	lws_set_timer_usecs(wsi, LWS_SET_TIMER_USEC_CANCEL);
+	lws_close_reason(wsi, (enum lws_close_status)s->close_code,
+			 (unsigned char *)s->close_why, strlen(s->close_why));
+	if (opt.verbose)
+		fprintf(stderr, PROG ": connection %llu closed: %s\n",
+			(unsigned long long)s->idx, s->close_why);
+	return -1;
+}
+
 static int on_writeable(struct lws *wsi, struct session *s)
 {
-	uint64_t now = mono_ns(), due;
+	uint64_t now = mono_ns(), due, next;
 	unsigned char *buf = g.tx + LWS_PRE;
 	int budget = WRITES_PER_CALLBACK;
+	bool closing;
 	size_t n;
 
 	if (s->done)
@@ -139,9 +164,15 @@ static int on_writeable(struct lws *wsi, struct session *s)
 		return -1;
 	}
 
-	if (opt.ping_interval > 0 && now >= s->next_ping_ns) {
-		memcpy(buf, PROG, sizeof(PROG) - 1);
-		if (lws_write(wsi, buf, sizeof(PROG) - 1, LWS_WRITE_PING) < 0)
+	/* a limit reached: the replies already owed go out, then the close */
+	next = UINT64_MAX;
+	closing = limit_check(s, now, &next);
+	if (closing && !s->rcount)
+		return close_for_limit(wsi, s);
+	if (!closing && opt.ping_interval > 0 && now >= s->next_ping_ns) {
+		limit_ping_sent(s, now, &n);
+		memcpy(buf, s->ping_data, n);
+		if (lws_write(wsi, buf, n, LWS_WRITE_PING) < 0)
 			return -1;
 		s->next_ping_ns = now + (uint64_t)(opt.ping_interval * 1e9);
 		g.pings++;
@@ -161,6 +192,14 @@ static int on_writeable(struct lws *wsi, struct session *s)
 			return -1;
 		g.replies++;
 		budget--;
+		if (s->rcount == MAX_REPLIES - 1 && !s->close_code)
+			lws_rx_flow_control(wsi, 1);
+	}
+	if (closing) {
+		if (!s->rcount)
+			return close_for_limit(wsi, s);
+		lws_callback_on_writable(wsi);
+		return 0;
 	}
 	if (has_source(s)) {
 		due = slots_due(s, now);
@@ -186,36 +225,51 @@ static void session_free(struct session *s)
 	}
 	free(s->rx);
 	s->rx = NULL;
+	streams_free(s);
+	limits_free(s);
+}
+
+/* Refuse an upgrade that names an unknown path or stream, with a status. */
+static int confirm_upgrade(struct lws *wsi)
+{
+	struct session probe;
+	char why[512];
+	int status;
+
+	memset(&probe, 0, sizeof(probe));
+	feed_rng_seed(&probe.rng, opt.seed);
+	status = session_from_request(wsi, &probe, why, sizeof(why));
+	streams_free(&probe);
+	if (!status)
+		return 0;
+	g.rejected++;
+	if (opt.verbose)
+		fprintf(stderr, PROG ": refused an upgrade: %d %s\n", status,
+			why);
+	return http_refuse(wsi, (unsigned int)status, why);
 }
 
 static int feed_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			 void *user, void *in, size_t len)
 {
-	struct session *s = user, probe;
+	struct session *s = user;
+	char why[512];
 
 	switch (reason) {
-	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		memset(&probe, 0, sizeof(probe));
-		feed_rng_seed(&probe.rng, opt.seed);
-		if (session_from_request(wsi, &probe)) {
-			g.rejected++;
-			if (opt.verbose)
-				fprintf(stderr, PROG
-					": rejected a request for an unknown path or stream\n");
-			return 1;
-		}
-		return 0;
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		return confirm_upgrade(wsi);
 	case LWS_CALLBACK_ESTABLISHED:
 		memset(s, 0, sizeof(*s));
 		s->established = true;
 		s->idx = g.conns++;
 		g.active++;
 		feed_rng_seed(&s->rng, opt.seed + s->idx);
-		if (session_from_request(wsi, s))
+		if (session_from_request(wsi, s, why, sizeof(why)))
 			return -1;
 		pace_restart(s);
+		s->opened_ns = mono_ns();
 		s->next_ping_ns =
-			mono_ns() + (uint64_t)(opt.ping_interval * 1e9);
+			s->opened_ns + (uint64_t)(opt.ping_interval * 1e9);
 		lws_callback_on_writable(wsi);
 		return 0;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
@@ -225,10 +279,22 @@ static int feed_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			lws_callback_on_writable(wsi);
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
-		on_receive(wsi, s, in, len);
+		if (s->done)
+			return -1;
+		if (s->close_code)
+			return 0; /* past the limit: no longer read */
+		if (on_receive(wsi, s, in, len))
+			stop_reading(wsi);
 		return 0;
 	case LWS_CALLBACK_RECEIVE_PONG:
 		g.pongs++;
+		if (s->done)
+			return -1;
+		if (s->close_code)
+			return 0;
+		limit_pong(s, in, len);
+		if (limit_count_message(s, mono_ns()))
+			stop_reading(wsi);
 		return 0;
 	case LWS_CALLBACK_CLOSED:
 		/* also called for upgrades we rejected: those never began */

@@ -26,7 +26,11 @@ struct feed_opts opt = {
 	.rate = 100,
 	.burst = 1,
 	.duration = 30,
-	.ping_interval = 3,
+	.ping_interval = 20,
+	.pong_timeout = 60,
+	.max_msg_rate = 5,
+	.max_streams = 1024,
+	.max_lifetime = 86400,
 	.fault_every = 100,
 	.oversize = FAULT_OVERSIZE_DEFAULT,
 };
@@ -121,12 +125,13 @@ int main(int argc, char **argv)
 	lws_context_destroy(g.ctx);
 	printf(PROG ": %llu connections (%llu rejected), %llu messages, "
 		    "%llu faults (%s), %llu requests, %llu replies, "
-		    "%llu pings, %llu pongs, %.1f s\n",
+		    "%llu pings, %llu pongs, %.1f s, %llu closed by limits\n",
 	       (unsigned long long)g.conns, (unsigned long long)g.rejected,
 	       (unsigned long long)g.sent, (unsigned long long)g.faults,
 	       feed_fault_name(opt.fault), (unsigned long long)g.requests,
 	       (unsigned long long)g.replies, (unsigned long long)g.pings,
-	       (unsigned long long)g.pongs, secs);
+	       (unsigned long long)g.pongs, secs,
+	       (unsigned long long)g.limit_closes);
 	fflush(stdout);
 	err = 0;
 out:

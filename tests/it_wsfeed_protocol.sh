@@ -18,4 +18,12 @@ PY=/usr/bin/python3
 	{ echo "SKIPPED: python3-websockets missing (scripts/install-deps.sh)"; exit 77; }
 
 echo "wsfeed protocol conformance: requests, errors, limits"
+# --help and the man page name the same flags
+h=$("$BIN/wsfeed" --help | grep -o -- '--[a-z-]*' | sort -u)
+m=$(sed 's/\\-/-/g' "$ROOT/man/wsfeed.1" | grep -o -- '--[a-z-]*' | sort -u)
+if [ "$h" != "$m" ]; then
+	echo "  FAIL wsfeed --help and man/wsfeed.1 differ: $(diff <(echo "$h") <(echo "$m") | grep '^[<>]' | tr '\n' ' ')"
+	exit 1
+fi
+echo "  ok   wsfeed --help and man/wsfeed.1 name the same $(echo "$h" | wc -l) flags"
 cd "$ROOT/tests" && timeout -s TERM 150 "$PY" wsfeed_requests.py "$BIN"

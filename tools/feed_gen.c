@@ -45,6 +45,16 @@ static int64_t base_price(const char *sym, struct feed_rng *r)
 	return 100 + (int64_t)(feed_rng_next(r) % 100000);
 }
 
+/* Stream kinds as the Binance documentation spells them. */
+static const struct {
+	const char *name;
+	enum feed_kind kind;
+} kinds[] = {
+	{"trade", FEED_TRADE},		 {"aggTrade", FEED_AGGTRADE},
+	{"bookTicker", FEED_BOOKTICKER}, {"depth", FEED_DEPTH},
+	{"depth@100ms", FEED_DEPTH},	 {"depth@1000ms", FEED_DEPTH},
+};
+
 int feed_stream_init(struct feed_stream *st, const char *name,
 		     struct feed_rng *r)
 {
@@ -58,18 +68,13 @@ int feed_stream_init(struct feed_stream *st, const char *name,
 	    strlen(name) >= FEED_NAME_LEN)
 		return -1;
 	kind = at + 1;
-	if (!strcasecmp(kind, "trade"))
-		st->kind = FEED_TRADE;
-	else if (!strcasecmp(kind, "aggTrade"))
-		st->kind = FEED_AGGTRADE;
-	else if (!strcasecmp(kind, "bookTicker"))
-		st->kind = FEED_BOOKTICKER;
-	else if (!strcasecmp(kind, "depth") ||
-		 !strcasecmp(kind, "depth@100ms") ||
-		 !strcasecmp(kind, "depth@1000ms"))
-		st->kind = FEED_DEPTH;
-	else
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcasecmp(kind, kinds[i].name))
+			break;
+	if (i == sizeof(kinds) / sizeof(kinds[0]))
 		return -1;
+	st->kind = kinds[i].kind;
+	kind = kinds[i].name;
 	for (i = 0; i < symlen; i++) {
 		if (!isalnum((unsigned char)name[i]))
 			return -1;
@@ -78,7 +83,8 @@ int feed_stream_init(struct feed_stream *st, const char *name,
 	}
 	sym[symlen] = '\0';
 	st->sym[symlen] = '\0';
-	strcpy(st->name, name);
+	/* one spelling per stream, so names compare with strcmp */
+	snprintf(st->name, sizeof(st->name), "%s@%s", sym, kind);
 	st->price = base_price(sym, r);
 	st->id = 100000000 + feed_rng_next(r) % 1000000;
 	st->sub_id = st->id * 3;

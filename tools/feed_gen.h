@@ -27,7 +27,7 @@ struct feed_rng {
 };
 
 struct feed_stream {
-	char name[FEED_NAME_LEN]; /* as requested: "btcusdt@depth@100ms" */
+	char name[FEED_NAME_LEN]; /* canonical: "btcusdt@depth@100ms" */
 	char sym[FEED_SYM_LEN];	  /* upper case, as in "s" */
 	enum feed_kind kind;
 	int64_t price;	 /* in 1e-2 ticks */
@@ -39,8 +39,9 @@ void feed_rng_seed(struct feed_rng *r, uint64_t seed);
 uint64_t feed_rng_next(struct feed_rng *r);
 
 /*
- * Parse "<symbol>@<trade|aggTrade|bookTicker|depth[@100ms|@1000ms]>".
- * Returns 0, or -1 if the name is not a stream this emulator serves.
+ * Parse "<symbol>@<trade|aggTrade|bookTicker|depth[@100ms|@1000ms]>", in
+ * any case; st->name gets the one spelling (lower-case symbol, kind as
+ * documented). Returns 0, or -1 if the name is not a stream served here.
  */
 int feed_stream_init(struct feed_stream *st, const char *name,
 		     struct feed_rng *r);

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * wsfeed: one connection's life: pacing, payloads, faults, pings and
+ * replies, driven by libwebsockets callbacks.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "feed_fault.h"
+#include "feed_server.h"
+#include "ws_common.h"
+
+static bool has_source(const struct session *s)
+{
+	return replay.n || s->nstreams;
+}
+
+/* Message slots allowed by now (bursts of opt.burst at opt.rate). */
+static uint64_t slots_due(const struct session *s, uint64_t now)
+{
+	double groups;
+
+	if (opt.rate <= 0)
+		return UINT64_MAX;
+	groups = (double)(now - s->pace_start_ns) / 1e9 * opt.rate /
+		 (double)opt.burst;
+	return s->pace_base + ((uint64_t)groups + 1) * opt.burst;
+}
+
+static uint64_t next_slot_ns(const struct session *s)
+{
+	uint64_t group = (s->slots - s->pace_base) / opt.burst;
+
+	return s->pace_start_ns +
+	       (uint64_t)((double)group * (double)opt.burst / opt.rate * 1e9);
+}
+
+static uint64_t event_time(const struct session *s)
+{
+	return s->micros ? real_ns() / 1000 : real_ns() / 1000000;
+}
+
+/* TCP goes away without a WebSocket close (and without TLS close_notify). */
+static void abrupt_close(struct lws *wsi)
+{
+	shutdown(lws_get_socket_fd(wsi), SHUT_RDWR);
+}
+
+static int send_fault(struct lws *wsi, struct session *s)
+{
+	unsigned char *buf = g.tx + LWS_PRE;
+	struct fault_out fo;
+
+	if (feed_fault_build(opt.fault, s->faults, event_time(s), opt.oversize,
+			     (char *)buf, g.tx_cap, &fo))
+		return -1;
+	s->faults++;
+	g.faults++;
+	if (fo.len &&
+	    lws_write(wsi, buf, fo.len,
+		      fo.raw ? LWS_WRITE_RAW : LWS_WRITE_TEXT) < (int)fo.len)
+		return -1;
+	/* lws may still hold part of a large raw write: drop after it */
+	s->drop_pending = fo.close_after;
+	return 0;
+}
+
+/* Send the next slot: a message or a fault. -1 closes the connection. */
+static int send_next(struct lws *wsi, struct session *s)
+{
+	char *buf = (char *)g.tx + LWS_PRE;
+	int n;
+
+	s->slots++;
+	if (opt.fault && s->slots % opt.fault_every == 0)
+		return send_fault(wsi, s);
+	if (replay.n) {
+		size_t i = s->replay_pos++ % replay.n;
+
+		n = feed_replay_line(replay.line[i], replay.len[i],
+				     event_time(s), buf, g.tx_cap);
+	} else {
+		struct feed_stream *st = &s->streams[s->rr++ % s->nstreams];
+
+		n = feed_format(st, &s->rng, event_time(s), s->combined, buf,
+				g.tx_cap);
+	}
+	if (n < 0 ||
+	    lws_write(wsi, (unsigned char *)buf, (size_t)n, LWS_WRITE_TEXT) < n)
+		return -1;
+	s->sent++;
+	g.sent++;
+	if (opt.count && s->sent >= opt.count) {
+		s->done = true;
+		lws_set_timer_usecs(wsi, LWS_SET_TIMER_USEC_CANCEL);
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL,
+				 (unsigned char *)"count reached", 13);
+		return -1;
+	}
+	return 0;
+}
+
+static void schedule(struct lws *wsi, struct session *s, uint64_t now)
+{
+	uint64_t next = opt.ping_interval > 0 ? s->next_ping_ns : UINT64_MAX;
+
+	if (s->rcount) {
+		lws_callback_on_writable(wsi);
+		return;
+	}
+	if (has_source(s)) {
+		if (slots_due(s, now) > s->slots) {
+			lws_callback_on_writable(wsi);
+			return;
+		}
+		if (next_slot_ns(s) < next)
+			next = next_slot_ns(s);
+	}
+	limit_check(s, now, &next);
+	if (next == UINT64_MAX)
+		return; /* nothing to send until the client asks */
+	lws_set_timer_usecs(
+		wsi, next > now ? (lws_usec_t)((next - now) / 1000) + 1 : 1);
+}
+
+/* Over a limit: read no more, close once the owed replies are out. */
+static void stop_reading(struct lws *wsi)
+{
+	lws_rx_flow_control(wsi, 0);
+	lws_callback_on_writable(wsi);
+}
+
+/* A Binance limit was reached: close with its code and reason. */
+static int close_for_limit(struct lws *wsi, struct session *s)
+{
+	g.limit_closes++;
+	s->done = true;
+	lws_set_timer_usecs(wsi, LWS_SET_TIMER_USEC_CANCEL);
+	lws_close_reason(wsi, (enum lws_close_status)s->close_code,
+			 (unsigned char *)s->close_why, strlen(s->close_why));
+	if (opt.verbose)
+		fprintf(stderr, PROG ": connection %llu closed: %s\n",
+			(unsigned long long)s->idx, s->close_why);
+	return -1;
+}
+
+static int on_writeable(struct lws *wsi, struct session *s)
+{
+	uint64_t now = mono_ns(), due, next;
+	unsigned char *buf = g.tx + LWS_PRE;
+	int budget = WRITES_PER_CALLBACK;
+	bool closing;
+	size_t n;
+
+	if (s->done)
+		return -1;
+	if (s->drop_pending) {
+		if (lws_partial_buffered(wsi)) {
+			lws_callback_on_writable(wsi);
+			return 0;
+		}
+		abrupt_close(wsi);
+		return -1;
+	}
+
+	/* a limit reached: the replies already owed go out, then the close */
+	next = UINT64_MAX;
+	closing = limit_check(s, now, &next);
+	if (closing && !s->rcount)
+		return close_for_limit(wsi, s);
+	if (!closing && opt.ping_interval > 0 && now >= s->next_ping_ns) {
+		limit_ping_sent(s, now, &n);
+		memcpy(buf, s->ping_data, n);
+		if (lws_write(wsi, buf, n, LWS_WRITE_PING) < 0)
+			return -1;
+		s->next_ping_ns = now + (uint64_t)(opt.ping_interval * 1e9);
+		g.pings++;
+		budget--;
+	}
+	while (s->rcount && budget > 0 && !lws_send_pipe_choked(wsi)) {
+		char *text = s->reply[s->rhead];
+
+		n = strlen(text);
+		if (n > g.tx_cap)
+			n = g.tx_cap;
+		memcpy(buf, text, n);
+		free(text);
+		s->rhead = (s->rhead + 1) % MAX_REPLIES;
+		s->rcount--;
+		if (lws_write(wsi, buf, n, LWS_WRITE_TEXT) < (int)n)
+			return -1;
+		g.replies++;
+		budget--;
+		if (s->rcount == MAX_REPLIES - 1 && !s->close_code)
+			lws_rx_flow_control(wsi, 1);
+	}
+	if (closing) {
+		if (!s->rcount)
+			return close_for_limit(wsi, s);
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
+	if (has_source(s)) {
+		due = slots_due(s, now);
+		while (s->slots < due && budget-- > 0 && !s->drop_pending &&
+		       !lws_send_pipe_choked(wsi))
+			if (send_next(wsi, s))
+				return -1;
+	}
+	if (s->drop_pending) {
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
+	schedule(wsi, s, now);
+	return 0;
+}
+
+static void session_free(struct session *s)
+{
+	while (s->rcount) {
+		free(s->reply[s->rhead]);
+		s->rhead = (s->rhead + 1) % MAX_REPLIES;
+		s->rcount--;
+	}
+	free(s->rx);
+	s->rx = NULL;
+	streams_free(s);
+	limits_free(s);
+}
+
+/* Refuse an upgrade that names an unknown path or stream, with a status. */
+static int confirm_upgrade(struct lws *wsi)
+{
+	struct session probe;
+	char why[512];
+	int status;
+
+	memset(&probe, 0, sizeof(probe));
+	feed_rng_seed(&probe.rng, opt.seed);
+	status = session_from_request(wsi, &probe, why, sizeof(why));
+	streams_free(&probe);
+	if (!status)
+		return 0;
+	g.rejected++;
+	if (opt.verbose)
+		fprintf(stderr, PROG ": refused an upgrade: %d %s\n", status,
+			why);
+	return http_refuse(wsi, (unsigned int)status, why);
+}
+
+static int feed_callback(struct lws *wsi, enum lws_callback_reasons reason,
+			 void *user, void *in, size_t len)
+{
+	struct session *s = user;
+	char why[512];
+
+	switch (reason) {
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		return confirm_upgrade(wsi);
+	case LWS_CALLBACK_ESTABLISHED:
+		memset(s, 0, sizeof(*s));
+		s->established = true;
+		s->idx = g.conns++;
+		g.active++;
+		feed_rng_seed(&s->rng, opt.seed + s->idx);
+		if (session_from_request(wsi, s, why, sizeof(why)))
+			return -1;
+		pace_restart(s);
+		s->opened_ns = mono_ns();
+		s->next_ping_ns =
+			s->opened_ns + (uint64_t)(opt.ping_interval * 1e9);
+		lws_callback_on_writable(wsi);
+		return 0;
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		return on_writeable(wsi, s);
+	case LWS_CALLBACK_TIMER:
+		if (!s->done)
+			lws_callback_on_writable(wsi);
+		return 0;
+	case LWS_CALLBACK_RECEIVE:
+		if (s->done)
+			return -1;
+		if (s->close_code)
+			return 0; /* past the limit: no longer read */
+		if (on_receive(wsi, s, in, len))
+			stop_reading(wsi);
+		return 0;
+	case LWS_CALLBACK_RECEIVE_PONG:
+		g.pongs++;
+		if (s->done)
+			return -1;
+		if (s->close_code)
+			return 0;
+		limit_pong(s, in, len);
+		if (limit_count_message(s, mono_ns()))
+			stop_reading(wsi);
+		return 0;
+	case LWS_CALLBACK_CLOSED:
+		/* also called for upgrades we rejected: those never began */
+		if (!s || !s->established)
+			return 0;
+		s->established = false;
+		g.active--;
+		g.closed++;
+		session_free(s);
+		return 0;
+	default:
+		break;
+	}
+	return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+const struct lws_protocols feed_protocols[] = {
+	{"binance", feed_callback, sizeof(struct session), 4096, 0, NULL, 0},
+	{NULL, NULL, 0, 0, 0, NULL, 0},
+};

@@ -22,7 +22,7 @@ const char *const lp_stage_names[ST_MAX] = {
 /* Which marks each stage is measured between (reported in "stages"). */
 const char *const lp_stage_marks[ST_MAX] = {
 	[ST_EXCHANGE_TO_NIC] = "E (CLOCK_REALTIME -> MONOTONIC) -> nic (else dev_in)",
-	[ST_NIC_TO_TCP] = "nic (else dev_in: netif_receive_skb) -> tcp_in (tcp_probe)",
+	[ST_NIC_TO_TCP] = "nic (else dev_in: the skb RX stamp) -> tcp_in (tcp_probe)",
 	[ST_TCP_TO_WAKEUP] = "tcp_in (tcp_probe) -> wakeup (sk_data_ready)",
 	[ST_WAKEUP_TO_READ] = "wakeup -> read_end (tcp_recvmsg return of the read that copied the last byte)",
 	[ST_READ_DURATION] = "read_start (tcp_recvmsg entry, or read syscall entry) -> read_end",

@@ -255,10 +255,26 @@ static void count_nic(struct corr *c, struct conn *cn,
 	nic_count(&c->nic, m, dir);
 }
 
+/*
+ * Where seq goes. Sequence order is modulo 2^32: marks spread over more than
+ * 2^31 (garbage, or a socket never read) are not totally ordered and the
+ * search can land off by some; settle so that both neighbours agree.
+ */
+static unsigned int seg_pos(const struct conn *cn, uint32_t seq)
+{
+	unsigned int pos = seg_upper(cn, seq);
+
+	while (pos && seq_before(seq, seg_at(cn, pos - 1)->seq))
+		pos--;
+	while (pos < cn->nsegs && !seq_before(seq, seg_at(cn, pos)->seq))
+		pos++;
+	return pos;
+}
+
 /* Put m in order; false if a pending mark already covers it. */
 static bool seg_put(struct conn *cn, const struct seg_mark *m)
 {
-	unsigned int pos = seg_upper(cn, m->seq);
+	unsigned int pos = seg_pos(cn, m->seq);
 
 	if (pos && covers(seg_at(cn, pos - 1), m->seq, m->end_seq))
 		return false;
@@ -269,9 +285,11 @@ static bool seg_put(struct conn *cn, const struct seg_mark *m)
 		cn->segments_evicted++;
 		if (cn->seg_woken)
 			cn->seg_woken--;
-		if (pos)
-			pos--;
+		pos = seg_pos(cn, m->seq);
 	}
+	/* exactly 2^31 from its neighbour: no order exists, nothing to join */
+	if (pos < cn->nsegs && seq_before(seg_at(cn, pos)->seq, m->seq))
+		return false;
 	/* out of order: shift the later ones (rare) */
 	for (unsigned int i = cn->nsegs; i > pos; i--)
 		*seg_at(cn, i) = *seg_at(cn, i - 1);

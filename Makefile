@@ -37,7 +37,7 @@ SKELS := $(BPF_OBJS:.bpf.o=.skel.h)
 LP_SRCS := $(wildcard src/*.c)
 LP_OBJS := $(patsubst src/%.c,$(OUT)/%.o,$(LP_SRCS))
 # Objects of latprobe that unit tests link (everything but main and loader).
-LP_CORE_OBJS := $(filter-out $(OUT)/main.o $(OUT)/loader.o $(OUT)/feature.o \
+LP_CORE_OBJS := $(filter-out $(OUT)/main.o $(OUT)/loader.o $(OUT)/loader_kstate.o $(OUT)/feature.o \
 	$(OUT)/consumer.o $(OUT)/metrics.o $(OUT)/overhead.o, $(LP_OBJS))
 
 TOOLS :=

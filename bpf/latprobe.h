@@ -107,17 +107,64 @@ struct lp_wake {
 	__u32 pad;
 };
 
+/*
+ * Per-socket segment counters kept in the kernel (join mode, see
+ * struct lp_read): cumulative since latprobe first saw the socket; the read,
+ * close and exit records carry them and user space adds the difference.
+ */
+struct lp_seg_counts {
+	__u32 in;	/* data segments tcp_probe saw */
+	__u32 dup;	/* of which retransmissions of bytes already received */
+	__u32 evicted;	/* marks overwritten before a read consumed them */
+	__u32 dev;	/* of the rest: those with a dev_in (skb RX) stamp */
+};
+
+/* One segment's marks as the kernel joins them to the read that takes it. */
+struct lp_mark {
+	__u32 seq;
+	__u32 end_seq;
+	__u64 tcp_ns;  /* tcp_probe */
+	__u64 wake_ns; /* sk_data_ready that covered it, 0 if none */
+	__u64 dev_ns;  /* the skb's software RX stamp (dev_in), 0 if none */
+};
+
+/*
+ * A read. In join mode (the default) the kernel keeps each socket's pending
+ * segment marks in its socket storage and this record carries the mark of
+ * the segment that held the read's last byte (has_mark) plus the socket's
+ * segment counters (joined): one record per read, none per segment. In per-segment
+ * mode (NIC stamps, kprobe reads) has_mark is 0 and LP_EV_SEG records come.
+ */
 struct lp_read {
 	__u32 seq_start; /* copied_seq before the read */
 	__u32 seq_end;	 /* copied_seq after: bytes [seq_start, seq_end) */
 	__s32 ret;	 /* bytes copied (>0) */
-	__u32 pad;
+	__u8 joined;	 /* join mode: segs is valid */
+	__u8 has_mark;	 /* ... and mark is the segment of the last byte */
+	__u8 pad[2];
 	__u64 start_ns;	  /* entry of the read, 0 if unknown */
-	__u64 cleanup_ns; /* tcp_cleanup_rbuf (or tcp_rcv_space_adjust), 0 if unseen */
+	__u64 cleanup_ns; /* tcp_cleanup_rbuf, 0 if unseen */
+	struct lp_mark mark;
+	struct lp_seg_counts segs;
 };
 
 struct lp_close {
-	__u64 bytes_sent; /* tcp_sendmsg bytes, counted in the kernel */
+	__u64 bytes_sent; /* bytes the application queued (write_seq moved) */
+	struct lp_seg_counts segs; /* valid if has_segs (join mode) */
+	__u8 has_segs;
+	__u8 pad[7];
+};
+
+/*
+ * Written by the exit iterator (iter/tcp) for every traced socket still
+ * open when latprobe stops: what a close record would have carried.
+ */
+struct lp_live_sock {
+	__u64 sk;
+	__u64 bytes_sent;
+	struct lp_seg_counts segs;
+	__u8 has_segs;
+	__u8 pad[7];
 };
 
 struct lp_msg {
@@ -173,16 +220,18 @@ static inline __u32 lp_sample_hash(__u32 skc_hash, __u16 lport, __u16 rport)
 }
 
 /*
- * Per-socket state in the kernel (map "socks", pinned with --pin). Written
- * once per socket: per-event counters here would bounce the entry's cache
- * line between the softirq and the reader's CPU; user space counts instead.
+ * The registry of sockets latprobe decided about (map "socks", pinned with
+ * --pin): written once per socket, deleted at close. The hot path reads the
+ * same decision from the socket's own storage (sk_storage) instead.
  */
 struct lp_sock_state {
 	__u32 tgid;	/* owner seen in process context, 0 until then */
 	__u8 traced;	/* 1: passes filters; 0: remembered as filtered out */
 	__u8 announced; /* LP_EV_SOCK sent */
 	__u16 pad;
-	__u64 first_ns; /* when latprobe first saw it */
+	__u64 first_ns;	  /* when latprobe first saw it */
+	__u32 write_seq0; /* write_seq then: bytes_sent counts from here */
+	__u32 pad2;
 };
 
 /*

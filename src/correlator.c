@@ -22,7 +22,7 @@ const char *const lp_stage_names[ST_MAX] = {
 /* Which marks each stage is measured between (reported in "stages"). */
 const char *const lp_stage_marks[ST_MAX] = {
 	[ST_EXCHANGE_TO_NIC] = "E (CLOCK_REALTIME -> MONOTONIC) -> nic (else dev_in)",
-	[ST_NIC_TO_TCP] = "nic (else dev_in: netif_receive_skb) -> tcp_in (tcp_probe)",
+	[ST_NIC_TO_TCP] = "nic (else dev_in: the skb RX stamp) -> tcp_in (tcp_probe)",
 	[ST_TCP_TO_WAKEUP] = "tcp_in (tcp_probe) -> wakeup (sk_data_ready)",
 	[ST_WAKEUP_TO_READ] = "wakeup -> read_end (tcp_recvmsg return of the read that copied the last byte)",
 	[ST_READ_DURATION] = "read_start (tcp_recvmsg entry, or read syscall entry) -> read_end",
@@ -85,7 +85,8 @@ static void conn_free_live(struct conn *cn)
 	free(cn->rd);
 	cn->segs = NULL;
 	cn->rd = NULL;
-	cn->nsegs = cn->rd_count = cn->rd_head = 0;
+	cn->nsegs = cn->seg_head = cn->seg_woken = 0;
+	cn->rd_count = cn->rd_head = 0;
 }
 
 void corr_free(struct corr *c)
@@ -262,7 +263,33 @@ static void stage_add(struct corr *c, struct conn *cn, enum lp_stage st,
 	hist_add(cn->stages[st], to - from);
 }
 
-/* ---- segment marks, sorted by sequence (mod 2^32) ---- */
+/*
+ * ---- segment marks: a ring sorted by sequence (mod 2^32) ----
+ * Segments arrive in order almost always, so an insert is an append and an
+ * eviction or a read's prune moves the head: no shifting. Lookups by byte
+ * are binary searches.
+ */
+
+static struct seg_mark *seg_at(const struct conn *cn, unsigned int i)
+{
+	return &cn->segs[(cn->seg_head + i) & (CONN_SEGS - 1)];
+}
+
+/* The first mark that starts after seq (nsegs if none). */
+static unsigned int seg_upper(const struct conn *cn, uint32_t seq)
+{
+	unsigned int lo = 0, hi = cn->nsegs;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (seq_before(seq, seg_at(cn, mid)->seq))
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
 
 static bool covers(const struct seg_mark *m, uint32_t seq, uint32_t end)
 {
@@ -297,6 +324,51 @@ static void count_nic(struct corr *c, struct conn *cn,
 	nic_count(&c->nic, m, dir);
 }
 
+/*
+ * Where seq goes. Sequence order is modulo 2^32: marks spread over more than
+ * 2^31 (garbage, or a socket never read) are not totally ordered and the
+ * search can land off by some; settle so that both neighbours agree.
+ */
+static unsigned int seg_pos(const struct conn *cn, uint32_t seq)
+{
+	unsigned int pos = seg_upper(cn, seq);
+
+	while (pos && seq_before(seq, seg_at(cn, pos - 1)->seq))
+		pos--;
+	while (pos < cn->nsegs && !seq_before(seq, seg_at(cn, pos)->seq))
+		pos++;
+	return pos;
+}
+
+/* Put m in order; false if a pending mark already covers it. */
+static bool seg_put(struct conn *cn, const struct seg_mark *m)
+{
+	unsigned int pos = seg_pos(cn, m->seq);
+
+	if (pos && covers(seg_at(cn, pos - 1), m->seq, m->end_seq))
+		return false;
+	if (cn->nsegs == CONN_SEGS) {
+		/* never read (or reads lost): forget the oldest */
+		cn->seg_head = (cn->seg_head + 1) & (CONN_SEGS - 1);
+		cn->nsegs--;
+		cn->segments_evicted++;
+		if (cn->seg_woken)
+			cn->seg_woken--;
+		pos = seg_pos(cn, m->seq);
+	}
+	/* exactly 2^31 from its neighbour: no order exists, nothing to join */
+	if (pos < cn->nsegs && seq_before(seg_at(cn, pos)->seq, m->seq))
+		return false;
+	/* out of order: shift the later ones (rare) */
+	for (unsigned int i = cn->nsegs; i > pos; i--)
+		*seg_at(cn, i) = *seg_at(cn, i - 1);
+	*seg_at(cn, pos) = *m;
+	cn->nsegs++;
+	if (pos < cn->seg_woken)
+		cn->seg_woken = pos;
+	return true;
+}
+
 static void seg_insert(struct corr *c, struct conn *cn,
 		       const struct lp_hdr *h,
 		       const struct lp_seg *s)
@@ -309,7 +381,6 @@ static void seg_insert(struct corr *c, struct conn *cn,
 		.nic_ns = s->nic_ns,
 		.nic_src = s->nic_src < LP_NIC_MAX ? s->nic_src : LP_NIC_NONE,
 	};
-	unsigned int pos = cn->nsegs;
 
 	cn->segments_in++;
 	/* retransmission of bytes already received (or already read) */
@@ -318,50 +389,38 @@ static void seg_insert(struct corr *c, struct conn *cn,
 		cn->segments_dup++;
 		return;
 	}
-	for (unsigned int i = cn->nsegs; i-- > 0;) {
-		if (covers(&cn->segs[i], m.seq, m.end_seq)) {
-			cn->segments_dup++;
-			return;
-		}
-		if (!seq_before(m.seq, cn->segs[i].seq))
-			break;
-		pos = i;
+	if (!seg_put(cn, &m)) {
+		cn->segments_dup++;
+		return;
 	}
 	count_nic(c, cn, &m, 1);
-	if (cn->nsegs == CONN_SEGS) {
-		/* never read (or reads lost): forget the oldest */
-		memmove(cn->segs, cn->segs + 1,
-			(CONN_SEGS - 1) * sizeof(*cn->segs));
-		cn->nsegs--;
-		cn->segments_evicted++;
-		if (pos)
-			pos--;
-	}
-	memmove(cn->segs + pos + 1, cn->segs + pos,
-		(cn->nsegs - pos) * sizeof(*cn->segs));
-	cn->segs[pos] = m;
-	cn->nsegs++;
 }
 
+/* Data up to rcv_nxt is readable: every mark it covers gets the wake-up. */
 static void seg_wake(struct conn *cn, uint64_t ts, uint32_t rcv_nxt)
 {
-	for (unsigned int i = 0; i < cn->nsegs; i++) {
-		struct seg_mark *m = &cn->segs[i];
+	unsigned int i = cn->seg_woken;
 
-		if (!m->wake_ns && !seq_before(rcv_nxt, m->end_seq))
+	for (; i < cn->nsegs; i++) {
+		struct seg_mark *m = seg_at(cn, i);
+
+		if (seq_before(rcv_nxt, m->end_seq))
+			break;
+		if (!m->wake_ns)
 			m->wake_ns = ts;
 	}
+	cn->seg_woken = i;
 }
 
 static const struct seg_mark *seg_find(const struct conn *cn, uint32_t byte)
 {
-	for (unsigned int i = 0; i < cn->nsegs; i++) {
-		const struct seg_mark *m = &cn->segs[i];
+	unsigned int i = seg_upper(cn, byte);
+	const struct seg_mark *m;
 
-		if (!seq_before(byte, m->seq) && seq_before(byte, m->end_seq))
-			return m;
-	}
-	return NULL;
+	if (!i)
+		return NULL;
+	m = seg_at(cn, i - 1);
+	return seq_before(byte, m->end_seq) ? m : NULL;
 }
 
 /* Ask again for NIC stamps of the marks this read consumes. */
@@ -373,7 +432,7 @@ static void resolve_nic(struct corr *c, struct conn *cn, uint32_t copied)
 	if (!c->cfg.nic_lookup || !cn->have_info)
 		return;
 	for (unsigned int i = 0; i < cn->nsegs; i++) {
-		struct seg_mark *m = &cn->segs[i];
+		struct seg_mark *m = seg_at(cn, i);
 
 		if (!seq_before(m->seq, copied))
 			break;
@@ -406,15 +465,51 @@ static void resolve_nic(struct corr *c, struct conn *cn, uint32_t copied)
 	}
 }
 
-/* Drop marks whose bytes were all copied to the reader. */
+/* Drop marks whose bytes were all copied to the reader (from the head). */
 static void seg_prune(struct conn *cn, uint32_t copied)
 {
-	unsigned int keep = 0;
+	while (cn->nsegs && !seq_before(copied, seg_at(cn, 0)->end_seq)) {
+		cn->seg_head = (cn->seg_head + 1) & (CONN_SEGS - 1);
+		cn->nsegs--;
+		if (cn->seg_woken)
+			cn->seg_woken--;
+	}
+}
 
-	for (unsigned int i = 0; i < cn->nsegs; i++)
-		if (seq_before(copied, cn->segs[i].end_seq))
-			cn->segs[keep++] = cn->segs[i];
-	cn->nsegs = keep;
+/*
+ * Join mode: the kernel counted the segments and kept their marks; a read,
+ * close or exit record carries the counters since the socket was first
+ * seen. Add what is new (a record overtaken by an older one adds nothing).
+ */
+static void kernel_counts(struct corr *c, struct conn *cn,
+			  const struct lp_seg_counts *k)
+{
+	int32_t in = k->in - cn->kseen.in, dup = k->dup - cn->kseen.dup;
+	int32_t ev = k->evicted - cn->kseen.evicted;
+	int32_t dev = k->dev - cn->kseen.dev;
+
+	if (in < 0 || dup < 0 || ev < 0 || dev < 0)
+		return;
+	cn->segments_in += in;
+	cn->segments_dup += dup;
+	cn->segments_evicted += ev;
+	cn->nic.sources[LP_NIC_DEV_IN] += dev;
+	c->nic.sources[LP_NIC_DEV_IN] += dev;
+	cn->kseen = *k;
+}
+
+/* The segment mark a joined read carries: pending until the read takes it. */
+static void joined_mark(struct conn *cn, const struct lp_read *r)
+{
+	struct seg_mark m = {
+		.seq = r->mark.seq,
+		.end_seq = r->mark.end_seq,
+		.dev_ns = r->mark.dev_ns,
+		.tcp_ns = r->mark.tcp_ns,
+		.wake_ns = r->mark.wake_ns,
+	};
+
+	seg_put(cn, &m);
 }
 
 static uint64_t first_mark(const struct seg_mark *m)
@@ -441,6 +536,10 @@ static void on_read(struct corr *c, struct conn *cn, const struct lp_hdr *h,
 
 	cn->reads++;
 	cn->bytes_received += (uint32_t)r->ret;
+	if (r->joined)
+		kernel_counts(c, cn, &r->segs);
+	if (r->has_mark)
+		joined_mark(cn, r);
 	resolve_nic(c, cn, r->seq_end);
 	m = seg_find(cn, r->seq_end - 1);
 
@@ -554,6 +653,8 @@ void corr_event(struct corr *c, const void *data, size_t size)
 		if (cn) {
 			cn->events++;
 			cn->bytes_sent = e->close.bytes_sent;
+			if (e->close.has_segs)
+				kernel_counts(c, cn, &e->close.segs);
 			conn_close(c, cn);
 		} else {
 			untracked_close(c, e->h.sk);
@@ -584,4 +685,15 @@ void corr_event(struct corr *c, const void *data, size_t size)
 		on_read(c, cn, &e->h, &e->read);
 		break;
 	}
+}
+
+void corr_live_sock(struct corr *c, const struct lp_live_sock *ls)
+{
+	struct conn *cn = corr_lookup(c, ls->sk);
+
+	if (!cn)
+		return;
+	cn->bytes_sent = ls->bytes_sent;
+	if (ls->has_segs)
+		kernel_counts(c, cn, &ls->segs);
 }

@@ -36,7 +36,7 @@ extern const char *const lp_stage_names[ST_MAX];
 extern const char *const lp_stage_marks[ST_MAX];
 extern const char *const lp_nic_src_names[LP_NIC_MAX];
 
-#define CONN_SEGS 512  /* pending segment marks per socket */
+#define CONN_SEGS 512  /* pending segment marks per socket (power of 2) */
 #define CONN_READS 64  /* recent reads per socket (message attribution) */
 
 struct seg_mark {
@@ -74,9 +74,15 @@ struct conn {
 	struct nic_counts nic;
 	uint64_t messages;
 	struct hist *stages[ST_MAX]; /* allocated on first value */
-	/* live state, freed on close */
+	/* the kernel's segment counters as last carried (join mode) */
+	struct lp_seg_counts kseen;
+	/*
+	 * live state, freed on close. segs is a ring sorted by sequence:
+	 * oldest at seg_head, nsegs of them; the first seg_woken all have
+	 * their wake-up mark.
+	 */
 	struct seg_mark *segs;
-	unsigned int nsegs;
+	unsigned int seg_head, nsegs, seg_woken;
 	struct read_mark *rd;
 	unsigned int rd_head, rd_count;
 	struct conn *hnext; /* live hash chain */
@@ -137,6 +143,8 @@ void corr_free(struct corr *c);
 /* Feed one raw ring-buffer record; malformed records are counted, never trusted. */
 void corr_event(struct corr *c, const void *data, size_t size);
 struct conn *corr_lookup(struct corr *c, uint64_t sk);
+/* A traced socket still open at exit (the kernel's exit iterator). */
+void corr_live_sock(struct corr *c, const struct lp_live_sock *ls);
 
 /* Modulo-2^32 sequence comparison: a before b. */
 static inline bool seq_before(uint32_t a, uint32_t b)

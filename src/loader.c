@@ -200,7 +200,7 @@ static int resolve_client(struct lp_opts *o)
  * Any socket asking for RX timestamps turns on the kernel's stamping of
  * every received skb (net_enable_timestamp); we hold one for the run.
  */
-static int enable_rx_timestamps(struct lp_loader *L)
+static int enable_rx_timestamps(struct lp_loader *L, bool required)
 {
 	int flags = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE |
 		    SOF_TIMESTAMPING_RX_HARDWARE | SOF_TIMESTAMPING_RAW_HARDWARE;
@@ -209,9 +209,15 @@ static int enable_rx_timestamps(struct lp_loader *L)
 	if (L->tstamp_fd < 0 ||
 	    setsockopt(L->tstamp_fd, SOL_SOCKET, SO_TIMESTAMPING, &flags,
 		       sizeof(flags))) {
-		lp_err("--nic-timestamps: enabling kernel RX timestamps: %s",
-		       strerror(errno));
-		return -errno;
+		int err = -errno;
+
+		if (required)
+			lp_err("--nic-timestamps: enabling kernel RX timestamps: %s",
+			       strerror(errno));
+		else
+			lp_info("kernel RX timestamps unavailable (%s): dev_in from tp_btf/netif_receive_skb",
+				strerror(errno));
+		return err;
 	}
 	return 0;
 }
@@ -364,6 +370,41 @@ static int setup_nic_ts(struct lp_loader *L)
 	return 0;
 }
 
+static bool btf_typed(enum lp_mech m)
+{
+	return m == MECH_FENTRY || m == MECH_TRACEPOINT;
+}
+
+/*
+ * Programs that would run per message for nothing are not loaded: in
+ * tracepoint mode tcp_rcv_space_adjust has no read in flight to stamp (no
+ * entry hook), and netif_receive_skb's mark is the skb's own RX stamp.
+ * Marks are joined in the kernel when both the read and the wake-up get the
+ * socket as a BTF pointer (socket storage; kprobes get a plain number).
+ */
+static void skip_useless(struct lp_loader *L, struct latprobe_bpf *s)
+{
+	struct probe_info *cl = &L->probes[PR_TCP_CLEANUP_RBUF];
+	struct probe_info *dv = &L->probes[PR_NETIF_RECEIVE_SKB];
+
+	if (cl->used == MECH_TRACEPOINT) {
+		bpf_program__set_autoload(s->progs.cleanup_tp, false);
+		cl->used = MECH_NONE;
+		cl->attach_point[0] = '\0';
+		appendf(cl->why, sizeof(cl->why), "%s",
+			"not attached: without a tcp_recvmsg entry hook it would only count calls");
+	}
+	if (s->rodata->dev_from_skb && dv->used == MECH_TRACEPOINT) {
+		bpf_program__set_autoload(s->progs.dev_in, false);
+		dv->used = MECH_NONE;
+		dv->attach_point[0] = '\0';
+		appendf(dv->why, sizeof(dv->why), "%s",
+			"not attached: dev_in is the skb's software RX stamp (kernel RX timestamping is on)");
+	}
+	s->rodata->join_marks = btf_typed(L->probes[PR_TCP_RECVMSG].used) &&
+				btf_typed(L->probes[PR_SK_DATA_READY].used);
+}
+
 int loader_open(struct lp_loader *L, struct lp_opts *o)
 {
 	struct latprobe_bpf *s;
@@ -395,8 +436,15 @@ int loader_open(struct lp_loader *L, struct lp_opts *o)
 	s->rodata->nr_cpus = libbpf_num_possible_cpus();
 	s->rodata->skb_tstamps = o->nic_timestamps;
 	s->rodata->realtime_offset_ns = o->realtime_offset_ns;
-	if (o->nic_timestamps && (err = enable_rx_timestamps(L)))
+	/*
+	 * RX stamping on: the skb's own stamp is the dev_in mark (and the NIC
+	 * mark with --nic-timestamps), so no program runs per packet.
+	 */
+	err = enable_rx_timestamps(L, o->nic_timestamps);
+	if (err && o->nic_timestamps)
 		return err;
+	s->rodata->dev_from_skb = !err;
+	bpf_program__set_autoattach(s->progs.live_socks, false);
 	bpf_map__set_max_entries(s->maps.rb, o->ringbuf_size);
 
 	struct probe_flavours fl[] = {
@@ -449,6 +497,7 @@ int loader_open(struct lp_loader *L, struct lp_opts *o)
 	btf__free(vmlinux);
 	if (err)
 		return err;
+	skip_useless(L, s);
 	if (L->probes[PR_TCP_RECVMSG].used == MECH_TRACEPOINT)
 		/*
 		 * No tracepoint marks tcp_recvmsg entry; the syscall
@@ -572,194 +621,4 @@ void loader_destroy(struct lp_loader *L)
 	if (L->tstamp_fd > 0)
 		close(L->tstamp_fd);
 	L->skel = NULL;
-}
-
-/* Sum a per-CPU counter array into out[LP_S_MAX]. */
-int loader_read_stats(struct lp_loader *L, uint64_t *out)
-{
-	int ncpu = libbpf_num_possible_cpus(), fd;
-	uint64_t *vals;
-
-	if (ncpu <= 0)
-		return -EINVAL;
-	vals = calloc(ncpu, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	fd = bpf_map__fd(L->skel->maps.stats);
-	for (uint32_t k = 0; k < LP_S_MAX; k++) {
-		out[k] = 0;
-		if (bpf_map_lookup_elem(fd, &k, vals))
-			continue;
-		for (int c = 0; c < ncpu; c++)
-			out[k] += vals[c];
-	}
-	free(vals);
-	return 0;
-}
-
-void loader_probe_hits(struct lp_loader *L, const uint64_t *st)
-{
-	static const int slot[PR_MAX] = {
-		[PR_TCP_RECVMSG] = LP_P_RECV_EXIT,
-		[PR_TCP_SENDMSG] = LP_P_SEND,
-		[PR_TCP_CLEANUP_RBUF] = LP_P_CLEANUP,
-		[PR_TCP_PROBE] = LP_P_TCP_PROBE,
-		[PR_SK_DATA_READY] = LP_P_DATA_READY,
-		[PR_NETIF_RECEIVE_SKB] = LP_P_DEV_IN,
-		[PR_SOCK_STATE] = LP_P_STATE,
-		[PR_RCVQ_DROPS] = LP_P_DROP,
-		[PR_CLIENT_MESSAGE] = LP_P_USDT_MSG,
-	};
-
-	for (int i = 0; i < PR_MAX; i++)
-		L->probes[i].hits = st[LP_S_HITS + slot[i]];
-}
-
-int loader_read_drops(struct lp_loader *L, struct port_drops *out,
-		      unsigned int max)
-{
-	int fd = bpf_map__fd(L->skel->maps.drops);
-	__u16 key, *prev = NULL;
-	unsigned int n = 0;
-	__u64 v;
-
-	while (n < max && bpf_map_get_next_key(fd, prev, &key) == 0) {
-		if (bpf_map_lookup_elem(fd, &key, &v) == 0) {
-			out[n].port = key;
-			out[n].count = v;
-			n++;
-		}
-		prev = &key;
-	}
-	return n;
-}
-
-/*
- * tcp_probe skips the nic_ts lookup until the map has entries: most runs
- * have no NIC stamper, and the lookup hashes a 40-byte key per segment.
- */
-void loader_poll_nic(struct lp_loader *L)
-{
-	struct lp_nic_key key;
-
-	if (L->skel->bss->nic_ts_active)
-		return;
-	if (bpf_map_get_next_key(bpf_map__fd(L->skel->maps.nic_ts), NULL,
-				 &key) == 0) {
-		L->skel->bss->nic_ts_active = true;
-		lp_info("nic_ts has entries: NIC timestamps in use");
-	}
-}
-
-/*
- * After detach: segments still held per CPU (waiting for a wake-up that
- * never came) go to the correlator, and live sockets get their byte counts.
- */
-void loader_drain_kernel_state(struct lp_loader *L, struct corr *c)
-{
-	int ncpu = libbpf_num_possible_cpus(), fd;
-	struct pending_seg_user {
-		__u64 sk, tcp_ns;
-		struct lp_seg seg;
-	} *p;
-	struct lp_event e;
-	__u64 key, *prev = NULL, bytes;
-	__u32 zero = 0;
-	struct conn *cn;
-
-	p = ncpu > 0 ? calloc(ncpu, sizeof(*p)) : NULL;
-	fd = bpf_map__fd(L->skel->maps.pending);
-	if (p && bpf_map_lookup_elem(fd, &zero, p) == 0) {
-		for (int i = 0; i < ncpu; i++) {
-			if (!p[i].sk)
-				continue;
-			memset(&e, 0, sizeof(e));
-			e.h.type = LP_EV_SEG;
-			e.h.sk = p[i].sk;
-			e.h.ts_ns = p[i].tcp_ns;
-			e.seg = p[i].seg;
-			corr_event(c, &e, lp_event_size(LP_EV_SEG));
-		}
-	}
-	free(p);
-	fd = bpf_map__fd(L->skel->maps.sent);
-	while (bpf_map_get_next_key(fd, prev, &key) == 0) {
-		if (bpf_map_lookup_elem(fd, &key, &bytes) == 0 &&
-		    (cn = corr_lookup(c, key)))
-			cn->bytes_sent = bytes;
-		prev = &key;
-	}
-}
-
-/* latprobe-nic pins its statistics (nic_stats*) next to nic_ts. */
-static bool nic_stamper_pinned(void)
-{
-	DIR *d = opendir(LP_PIN_DIR);
-	struct dirent *e;
-	bool found = false;
-
-	if (!d)
-		return false;
-	while (!found && (e = readdir(d)))
-		found = !strncmp(e->d_name, "nic_stats", 9);
-	closedir(d);
-	return found;
-}
-
-/*
- * A stamper publishes a segment's stamp some microseconds after its NIC saw
- * it, which can be after the kernel delivered it and the reader read it. A
- * miss on a segment younger than this is looked up again once it is this
- * old: the consumer then runs up to this much behind, never more.
- */
-#define NIC_GRACE_NS 2000000ULL
-
-/* corr_nic_fn: look a segment up in nic_ts (user space, after tcp_probe). */
-int loader_nic_lookup(void *ctx, const struct lp_sock_info *sock, uint32_t seq,
-		      uint64_t tcp_ns, uint64_t *ns, uint8_t *src)
-{
-	struct lp_loader *L = ctx;
-	struct lp_nic_key k = {};
-	struct timespec wait = {};
-	struct lp_nic_val v;
-	uint64_t now;
-	int fd;
-
-	if (!L->skel)
-		return -ENOENT;
-	if (!L->skel->bss->nic_ts_active) {
-		/*
-		 * No stamper seen yet: look again at most every 10 ms, for
-		 * its statistics pin (a tiny directory read), not by
-		 * scanning nic_ts: get_next_key walks every bucket of an
-		 * empty 65536-entry LRU map.
-		 */
-		now = now_ns(CLOCK_MONOTONIC);
-		if (now - L->nic_checked_ns < 10000000ULL)
-			return -ENOENT;
-		L->nic_checked_ns = now;
-		if (!nic_stamper_pinned())
-			return -ENOENT;
-		L->skel->bss->nic_ts_active = true;
-	}
-	/* on the wire the peer is the sender */
-	memcpy(k.saddr, sock->daddr, sizeof(k.saddr));
-	memcpy(k.daddr, sock->saddr, sizeof(k.daddr));
-	k.sport = sock->dport;
-	k.dport = sock->sport;
-	k.seq = seq;
-	fd = bpf_map__fd(L->skel->maps.nic_ts);
-	if (bpf_map_lookup_elem(fd, &k, &v)) {
-		now = now_ns(CLOCK_MONOTONIC);
-		if (!tcp_ns || now >= tcp_ns + NIC_GRACE_NS ||
-		    tcp_ns > now + NIC_GRACE_NS)
-			return -ENOENT;
-		wait.tv_nsec = (long)(tcp_ns + NIC_GRACE_NS - now);
-		nanosleep(&wait, NULL);
-		if (bpf_map_lookup_elem(fd, &k, &v))
-			return -ENOENT;
-	}
-	*ns = v.ns;
-	*src = v.src;
-	return 0;
 }

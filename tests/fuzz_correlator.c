@@ -28,9 +28,15 @@ static void check_invariants(const struct corr *c, uint64_t fed)
 			abort();
 		if (cn->closed && (cn->segs || cn->rd || cn->nsegs))
 			abort();
-		for (unsigned int i = 1; i < cn->nsegs; i++)
-			if (seq_before(cn->segs[i].seq, cn->segs[i - 1].seq))
+		if (cn->seg_woken > cn->nsegs || cn->seg_head >= CONN_SEGS)
+			abort();
+		for (unsigned int i = 1; i < cn->nsegs; i++) {
+			unsigned int at = (cn->seg_head + i) & (CONN_SEGS - 1);
+			unsigned int prev = (at + CONN_SEGS - 1) & (CONN_SEGS - 1);
+
+			if (seq_before(cn->segs[at].seq, cn->segs[prev].seq))
 				abort();
+		}
 	}
 	if (tracked != c->t.conns_tracked || live != c->t.conns_live ||
 	    tracked > c->cfg.max_conns)

@@ -36,9 +36,12 @@ for mode in fentry kprobe tracepoint auto; do
 	used=$(python3 -c "
 import json,sys
 r=json.load(open('$out'))
-u={r['probes'][p]['used'] for p in ('tcp_recvmsg','tcp_sendmsg','tcp_cleanup_rbuf')}
+u={r['probes'][p]['used'] for p in ('tcp_recvmsg','tcp_sendmsg')}
 c=[c for c in r['connections'].values() if c['source']=='127.0.0.1:$PORT']
 assert len(u)==1, u
+# tracepoint mode leaves tcp_rcv_space_adjust out: it could only count calls
+cl=r['probes']['tcp_cleanup_rbuf']
+assert cl['used'] in u or (u=={'tracepoint'} and cl['used']=='none' and 'not attached' in cl['why']), cl
 assert c and c[0]['bytes_received']==2000 and c[0]['reads']>=1, c
 print(u.pop())") || fail "$mode: report check failed"
 	if [ $mode = auto ]; then

@@ -348,6 +348,96 @@ static void test_late_nic(void)
 	corr_free(c);
 }
 
+/*
+ * Join mode: the kernel sends one record per read, carrying the mark of the
+ * read's last segment and the socket's cumulative segment counters.
+ */
+static void joined_rd(struct corr *c, uint32_t from, uint32_t to,
+		      const struct lp_mark *m, uint32_t in, uint32_t dev,
+		      uint64_t ts)
+{
+	struct lp_event e = {};
+
+	e.read.seq_start = from;
+	e.read.seq_end = to;
+	e.read.ret = to - from;
+	e.read.joined = 1;
+	e.read.has_mark = m != NULL;
+	if (m)
+		e.read.mark = *m;
+	e.read.segs.in = in;
+	e.read.segs.dev = dev;
+	feed(c, &e, LP_EV_READ, SK1, ts);
+}
+
+static void test_joined(void)
+{
+	struct lp_mark m = { .seq = 1000, .end_seq = 1200, .dev_ns = 1000,
+			     .tcp_ns = 1010, .wake_ns = 1020 };
+	struct corr *c = mk(false, 0);
+	struct lp_event e = {};
+	struct conn *cn;
+
+	sock(c, SK1, 50000);
+	joined_rd(c, 1000, 1200, &m, 1, 1, 1050);
+	cn = corr_lookup(c, SK1);
+	if (!CHECK(cn, "connection tracked"))
+		goto out;
+	CHECK_EQ(stage_max(c, ST_NIC_TO_TCP), 10);
+	CHECK_EQ(stage_max(c, ST_TCP_TO_WAKEUP), 10);
+	CHECK_EQ(stage_max(c, ST_WAKEUP_TO_READ), 30);
+	CHECK_EQ(stage_max(c, ST_TOTAL), 50);
+	CHECK_EQ(cn->segments_in, 1);
+	CHECK_EQ(cn->nic.sources[LP_NIC_DEV_IN], 1);
+	CHECK_EQ(cn->nsegs, 0); /* the mark left with its read */
+	/* three segments in one read: the counters say so, one mark came */
+	m = (struct lp_mark){ .seq = 1400, .end_seq = 1600, .tcp_ns = 2010,
+			      .wake_ns = 2020 };
+	joined_rd(c, 1200, 1600, &m, 4, 1, 2050);
+	CHECK_EQ(cn->segments_in, 4);
+	CHECK_EQ(c->stages[ST_WAKEUP_TO_READ].count, 2);
+	/* an older record overtaken by a newer one adds nothing */
+	joined_rd(c, 1600, 1700, NULL, 3, 1, 2060);
+	CHECK_EQ(cn->segments_in, 4);
+	CHECK_EQ(c->stages[ST_WAKEUP_TO_READ].count, 2);
+	/* close carries the segments nobody read */
+	e.close.has_segs = 1;
+	e.close.segs.in = 6;
+	e.close.segs.dup = 1;
+	e.close.segs.dev = 1;
+	e.close.bytes_sent = 77;
+	feed(c, &e, LP_EV_CLOSE, SK1, 3000);
+	CHECK_EQ(cn->segments_in, 6);
+	CHECK_EQ(cn->segments_dup, 1);
+	CHECK_EQ(cn->bytes_sent, 77);
+out:
+	corr_free(c);
+}
+
+/* The mark ring: evicting the head, out-of-order inserts, wake-ups after. */
+static void test_ring(void)
+{
+	struct corr *c = mk(false, 0);
+	struct conn *cn;
+
+	sock(c, SK1, 50000);
+	for (uint32_t i = 0; i < CONN_SEGS + 3; i++)
+		seg(c, SK1, 100 + i * 10, 110 + i * 10, 100 + i * 10, 0,
+		    1000 + i);
+	cn = corr_lookup(c, SK1);
+	CHECK_EQ(cn->nsegs, CONN_SEGS);
+	CHECK_EQ(cn->segments_evicted, 3);
+	/* a hole-filler older than the head's: evicts, then goes first */
+	seg(c, SK1, 50, 60, 50, 0, 9000);
+	CHECK_EQ(cn->segments_evicted, 4);
+	wake(c, SK1, 100 + 20 * 10, 9100);
+	/* the read of the first 20 segments ends in one woken at 9100 */
+	rd(c, SK1, 130, 100 + 20 * 10, 0, 9200);
+	CHECK_EQ(stage_max(c, ST_WAKEUP_TO_READ), 100);
+	CHECK_EQ(cn->nsegs, CONN_SEGS - 17);
+	corr_free(c);
+}
+
 int main(void)
 {
 	test_late_nic();
@@ -359,5 +449,7 @@ int main(void)
 	test_messages();
 	test_bounded();
 	test_garbage();
+	test_joined();
+	test_ring();
 	return check_done("test_correlator");
 }

@@ -16,6 +16,7 @@
 #include <linux/capability.h>
 #include <bpf/libbpf.h>
 #include "breakdown.h"
+#include "client_stamps.h"
 #include "correlator.h"
 #include "live.h"
 #include "loader.h"
@@ -30,6 +31,7 @@
 #define POLL_MS 10 /* consumer timer: producers rarely wake us (batched) */
 
 static volatile sig_atomic_t exiting;
+static struct client_stamps *stamps; /* --client: rings of stamps */
 
 static void on_signal(int sig)
 {
@@ -63,7 +65,10 @@ static int check_privileges(void)
 
 static int handle_event(void *ctx, void *data, size_t size)
 {
-	corr_event(ctx, data, size);
+	if (stamps)
+		client_stamps_event(stamps, data, size);
+	else
+		corr_event(ctx, data, size);
 	return 0;
 }
 
@@ -119,9 +124,11 @@ static int write_report(const struct lp_opts *o, struct lp_loader *L,
 	in.ndrops = loader_read_drops(L, drops, 1024);
 	if (!o->output)
 		return 0;
+	client_stamps_report(stamps, &L->probes[PR_CLIENT_MESSAGE], NULL);
 	root = report_build(&in);
 	if (!root)
 		return -ENOMEM;
+	client_stamps_report(stamps, &L->probes[PR_CLIENT_MESSAGE], root);
 	err = report_write_file(o->output, root);
 	cJSON_Delete(root);
 	if (err)
@@ -190,6 +197,8 @@ int main(int argc, char **argv)
 		goto cleanup;
 	/* loading parsed vmlinux BTF (megabytes, freed): give the heap back */
 	malloc_trim(0);
+	/* before dropping privileges: opening /proc/PID/fd needs them */
+	stamps = client_stamps_new(&o, c, &L.probes[PR_CLIENT_MESSAGE]);
 	print_probes(&L);
 
 	rb = ring_buffer__new(bpf_map__fd(L.skel->maps.rb), handle_event, c,
@@ -200,7 +209,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	/* everything privileged is done: keep only what the exit path needs */
-	if (geteuid() == 0 && (err = lp_drop_privileges()))
+	if (geteuid() == 0 && (err = lp_drop_privileges(o.client != NULL)))
 		lp_info("could not drop capabilities: %s", strerror(-err));
 	/* the HTTP thread starts now, with the dropped credentials */
 	err = metrics_serve(metrics);
@@ -226,13 +235,19 @@ int main(int argc, char **argv)
 			lp_err("polling the ring buffer: %s", strerror(-err));
 			break;
 		}
-		/* records submitted without a wake-up are only seen here */
+		/*
+		 * records submitted without a wake-up are only seen here; a
+		 * client's stamps after the kernel reads that precede them
+		 */
+		client_stamps_snapshot(stamps);
 		ring_buffer__consume(rb);
 		now = now_ns(CLOCK_MONOTONIC);
+		client_stamps_process(stamps, now);
 		if (deadline && now >= deadline)
 			break;
 		if (now >= next_status) {
 			loader_poll_nic(&L);
+			client_stamps_scan(stamps, now);
 			if (metrics || o.live) {
 				uint64_t st[LP_S_MAX];
 
@@ -252,7 +267,10 @@ int main(int argc, char **argv)
 	 * with live producers might never end. Nothing measured is lost.
 	 */
 	loader_detach(&L);
+	client_stamps_snapshot(stamps);
 	ring_buffer__consume(rb);
+	client_stamps_process(stamps, now_ns(CLOCK_MONOTONIC));
+	client_stamps_finish(stamps);
 	loader_drain_kernel_state(&L, c);
 	if (!o.quiet && isatty(STDERR_FILENO))
 		fputc('\n', stderr);
@@ -263,6 +281,7 @@ int main(int argc, char **argv)
 
 cleanup:
 	ring_buffer__free(rb);
+	client_stamps_free(stamps);
 	metrics_stop(metrics);
 	loader_destroy(&L);
 	corr_free(c);

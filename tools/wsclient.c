@@ -2,8 +2,10 @@
 /*
  * wsclient: a market-data client for Binance-style WebSocket feeds that
  * latprobe can see into. Every market-data message gets CLOCK_MONOTONIC
- * stamps (frame complete, JSON parsed, published) and fires exactly one
- * USDT probe latprobe:message carrying them (contract: bpf/latprobe.h).
+ * stamps (frame complete, JSON parsed, published) and hands them to
+ * latprobe exactly once: as a record in the shared-memory stamps ring
+ * (tools/lp_stamps.h) while a reader has mapped it, otherwise through the
+ * USDT probe latprobe:message (contract: bpf/latprobe.h).
  * Malformed input is counted and skipped; drops reconnect with backoff.
  */
 #include <errno.h>
@@ -21,6 +23,7 @@
 #include <sys/sdt.h>
 #include <libwebsockets.h>
 
+#include "lp_stamps.h"
 #include "ws_common.h"
 #include "ws_msg.h"
 #include "ws_publish.h"
@@ -62,6 +65,8 @@ static struct {
 	struct lws_context *ctx;
 	lws_sorted_usec_list_t tick;
 	struct ws_pub *pub;
+	struct lp_stamps *stamps; /* NULL with LP_STAMPS=0: USDT only */
+	uint64_t stamps_conn;	  /* this connection's id in the ring */
 
 	/* target, split by lws_parse_uri */
 	char url[1024];
@@ -173,11 +178,17 @@ static int on_message(struct lws *wsi, const char *buf, size_t len,
 		pub_ns = mono_ns();
 	}
 	/*
-	 * The one probe hit per message; contract in bpf/latprobe.h. An
-	 * unpublished message has no published mark (0), not a zero stage.
+	 * The message goes to latprobe one way only: the ring while a reader
+	 * is attached (no trap), else the USDT probe. An unpublished message
+	 * has no published mark (0), not a zero stage.
 	 */
-	DTRACE_PROBE7(latprobe, message, c.fd, frame_ns, parsed_ns,
-		      c.pub ? pub_ns : 0, exch_ns, (uint64_t)0, (uint32_t)len);
+	if (lp_stamps_active(c.stamps, pub_ns))
+		lp_stamps_put(c.stamps, c.stamps_conn, frame_ns, parsed_ns,
+			      c.pub ? pub_ns : 0, exch_ns, 0, (uint32_t)len);
+	else
+		DTRACE_PROBE7(latprobe, message, c.fd, frame_ns, parsed_ns,
+			      c.pub ? pub_ns : 0, exch_ns, (uint64_t)0,
+			      (uint32_t)len);
 
 	if (exch_ns && exch_ns == m.e * 1000)
 		c.e_us++;
@@ -396,6 +407,7 @@ static int client_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		c.peer_closed = false;
 		c.conn_msgs = 0;
 		c.fd = lws_get_socket_fd(wsi);
+		c.stamps_conn = lp_stamps_conn(c.stamps, c.fd);
 		c.req_next = 0;
 		c.next_ping_ns =
 			mono_ns() + (uint64_t)(opt.ping_interval * 1e9);
@@ -602,7 +614,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: " PROG " [options]\n"
-		"Market-data WebSocket client with one latprobe:message USDT probe per message.\n"
+		"Market-data WebSocket client that hands latprobe each message's stamps\n"
+		"(shared-memory ring, or the latprobe:message USDT probe; LP_STAMPS=0: USDT only).\n"
 		"  --url URL            feed (default " DEFAULT_URL ")\n"
 		"  --subscribe S[,S]    send SUBSCRIBE for these streams on every connect\n"
 		"  --list-subscriptions send LIST_SUBSCRIPTIONS after subscribing\n"
@@ -776,6 +789,8 @@ int main(int argc, char **argv)
 	c.nreqs = (opt.nsubs ? 1 : 0) + (opt.list_subs ? 1 : 0) + opt.nsends;
 	c.backoff_ns = opt.backoff_ms * 1000000ULL;
 
+	/* no ring (LP_STAMPS=0 or no memfd): every message takes the USDT */
+	c.stamps = lp_stamps_open();
 	if (opt.publish) {
 		c.pub = ws_pub_open(opt.publish);
 		if (!c.pub)
@@ -820,6 +835,7 @@ int main(int argc, char **argv)
 		err = 1;
 	}
 out:
+	lp_stamps_close(c.stamps);
 	ws_pub_close(c.pub);
 	free(c.rx);
 	return err;

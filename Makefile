@@ -82,6 +82,7 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/bench.sh
 	$(Q)scripts/bench_nic.sh
+	$(Q)scripts/bench_client.sh
 
 deps:
 	$(Q)scripts/install-deps.sh

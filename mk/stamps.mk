@@ -11,10 +11,7 @@ $(OUT)/test_stamps: tests/test_stamps.c tests/check.h tools/lp_stamps.c \
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itools -Itests $(LDFLAGS) $(filter %.c,$^) -o $@
 
-ifneq ($(FUZZ_RT),)
-TESTS += $(OUT)/fuzz_stamps
-endif
-
+# in FUZZ_NAMES (mk/fuzz.mk): built with the other fuzzers
 $(OUT)/fuzz_stamps: tests/fuzz_stamps.c src/stamps_read.c src/stamps_read.h \
 		tools/lp_stamps.h | $(OUT)
 	$(call msg,FUZZ-CC,$@)

@@ -96,6 +96,7 @@ static struct {
 
 	/* counters */
 	uint64_t start_ns;
+	uint64_t first_msg_ns, last_msg_ns; /* throughput without connect waits */
 	int64_t real_off_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	uint64_t msgs, replies, bad_utf8, bad_json, bad_fields, oversized;
 	uint64_t truncated, binary, pub_errors, exch_ahead, e_us, e_ms;
@@ -198,7 +199,9 @@ static int on_message(struct lws *wsi, const char *buf, size_t len,
 	record_stages(frame_ns, parsed_ns, pub_ns, exch_ns);
 	if (opt.print)
 		print_trimmed("", buf, len);
-	c.msgs++;
+	if (!c.msgs++)
+		c.first_msg_ns = frame_ns;
+	c.last_msg_ns = pub_ns;
 	if (c.conn_msgs++ == 0)
 		c.backoff_ns = opt.backoff_ms * 1000000ULL;
 	if (opt.count && c.msgs >= opt.count) {
@@ -550,14 +553,16 @@ static int write_json_summary(const char *path, double secs)
 	fprintf(f,
 		"{\n  \"tool\": \"wsclient\",\n  \"url\": \"%s\",\n"
 		"  \"duration_seconds\": %.3f,\n  \"messages\": %llu,\n"
-		"  \"messages_per_second\": %.1f,\n  \"published\": %s,\n"
+		"  \"messages_per_second\": %.1f,\n  \"message_seconds\": %.6f,\n"
+		"  \"published\": %s,\n"
 		"  \"exch_time_unit\": \"%s\",\n  \"connections\": %llu,\n"
 		"  \"reconnects\": %llu,\n  \"drops\": %llu,\n"
 		"  \"connect_errors\": %llu,\n  \"replies\": %llu,\n"
 		"  \"publish_errors\": %llu,\n  \"exch_ahead\": %llu,\n"
 		"  \"pings\": %llu,\n  \"pongs\": %llu,\n",
 		opt.url, secs, (unsigned long long)c.msgs,
-		secs > 0 ? c.msgs / secs : 0.0, c.pub ? "true" : "false",
+		secs > 0 ? c.msgs / secs : 0.0,
+		(c.last_msg_ns - c.first_msg_ns) / 1e9, c.pub ? "true" : "false",
 		c.e_ms ? (c.e_us ? "mixed" : "ms") : (c.e_us ? "us" : "none"),
 		(unsigned long long)(c.connects - c.conn_errors),
 		(unsigned long long)(c.connects ? c.connects - 1 : 0),

@@ -134,7 +134,7 @@ msg_run() { # mode round
 	wait $cl || die "wsclient failed: $(tail -3 "$TMP/client.log")"
 	if [ "$mode" = untraced ]; then waker_stop; else stop_latprobe; fi
 	wait $feed || true
-	rec "{\"kind\":\"msg\",\"mode\":\"$mode\",\"round\":$r,\"client\":$(cat "$TMP/cl-$mode-$r.json"),\"lp\":$([ "$mode" = untraced ] && echo null || cat "$TMP/lp-$mode-$r.json")}"
+	rec "{\"kind\":\"msg\",\"mode\":\"$mode\",\"round\":$r,\"client\":\"$TMP/cl-$mode-$r.json\",\"lp\":$([ "$mode" = untraced ] && echo null || echo "\"$TMP/lp-$mode-$r.json\"")}"
 	$PY - "$TMP/cl-$mode-$r.json" "$mode" "$r" <<'PY' >&2
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -155,6 +155,10 @@ import json, os, platform, statistics as S, subprocess, sys, time
 raw, out = sys.argv[1], sys.argv[2]
 rounds, hits, mrounds, mcount = map(int, sys.argv[3:7])
 rows = [json.loads(l) for l in open(raw)]
+for r in rows:  # msg rows name the client's summary and latprobe's report
+    if r["kind"] == "msg":
+        r["client"] = json.load(open(r["client"]))
+        r["lp"] = r["lp"] and json.load(open(r["lp"]))
 med = lambda xs: S.median(xs) if xs else None
 probe = {m: [r["ns_per_hit"] for r in rows if r["kind"] == "probe" and r["mode"] == m]
          for m in ("untraced", "usdt", "stamps")}

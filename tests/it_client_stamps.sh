@@ -72,7 +72,8 @@ for s in ("nic_to_tcp", "tcp_to_wakeup", "wakeup_to_read", "read_to_frame",
           f"stage {s} missing or short")
 check(rep["ring_buffer"]["marks_out_of_order"] == 0, "marks out of order")
 print(f"  {name}: {path}: ring {st.get('records')} + usdt {p['hits']} = seen {m['seen']}, "
-      f"correlated {m['correlated']}", file=sys.stderr)
+      f"correlated {m['correlated']} (no_socket {m.get('no_socket')}, no_read {m.get('no_read')})",
+      file=sys.stderr)
 for e in errs: print("  " + e, file=sys.stderr)
 sys.exit(1 if errs else 0)
 PY

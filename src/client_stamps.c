@@ -49,7 +49,7 @@ struct client_stamps {
 		uint64_t gen;
 	} closes[MAX_CLOSES];
 	unsigned int nclose;
-	unsigned int nused; /* rings mapped now */
+	unsigned int nused;  /* rings mapped now */
 	bool exact_pid_ring; /* --client PID: a ring was found */
 };
 
@@ -103,7 +103,8 @@ static void ring_attach(struct client_stamps *cs, uint32_t pid,
 	err = stamps_view_init(&r->v, map, st->st_size);
 	if (err) {
 		munmap(map, st->st_size);
-		if (err != -EAGAIN) /* -EAGAIN: not initialised yet, next scan */
+		/* -EAGAIN: not initialised yet, tried again next scan */
+		if (err != -EAGAIN)
 			cs->rings_refused++;
 		return;
 	}
@@ -203,8 +204,8 @@ static void ring_release(struct client_stamps *cs, struct ring *r)
 	cs->nused--;
 }
 
-struct client_stamps *client_stamps_new(const struct lp_opts *o,
-					 struct corr *c, struct probe_info *pi)
+struct client_stamps *client_stamps_new(const struct lp_opts *o, struct corr *c,
+					struct probe_info *pi)
 {
 	struct client_stamps *cs;
 
@@ -220,18 +221,21 @@ struct client_stamps *client_stamps_new(const struct lp_opts *o,
 	cs->next_scan = now_ns(CLOCK_MONOTONIC) + SCAN_NS;
 	if (cs->rings_mapped) {
 		pi->used = MECH_STAMPS;
-		snprintf(pi->why, sizeof(pi->why),
-			 "stamps ring (memfd " LP_STAMPS_MEMFD_NAME
-			 ") found in %llu process(es); the USDT probe stays attached for clients without one",
-			 (unsigned long long)cs->rings_mapped);
+		snprintf(
+			pi->why, sizeof(pi->why),
+			"stamps ring (memfd " LP_STAMPS_MEMFD_NAME
+			") found in %llu process(es); the USDT probe stays attached for clients without one",
+			(unsigned long long)cs->rings_mapped);
 	} else if (cs->pid) {
-		snprintf(pi->why, sizeof(pi->why),
-			 "no stamps ring in pid %u (client without lp_stamps, or LP_STAMPS=0): using the USDT probe",
-			 cs->pid);
+		snprintf(
+			pi->why, sizeof(pi->why),
+			"no stamps ring in pid %u (client without lp_stamps, or LP_STAMPS=0): using the USDT probe",
+			cs->pid);
 	} else {
-		snprintf(pi->why, sizeof(pi->why),
-			 "no running %s has a stamps ring yet: USDT until one does (/proc rescanned every second)",
-			 cs->path);
+		snprintf(
+			pi->why, sizeof(pi->why),
+			"no running %s has a stamps ring yet: USDT until one does (/proc rescanned every second)",
+			cs->path);
 	}
 	return cs;
 }
@@ -371,7 +375,8 @@ void client_stamps_event(struct client_stamps *cs, const void *data,
 				apply_closes(cs, UINT64_MAX);
 				break;
 			}
-		if (e->h.type == LP_EV_CLOSE && size == lp_event_size(LP_EV_CLOSE)) {
+		if (e->h.type == LP_EV_CLOSE &&
+		    size == lp_event_size(LP_EV_CLOSE)) {
 			if (cs->nclose == MAX_CLOSES) {
 				cs->closes_early++;
 				apply_closes(cs, UINT64_MAX);
@@ -393,17 +398,19 @@ void client_stamps_report(struct client_stamps *cs, struct probe_info *pi,
 		return;
 	if (cs->rings_mapped && pi->used != MECH_STAMPS) {
 		pi->used = MECH_STAMPS;
-		snprintf(pi->why, sizeof(pi->why),
-			 "stamps ring found in %llu process(es) started after attach; USDT for the others (%llu hits)",
-			 (unsigned long long)cs->rings_mapped,
-			 (unsigned long long)pi->hits);
+		snprintf(
+			pi->why, sizeof(pi->why),
+			"stamps ring found in %llu process(es) started after attach; USDT for the others (%llu hits)",
+			(unsigned long long)cs->rings_mapped,
+			(unsigned long long)pi->hits);
 	}
 	p = root ? cJSON_GetObjectItem(cJSON_GetObjectItem(root, "probes"),
 				       "client_message")
 		 : NULL;
 	if (!p)
 		return;
-	cJSON_ReplaceItemInObject(p, "used", cJSON_CreateString(lp_mech_names[pi->used]));
+	cJSON_ReplaceItemInObject(p, "used",
+				  cJSON_CreateString(lp_mech_names[pi->used]));
 	cJSON_ReplaceItemInObject(p, "why", cJSON_CreateString(pi->why));
 	o = cJSON_AddObjectToObject(p, "stamps");
 	cJSON_AddNumberToObject(o, "rings", (double)cs->rings_mapped);

@@ -30,7 +30,8 @@ int stamps_view_init(struct stamps_view *v, void *map, uint64_t size)
 	    v->conn_off < sizeof(*h) || v->rec_off < sizeof(*h) ||
 	    v->conn_off > size || v->rec_off > size)
 		return -EINVAL;
-	conn_end = v->conn_off + (uint64_t)nconns * sizeof(struct lp_stamps_conn);
+	conn_end =
+		v->conn_off + (uint64_t)nconns * sizeof(struct lp_stamps_conn);
 	rec_end = v->rec_off + (uint64_t)nrecs * sizeof(struct lp_stamps_rec);
 	if (conn_end > size || rec_end > size ||
 	    (v->conn_off < rec_end && v->rec_off < conn_end))

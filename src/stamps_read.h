@@ -21,8 +21,8 @@ struct stamps_view {
 
 struct stamps_counts {
 	uint64_t records; /* returned intact */
-	uint64_t torn;	  /* changed while copied (or seq not what it must be) */
-	uint64_t overrun; /* overwritten by the writer before we got to them */
+	uint64_t torn; /* changed while copied (or seq not what it must be) */
+	uint64_t overrun;  /* overwritten by the writer before we got to them */
 	uint64_t bad_head; /* the writer's head went backwards: resynced */
 };
 

@@ -80,7 +80,7 @@ static void test_roundtrip_and_lap(void)
 	/* a record being written (seq 0) and one overwritten: never returned */
 	put(s, 300);
 	put(s, 301);
-	s->recs[(tail) & 63].seq = 0;
+	s->recs[(tail)&63].seq = 0;
 	s->recs[(tail + 1) & 63].seq = tail + 2 + 64;
 	CHECK_EQ(stamps_next(&v, &tail, stamps_head(&v), &r, &n), 0);
 	CHECK_EQ(stamps_next(&v, &tail, stamps_head(&v), &r, &n), 0);
@@ -207,7 +207,8 @@ static void test_race(void)
 		if (tail == head)
 			continue;
 		if (stamps_next(&v, &tail, head, &r, &n) &&
-		    (r.frame_ns != r.offset * 4 || r.parsed_ns != r.offset * 4 + 1 ||
+		    (r.frame_ns != r.offset * 4 ||
+		     r.parsed_ns != r.offset * 4 + 1 ||
 		     r.published_ns != r.offset * 4 + 2 ||
 		     r.exch_ns != r.offset * 4 + 3 || r.seq != r.offset + 1))
 			bad++;

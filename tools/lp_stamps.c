@@ -39,8 +39,10 @@ struct lp_stamps *lp_stamps_open(void)
 	const char *e = getenv("LP_STAMPS");
 	uint32_t nrecs = ring_records();
 	uint64_t conn_off = sizeof(struct lp_stamps_hdr);
-	uint64_t rec_off = conn_off + LP_STAMPS_CONNS * sizeof(struct lp_stamps_conn);
-	uint64_t size = rec_off + (uint64_t)nrecs * sizeof(struct lp_stamps_rec);
+	uint64_t rec_off =
+		conn_off + LP_STAMPS_CONNS * sizeof(struct lp_stamps_conn);
+	uint64_t size =
+		rec_off + (uint64_t)nrecs * sizeof(struct lp_stamps_rec);
 	struct lp_stamps *s;
 	void *map;
 	int fd;
@@ -50,7 +52,8 @@ struct lp_stamps *lp_stamps_open(void)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
-	fd = memfd_create(LP_STAMPS_MEMFD_NAME, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	fd = memfd_create(LP_STAMPS_MEMFD_NAME,
+			  MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		goto err_free;
 	/*

@@ -42,7 +42,7 @@ struct lp_stamps_hdr {
 	uint32_t pad0;
 	uint64_t pad1;
 	/* written by the client only */
-	uint64_t head; /* records written so far; record i is at i % nrecs */
+	uint64_t head;	/* records written so far; record i is at i % nrecs */
 	uint64_t conns; /* connection ids handed out so far */
 	uint64_t pad2[6];
 	/* written by readers only */
@@ -83,10 +83,10 @@ struct lp_stamps_rec {
 	uint64_t parsed_ns;    /* JSON parsed */
 	uint64_t published_ns; /* handed downstream, 0 if not published */
 	uint64_t exch_ns;      /* exchange event time, 0 if absent */
-	uint64_t offset;       /* stream offset just past the message, 0 if unknown */
-	uint32_t len;	       /* payload bytes */
-	uint32_t tid;	       /* thread that handled the message (gettid) */
-	uint64_t conn;	       /* id from lp_stamps_conn, 0 if unknown */
+	uint64_t offset; /* stream offset just past the message, 0 if unknown */
+	uint32_t len;	 /* payload bytes */
+	uint32_t tid;	 /* thread that handled the message (gettid) */
+	uint64_t conn;	 /* id from lp_stamps_conn, 0 if unknown */
 };
 
 _Static_assert(sizeof(struct lp_stamps_hdr) == 192, "header layout");
@@ -98,7 +98,8 @@ _Static_assert(sizeof(struct lp_stamps_rec) == 64, "record layout");
 struct lp_stamps {
 	struct lp_stamps_hdr *h; /* the mapping */
 	struct lp_stamps_rec *recs;
-	uint64_t head; /* private copies: never read back what readers can write */
+	uint64_t
+		head; /* private copies: never read back what readers can write */
 	uint64_t size;
 	uint32_t mask;
 	int fd; /* kept open: readers find the ring through it */

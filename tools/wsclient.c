@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 /*
  * Probe arguments in registers or immediates only: the default also allows
  * memory operands such as "-4@2148+c(%rip)", which libbpf's USDT argument
@@ -543,8 +544,12 @@ static void print_summary(double secs)
 
 static int write_json_summary(const char *path, double secs)
 {
+	struct rusage ru = {};
 	char tmp[4096];
 	FILE *f;
+
+	/* CPU per message: what a tracer's probe costs the client shows here */
+	getrusage(RUSAGE_SELF, &ru);
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
 	f = fopen(tmp, "w");
@@ -554,6 +559,7 @@ static int write_json_summary(const char *path, double secs)
 		"{\n  \"tool\": \"wsclient\",\n  \"url\": \"%s\",\n"
 		"  \"duration_seconds\": %.3f,\n  \"messages\": %llu,\n"
 		"  \"messages_per_second\": %.1f,\n  \"message_seconds\": %.6f,\n"
+		"  \"cpu_seconds\": %.6f,\n"
 		"  \"published\": %s,\n"
 		"  \"exch_time_unit\": \"%s\",\n  \"connections\": %llu,\n"
 		"  \"reconnects\": %llu,\n  \"drops\": %llu,\n"
@@ -562,7 +568,10 @@ static int write_json_summary(const char *path, double secs)
 		"  \"pings\": %llu,\n  \"pongs\": %llu,\n",
 		opt.url, secs, (unsigned long long)c.msgs,
 		secs > 0 ? c.msgs / secs : 0.0,
-		(c.last_msg_ns - c.first_msg_ns) / 1e9, c.pub ? "true" : "false",
+		(c.last_msg_ns - c.first_msg_ns) / 1e9,
+		ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+			(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
+		c.pub ? "true" : "false",
 		c.e_ms ? (c.e_us ? "mixed" : "ms") : (c.e_us ? "us" : "none"),
 		(unsigned long long)(c.connects - c.conn_errors),
 		(unsigned long long)(c.connects ? c.connects - 1 : 0),

@@ -65,6 +65,9 @@ if path == "stamps":
 else:
     check(st.get("records") == 0 and st.get("rings") == 0, f"ring used with LP_STAMPS=0: {st}")
 check(m["correlated"] >= 0.99 * n, f"correlated {m['correlated']} < 99% of {n}")
+att = m["by_attribution"]
+# a ring record names its socket by 4-tuple: every one must find it
+check(att["no_socket"] == 0, f"{att['no_socket']} messages found no socket")
 check(st.get("torn") == 0 and st.get("overrun") == 0, f"losses in a paced run: {st}")
 for s in ("nic_to_tcp", "tcp_to_wakeup", "wakeup_to_read", "read_to_frame",
           "frame_to_parsed", "exchange_to_nic", "total"):
@@ -72,7 +75,7 @@ for s in ("nic_to_tcp", "tcp_to_wakeup", "wakeup_to_read", "read_to_frame",
           f"stage {s} missing or short")
 check(rep["ring_buffer"]["marks_out_of_order"] == 0, "marks out of order")
 print(f"  {name}: {path}: ring {st.get('records')} + usdt {p['hits']} = seen {m['seen']}, "
-      f"correlated {m['correlated']} (no_socket {m.get('no_socket')}, no_read {m.get('no_read')})",
+      f"correlated {m['correlated']} (no_socket {att['no_socket']}, no_read {att['no_read']})",
       file=sys.stderr)
 for e in errs: print("  " + e, file=sys.stderr)
 sys.exit(1 if errs else 0)

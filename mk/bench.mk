@@ -3,9 +3,9 @@
 
 TOOLS += $(OUT)/usdt_loop
 
-$(OUT)/usdt_loop: tools/usdt_loop.c | $(OUT)
+$(OUT)/usdt_loop: tools/usdt_loop.c tools/lp_stamps.c tools/lp_stamps.h | $(OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@ -lpthread
+	$(Q)$(CC) $(CFLAGS) -Itools $(LDFLAGS) $(filter %.c,$^) -o $@ -lpthread
 
 # a process that only wakes every 10 ms: the bench's fair baseline (issue 14)
 TOOLS += $(OUT)/waker

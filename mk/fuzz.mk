@@ -9,7 +9,7 @@
 .PHONY: fuzz fuzz-long fuzz-build
 
 FUZZ_NAMES := correlator opts breakdown ws_msg feed_replay nic_parse \
-	nic_capclock
+	nic_capclock stamps
 FUZZ_BINS := $(addprefix $(OUT)/fuzz_,$(FUZZ_NAMES))
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra \
 	-Wno-unused-parameter -Werror \

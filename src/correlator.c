@@ -196,6 +196,21 @@ static void untracked_close(struct corr *c, uint64_t sk)
 	}
 }
 
+uint64_t corr_sk_by_tuple(const struct corr *c, const struct lp_sock_info *t)
+{
+	size_t alen = t->family == 2 /* AF_INET */ ? 4 : LP_ADDR_LEN;
+
+	/* newest first: a reused 4-tuple finds its live socket */
+	for (const struct conn *cn = c->all; cn; cn = cn->next)
+		if (!cn->closed && cn->have_info &&
+		    cn->info.family == t->family &&
+		    cn->info.sport == t->sport && cn->info.dport == t->dport &&
+		    !memcmp(cn->info.saddr, t->saddr, alen) &&
+		    !memcmp(cn->info.daddr, t->daddr, alen))
+			return cn->sk;
+	return 0;
+}
+
 static struct conn *conn_get(struct corr *c, uint64_t sk)
 {
 	struct conn *cn = corr_lookup(c, sk);

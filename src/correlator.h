@@ -145,6 +145,12 @@ void corr_event(struct corr *c, const void *data, size_t size);
 struct conn *corr_lookup(struct corr *c, uint64_t sk);
 /* A traced socket still open at exit (the kernel's exit iterator). */
 void corr_live_sock(struct corr *c, const struct lp_live_sock *ls);
+/*
+ * The live connection with this 4-tuple (saddr/sport local, as in
+ * lp_sock_info), for messages that name their socket by address instead of
+ * by struct sock (client stamps ring). Its sk, or 0 if none is known.
+ */
+uint64_t corr_sk_by_tuple(const struct corr *c, const struct lp_sock_info *t);
 
 /* Modulo-2^32 sequence comparison: a before b. */
 static inline bool seq_before(uint32_t a, uint32_t b)

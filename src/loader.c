@@ -511,7 +511,8 @@ int loader_open(struct lp_loader *L, struct lp_opts *o)
 		s->rodata->read_entry_hooked = true;
 
 	struct probe_info *cm = &L->probes[PR_CLIENT_MESSAGE];
-	cm->requested = o->client ? MECH_USDT : MECH_NONE;
+	/* the stamps ring when the client has one, else USDT (client_stamps.c) */
+	cm->requested = o->client ? MECH_STAMPS : MECH_NONE;
 	cm->used = MECH_NONE;
 	if (o->client)
 		snprintf(cm->attach_point, sizeof(cm->attach_point),

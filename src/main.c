@@ -17,6 +17,7 @@
 #include <linux/capability.h>
 #include <bpf/libbpf.h>
 #include "breakdown.h"
+#include "client_stamps.h"
 #include "correlator.h"
 #include "live.h"
 #include "loader.h"
@@ -32,6 +33,7 @@
 
 
 static volatile sig_atomic_t exiting;
+static struct client_stamps *stamps; /* --client: rings of stamps */
 
 static void on_signal(int sig)
 {
@@ -65,7 +67,10 @@ static int check_privileges(void)
 
 static int handle_event(void *ctx, void *data, size_t size)
 {
-	corr_event(ctx, data, size);
+	if (stamps)
+		client_stamps_event(stamps, data, size);
+	else
+		corr_event(ctx, data, size);
 	return 0;
 }
 
@@ -128,9 +133,11 @@ static int write_report(const struct lp_opts *o, struct lp_loader *L,
 	in.ndrops = loader_read_drops(L, drops, 1024);
 	if (!o->output)
 		return 0;
+	client_stamps_report(stamps, &L->probes[PR_CLIENT_MESSAGE], NULL);
 	root = report_build(&in);
 	if (!root)
 		return -ENOMEM;
+	client_stamps_report(stamps, &L->probes[PR_CLIENT_MESSAGE], root);
 	err = report_write_file(o->output, root);
 	if (err) {
 		char alt[PATH_MAX];
@@ -231,6 +238,8 @@ int main(int argc, char **argv)
 	err = 0;
 	/* loading parsed vmlinux BTF (megabytes, freed): give the heap back */
 	malloc_trim(0);
+	/* before dropping privileges: opening /proc/PID/fd needs them */
+	stamps = client_stamps_new(&o, c, &L.probes[PR_CLIENT_MESSAGE]);
 	print_probes(&L);
 
 	rb = ring_buffer__new(bpf_map__fd(L.skel->maps.rb), handle_event, c,
@@ -241,7 +250,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	/* everything privileged is done: keep only what the exit path needs */
-	if (geteuid() == 0 && (err = lp_drop_privileges()))
+	if (geteuid() == 0 && (err = lp_drop_privileges(o.client != NULL)))
 		lp_info("could not drop capabilities: %s", strerror(-err));
 	/* the HTTP thread starts now, with the dropped credentials */
 	err = metrics_serve(metrics);
@@ -284,9 +293,14 @@ int main(int argc, char **argv)
 			poll_failed = true;
 			break;
 		}
-		/* records submitted without a wake-up are only seen here */
+		/*
+		 * records submitted without a wake-up are only seen here; a
+		 * client's stamps after the kernel reads that precede them
+		 */
+		client_stamps_snapshot(stamps);
 		ring_buffer__consume(rb);
 		now = now_ns(CLOCK_MONOTONIC);
+		client_stamps_process(stamps, now);
 		if (deadline && now >= deadline)
 			break;
 		if (now >= next_status) {
@@ -301,6 +315,7 @@ int main(int argc, char **argv)
 				       c->cfg.max_conns);
 				cap_warned = true;
 			}
+			client_stamps_scan(stamps, now);
 			if (metrics || o.live) {
 				uint64_t st[LP_S_MAX];
 
@@ -321,7 +336,10 @@ int main(int argc, char **argv)
 	 */
 	loader_detach(&L);
 	overhead_stop(&ov); /* detached: no program runs any more */
+	client_stamps_snapshot(stamps);
 	ring_buffer__consume(rb);
+	client_stamps_process(stamps, now_ns(CLOCK_MONOTONIC));
+	client_stamps_finish(stamps);
 	loader_drain_kernel_state(&L, c);
 	if (!o.quiet && isatty(STDERR_FILENO))
 		fputc('\n', stderr);
@@ -333,6 +351,7 @@ int main(int argc, char **argv)
 cleanup:
 	overhead_close(&ov); /* the host's BPF stats off again */
 	ring_buffer__free(rb);
+	client_stamps_free(stamps);
 	metrics_stop(metrics);
 	loader_destroy(&L);
 	corr_free(c);

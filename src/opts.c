@@ -53,7 +53,7 @@ static const struct argp_option options[] = {
 	{ "comm", 'c', "NAME", 0, "Only sockets of processes named NAME", 0 },
 	{ "sample-rate", OPT_SAMPLE, "N", 0, "Trace 1 in N connections (by socket; default 1)", 0 },
 	{ "attach", OPT_ATTACH, "MODE", 0, "auto|fentry|kprobe|tracepoint (default auto)", 0 },
-	{ "client", OPT_CLIENT, "PATH|PID", 0, "Attach to the market-data client's USDT probes", 0 },
+	{ "client", OPT_CLIENT, "PATH|PID", 0, "Per-message stamps of the market-data client: its stamps ring (docs/client-stamps.md), else its USDT probe", 0 },
 	{ "pin", OPT_PIN, NULL, 0, "Pin maps under /sys/fs/bpf/latprobe (removed on exit; refused while another run holds them there)", 0 },
 	{ "pin-dir", OPT_PIN_DIR, "DIR", 0, "Pin maps in DIR (in a BPF filesystem) instead; implies --pin", 0 },
 	{ "nic-timestamps", OPT_NIC_TS, NULL, 0, "Without DPDK: use the kernel's RX timestamps (skb hardware stamp, else software) as the NIC mark", 0 },

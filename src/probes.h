@@ -13,6 +13,7 @@ enum lp_mech {
 	MECH_TRACEPOINT,
 	MECH_USDT,
 	MECH_NONE, /* not attached (e.g. no --client) */
+	MECH_STAMPS, /* client stamps ring in shared memory, no probe */
 };
 
 extern const char *const lp_mech_names[];

@@ -5,7 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 
 SECS=${FUZZ_SHORT_SECS:-10}
-NAMES="correlator opts breakdown ws_msg feed_replay nic_parse nic_capclock"
+NAMES="correlator opts breakdown ws_msg feed_replay nic_parse nic_capclock stamps"
 rt=$(clang -print-file-name=libclang_rt.fuzzer-x86_64.a 2>/dev/null)
 if [ ! -f "$rt" ]; then
 	skip "clang's libFuzzer runtime is missing (apt-get install clang)"

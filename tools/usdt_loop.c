@@ -3,7 +3,7 @@
  * usdt_loop: fires the client's probe (latprobe:message, same arguments as
  * tools/wsclient.c) in a tight loop, for make bench.
  *
- *   usdt_loop [-n COUNT] [-r RATE] [-t THREADS] [-s SECONDS]
+ *   usdt_loop [-n COUNT] [-r RATE] [-t THREADS] [-s SECONDS] [-m usdt|stamps]
  *
  * Unpaced (-r 0, the default) it measures what one probe hit costs the
  * calling thread: run it untraced and with `latprobe --client
@@ -14,7 +14,10 @@
  *
  * The fd argument is a real (unconnected) TCP socket, so the BPF program
  * walks the fd table to the struct sock as it does for the real client.
- * Every loop is bounded by COUNT and by SECONDS. Prints one line:
+ * -m stamps does what tools/wsclient.c does per message: one record in a
+ * stamps ring (tools/lp_stamps.h, one ring per thread) while latprobe has
+ * mapped it, else the same USDT probe; -m usdt (the default) always fires
+ * the probe. Every loop is bounded by COUNT and by SECONDS. Prints one line:
  * hits= seconds= ns_per_hit= (ns_per_hit: mean over the loop, thread 0).
  */
 #include <errno.h>
@@ -29,6 +32,7 @@
 /* register/immediate operands only, as in wsclient (libbpf's USDT parser) */
 #define STAP_SDT_ARG_CONSTRAINT nr
 #include <sys/sdt.h>
+#include "lp_stamps.h"
 #include "now.h"
 #include "tool_num.h"
 
@@ -36,6 +40,8 @@ struct loop {
 	long count, rate;
 	double seconds;
 	int fd;
+	bool stamps;
+	struct lp_stamps *ring;
 	uint64_t hits, ns;
 	pthread_t th;
 };
@@ -51,12 +57,19 @@ static void *run(void *arg)
 	deadline = t0 + (uint64_t)(l->seconds * 1e9);
 	while (i < (uint64_t)l->count) {
 		long n = burst ? burst : 4096;
+		/* the reader check needs a recent clock, not one per hit */
+		uint64_t now = now_ns(CLOCK_MONOTONIC);
 
 		for (; n > 0 && i < (uint64_t)l->count; n--, i++) {
 			uint64_t a = t0 + i;
 
-			DTRACE_PROBE7(latprobe, message, fd, a, a + 1, a + 2,
-				      (uint64_t)0, (uint64_t)0, (uint32_t)64);
+			if (l->stamps && lp_stamps_active(l->ring, now))
+				lp_stamps_put(l->ring, 0, a, a + 1, a + 2, 0, 0,
+					      64);
+			else
+				DTRACE_PROBE7(latprobe, message, fd, a, a + 1,
+					      a + 2, (uint64_t)0, (uint64_t)0,
+					      (uint32_t)64);
 		}
 		if (now_ns(CLOCK_MONOTONIC) > deadline)
 			break;
@@ -82,7 +95,7 @@ int main(int argc, char **argv)
 	uint64_t hits = 0, t0;
 	int c, nthreads = 1;
 
-	while ((c = getopt(argc, argv, "n:r:t:s:")) != -1) {
+	while ((c = getopt(argc, argv, "n:r:t:s:m:")) != -1) {
 		switch (c) {
 		case 'n':
 			base.count = tool_num("usdt_loop", optarg, 1,
@@ -100,9 +113,18 @@ int main(int argc, char **argv)
 			base.seconds = tool_num("usdt_loop", optarg, 1, 3600,
 						"seconds");
 			break;
+		case 'm':
+			if (strcmp(optarg, "usdt") && strcmp(optarg, "stamps")) {
+				fprintf(stderr,
+					"usdt_loop: bad -m '%s' (usdt|stamps)\n",
+					optarg);
+				return 2;
+			}
+			base.stamps = !strcmp(optarg, "stamps");
+			break;
 		default:
 			fprintf(stderr,
-				"usage: usdt_loop [-n COUNT] [-r RATE] [-t THREADS] [-s SECONDS]\n");
+				"usage: usdt_loop [-n COUNT] [-r RATE] [-t THREADS] [-s SECONDS] [-m usdt|stamps]\n");
 			return 2;
 		}
 	}
@@ -114,9 +136,21 @@ int main(int argc, char **argv)
 	l = calloc(nthreads, sizeof(*l));
 	if (!l)
 		return 1;
-	t0 = now_ns(CLOCK_MONOTONIC);
+	/* rings first: latprobe may be scanning for them already */
 	for (int i = 0; i < nthreads; i++) {
 		l[i] = base;
+		if (base.stamps && !(l[i].ring = lp_stamps_open())) {
+			fprintf(stderr, "usdt_loop: cannot create the stamps ring (LP_STAMPS=0?)\n");
+			return 1;
+		}
+	}
+	/* -m stamps: wait up to WAIT_READER_MS for a reader (bench) */
+	for (int w = 0; base.stamps && getenv("USDT_LOOP_WAIT_READER") &&
+			w < 3000 && !lp_stamps_active(l[0].ring, now_ns(CLOCK_MONOTONIC));
+	     w++)
+		usleep(1000);
+	t0 = now_ns(CLOCK_MONOTONIC);
+	for (int i = 0; i < nthreads; i++) {
 		if (i && pthread_create(&l[i].th, NULL, run, &l[i])) {
 			fprintf(stderr, "usdt_loop: pthread_create failed\n");
 			return 1;
@@ -131,6 +165,8 @@ int main(int argc, char **argv)
 	       (unsigned long long)hits, (now_ns(CLOCK_MONOTONIC) - t0) / 1e9,
 	       l[0].hits ? (double)l[0].ns / l[0].hits : 0.0);
 	close(base.fd);
+	for (int i = 0; i < nthreads; i++)
+		lp_stamps_close(l[i].ring);
 	free(l);
 	return 0;
 }

@@ -2,8 +2,10 @@
 /*
  * wsclient: a market-data client for Binance-style WebSocket feeds that
  * latprobe can see into. Every market-data message gets CLOCK_MONOTONIC
- * stamps (frame complete, JSON parsed, published) and fires exactly one
- * USDT probe latprobe:message carrying them (contract: bpf/latprobe.h).
+ * stamps (frame complete, JSON parsed, published) and hands them to
+ * latprobe exactly once: as a record in the shared-memory stamps ring
+ * (tools/lp_stamps.h) while a reader has mapped it, otherwise through the
+ * USDT probe latprobe:message (contract: bpf/latprobe.h).
  * Malformed input is counted and skipped; drops reconnect with backoff.
  */
 #include <errno.h>
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 /*
  * Probe arguments in registers or immediates only: the default also allows
  * memory operands such as "-4@2148+c(%rip)", which libbpf's USDT argument
@@ -21,6 +24,7 @@
 #include <sys/sdt.h>
 #include <libwebsockets.h>
 
+#include "lp_stamps.h"
 #include "ws_common.h"
 #include "ws_msg.h"
 #include "ws_publish.h"
@@ -62,6 +66,8 @@ static struct {
 	struct lws_context *ctx;
 	lws_sorted_usec_list_t tick;
 	struct ws_pub *pub;
+	struct lp_stamps *stamps; /* NULL with LP_STAMPS=0: USDT only */
+	uint64_t stamps_conn;	  /* this connection's id in the ring */
 
 	/* target, split by lws_parse_uri */
 	char url[1024];
@@ -91,6 +97,7 @@ static struct {
 
 	/* counters */
 	uint64_t start_ns;
+	uint64_t first_msg_ns, last_msg_ns; /* throughput without connect waits */
 	int64_t real_off_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	uint64_t msgs, replies, bad_utf8, bad_json, bad_fields, oversized;
 	uint64_t truncated, binary, pub_errors, exch_ahead, e_us, e_ms;
@@ -173,11 +180,17 @@ static int on_message(struct lws *wsi, const char *buf, size_t len,
 		pub_ns = mono_ns();
 	}
 	/*
-	 * The one probe hit per message; contract in bpf/latprobe.h. An
-	 * unpublished message has no published mark (0), not a zero stage.
+	 * The message goes to latprobe one way only: the ring while a reader
+	 * is attached (no trap), else the USDT probe. An unpublished message
+	 * has no published mark (0), not a zero stage.
 	 */
-	DTRACE_PROBE7(latprobe, message, c.fd, frame_ns, parsed_ns,
-		      c.pub ? pub_ns : 0, exch_ns, (uint64_t)0, (uint32_t)len);
+	if (lp_stamps_active(c.stamps, pub_ns))
+		lp_stamps_put(c.stamps, c.stamps_conn, frame_ns, parsed_ns,
+			      c.pub ? pub_ns : 0, exch_ns, 0, (uint32_t)len);
+	else
+		DTRACE_PROBE7(latprobe, message, c.fd, frame_ns, parsed_ns,
+			      c.pub ? pub_ns : 0, exch_ns, (uint64_t)0,
+			      (uint32_t)len);
 
 	if (exch_ns && exch_ns == m.e * 1000)
 		c.e_us++;
@@ -187,7 +200,9 @@ static int on_message(struct lws *wsi, const char *buf, size_t len,
 	record_stages(frame_ns, parsed_ns, pub_ns, exch_ns);
 	if (opt.print)
 		print_trimmed("", buf, len);
-	c.msgs++;
+	if (!c.msgs++)
+		c.first_msg_ns = frame_ns;
+	c.last_msg_ns = pub_ns;
 	if (c.conn_msgs++ == 0)
 		c.backoff_ns = opt.backoff_ms * 1000000ULL;
 	if (opt.count && c.msgs >= opt.count) {
@@ -396,6 +411,7 @@ static int client_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		c.peer_closed = false;
 		c.conn_msgs = 0;
 		c.fd = lws_get_socket_fd(wsi);
+		c.stamps_conn = lp_stamps_conn(c.stamps, c.fd);
 		c.req_next = 0;
 		c.next_ping_ns =
 			mono_ns() + (uint64_t)(opt.ping_interval * 1e9);
@@ -528,8 +544,12 @@ static void print_summary(double secs)
 
 static int write_json_summary(const char *path, double secs)
 {
+	struct rusage ru = {};
 	char tmp[4096];
 	FILE *f;
+
+	/* CPU per message: what a tracer's probe costs the client shows here */
+	getrusage(RUSAGE_SELF, &ru);
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
 	f = fopen(tmp, "w");
@@ -538,14 +558,20 @@ static int write_json_summary(const char *path, double secs)
 	fprintf(f,
 		"{\n  \"tool\": \"wsclient\",\n  \"url\": \"%s\",\n"
 		"  \"duration_seconds\": %.3f,\n  \"messages\": %llu,\n"
-		"  \"messages_per_second\": %.1f,\n  \"published\": %s,\n"
+		"  \"messages_per_second\": %.1f,\n  \"message_seconds\": %.6f,\n"
+		"  \"cpu_seconds\": %.6f,\n"
+		"  \"published\": %s,\n"
 		"  \"exch_time_unit\": \"%s\",\n  \"connections\": %llu,\n"
 		"  \"reconnects\": %llu,\n  \"drops\": %llu,\n"
 		"  \"connect_errors\": %llu,\n  \"replies\": %llu,\n"
 		"  \"publish_errors\": %llu,\n  \"exch_ahead\": %llu,\n"
 		"  \"pings\": %llu,\n  \"pongs\": %llu,\n",
 		opt.url, secs, (unsigned long long)c.msgs,
-		secs > 0 ? c.msgs / secs : 0.0, c.pub ? "true" : "false",
+		secs > 0 ? c.msgs / secs : 0.0,
+		(c.last_msg_ns - c.first_msg_ns) / 1e9,
+		ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+			(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
+		c.pub ? "true" : "false",
 		c.e_ms ? (c.e_us ? "mixed" : "ms") : (c.e_us ? "us" : "none"),
 		(unsigned long long)(c.connects - c.conn_errors),
 		(unsigned long long)(c.connects ? c.connects - 1 : 0),
@@ -602,7 +628,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: " PROG " [options]\n"
-		"Market-data WebSocket client with one latprobe:message USDT probe per message.\n"
+		"Market-data WebSocket client that hands latprobe each message's stamps\n"
+		"(shared-memory ring, or the latprobe:message USDT probe; LP_STAMPS=0: USDT only).\n"
 		"  --url URL            feed (default " DEFAULT_URL ")\n"
 		"  --subscribe S[,S]    send SUBSCRIBE for these streams on every connect\n"
 		"  --list-subscriptions send LIST_SUBSCRIPTIONS after subscribing\n"
@@ -776,6 +803,8 @@ int main(int argc, char **argv)
 	c.nreqs = (opt.nsubs ? 1 : 0) + (opt.list_subs ? 1 : 0) + opt.nsends;
 	c.backoff_ns = opt.backoff_ms * 1000000ULL;
 
+	/* no ring (LP_STAMPS=0 or no memfd): every message takes the USDT */
+	c.stamps = lp_stamps_open();
 	if (opt.publish) {
 		c.pub = ws_pub_open(opt.publish);
 		if (!c.pub)
@@ -820,6 +849,7 @@ int main(int argc, char **argv)
 		err = 1;
 	}
 out:
+	lp_stamps_close(c.stamps);
 	ws_pub_close(c.pub);
 	free(c.rx);
 	return err;

@@ -36,9 +36,13 @@ BPF_OBJS := $(OUT)/latprobe.bpf.o $(OUT)/feature.bpf.o
 SKELS := $(BPF_OBJS:.bpf.o=.skel.h)
 LP_SRCS := $(wildcard src/*.c)
 LP_OBJS := $(patsubst src/%.c,$(OUT)/%.o,$(LP_SRCS))
+# Symbol lookup and probe placement for uprobes on foreign code (libelf,
+# libstdc++'s demangler): unit tests that need it link it themselves.
+US_OBJS := $(OUT)/uprobe_site.o $(OUT)/uprobe_lib.o $(OUT)/uprobe_place.o
 # Objects of latprobe that unit tests link (everything but main and loader).
 LP_CORE_OBJS := $(filter-out $(OUT)/main.o $(OUT)/loader.o $(OUT)/feature.o \
-	$(OUT)/consumer.o $(OUT)/metrics.o, $(LP_OBJS))
+	$(OUT)/consumer.o $(OUT)/metrics.o $(US_OBJS) $(OUT)/attach_callback.o, \
+	$(LP_OBJS))
 
 TOOLS :=
 TESTS :=
@@ -64,7 +68,8 @@ $(OUT)/%.o: src/%.c src/*.h bpf/latprobe.h $(SKELS) | $(OUT)
 
 latprobe: $(LP_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS_BPF) -lcjson -lmicrohttpd -lpthread -lm
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS_BPF) -lcjson -lmicrohttpd -lpthread -lm \
+		-lstdc++
 
 tools: $(TOOLS)
 tests: $(TESTS)

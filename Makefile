@@ -32,7 +32,7 @@ endif
 .SECONDARY:
 .PHONY: all clean test unit-test integration-test demo bench deps fmt tools tests
 
-BPF_OBJS := $(OUT)/latprobe.bpf.o $(OUT)/feature.bpf.o
+BPF_OBJS := $(OUT)/latprobe.bpf.o $(OUT)/feature.bpf.o $(OUT)/client.bpf.o
 SKELS := $(BPF_OBJS:.bpf.o=.skel.h)
 LP_SRCS := $(wildcard src/*.c)
 LP_OBJS := $(patsubst src/%.c,$(OUT)/%.o,$(LP_SRCS))
@@ -87,6 +87,7 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/bench.sh
 	$(Q)scripts/bench_nic.sh
+	$(Q)scripts/bench_callback.sh
 
 deps:
 	$(Q)scripts/install-deps.sh

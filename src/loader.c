@@ -152,6 +152,7 @@ static const char *const probe_names[PR_MAX] = {
 	[PR_SOCK_STATE] = "inet_sock_set_state",
 	[PR_RCVQ_DROPS] = "rcvqueue_drops",
 	[PR_CLIENT_MESSAGE] = "client_message",
+	[PR_CALLBACK] = "client_callback",
 };
 
 static int ensure_fs(const char *path, long magic, const char *type)
@@ -425,15 +426,18 @@ int loader_open(struct lp_loader *L, struct lp_opts *o)
 		s->rodata->read_entry_hooked = true;
 
 	struct probe_info *cm = &L->probes[PR_CLIENT_MESSAGE];
-	cm->requested = o->client ? MECH_USDT : MECH_NONE;
+	cm->requested = o->client && !o->callback ? MECH_USDT : MECH_NONE;
 	cm->used = MECH_NONE;
-	if (o->client)
+	if (o->callback) /* a foreign client: its callback instead */
+		snprintf(cm->why, sizeof(cm->why), "--callback given");
+	else if (o->client)
 		snprintf(cm->attach_point, sizeof(cm->attach_point),
 			 "usdt:%s:%s:%s", o->client_path, LP_USDT_PROVIDER,
 			 LP_USDT_MESSAGE);
 	else
 		snprintf(cm->why, sizeof(cm->why), "no --client given");
-	bpf_program__set_autoload(s->progs.client_msg, o->client != NULL);
+	bpf_program__set_autoload(s->progs.client_msg,
+				  o->client && !o->callback);
 
 	if (mkdir(LP_PIN_DIR, 0700) && errno != EEXIST) {
 		err = -errno;
@@ -474,7 +478,7 @@ int loader_load_attach(struct lp_loader *L, const struct lp_opts *o)
 		lp_err("attaching BPF programs: %s", strerror(-err));
 		return err;
 	}
-	if (o->client) {
+	if (o->client && !o->callback) {
 		link = bpf_program__attach_usdt(s->progs.client_msg,
 						o->client_pid ? (int)o->client_pid : -1,
 						o->client_path, LP_USDT_PROVIDER,
@@ -561,6 +565,7 @@ void loader_probe_hits(struct lp_loader *L, const uint64_t *st)
 		[PR_SOCK_STATE] = LP_P_STATE,
 		[PR_RCVQ_DROPS] = LP_P_DROP,
 		[PR_CLIENT_MESSAGE] = LP_P_USDT_MSG,
+		[PR_CALLBACK] = LP_P_CB_ENTRY,
 	};
 
 	for (int i = 0; i < PR_MAX; i++)

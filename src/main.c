@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <linux/capability.h>
 #include <bpf/libbpf.h>
+#include "attach_callback.h"
 #include "breakdown.h"
 #include "correlator.h"
 #include "live.h"
@@ -97,8 +98,9 @@ static void print_probes(const struct lp_loader *L)
 }
 
 static int write_report(const struct lp_opts *o, struct lp_loader *L,
-			struct corr *c, const struct timespec *start,
-			uint64_t t0, uint64_t clk_err)
+			const struct cb_attach *cb, struct corr *c,
+			const struct timespec *start, uint64_t t0,
+			uint64_t clk_err)
 {
 	struct port_drops drops[1024];
 	struct report_in in = {
@@ -122,6 +124,8 @@ static int write_report(const struct lp_opts *o, struct lp_loader *L,
 	root = report_build(&in);
 	if (!root)
 		return -ENOMEM;
+	callback_report(cb, o, in.stats, c->t.msgs_seen, c->t.msgs_exch_time,
+			root);
 	err = report_write_file(o->output, root);
 	cJSON_Delete(root);
 	if (err)
@@ -134,6 +138,7 @@ int main(int argc, char **argv)
 {
 	struct corr_cfg cfg = {};
 	struct lp_loader L = {};
+	struct cb_attach cb = {};
 	struct ring_buffer *rb = NULL;
 	struct metrics *metrics = NULL;
 	struct corr *c = NULL;
@@ -184,8 +189,13 @@ int main(int argc, char **argv)
 		goto cleanup;
 
 	err = loader_open(&L, &o);
+	/* a wrong symbol fails here, before anything is loaded */
+	if (!err)
+		err = callback_resolve(&cb, &o, &L.probes[PR_CALLBACK]);
 	if (!err)
 		err = loader_load_attach(&L, &o);
+	if (!err)
+		err = callback_attach(&cb, &o, L.skel, &L.probes[PR_CALLBACK]);
 	if (err)
 		goto cleanup;
 	/* loading parsed vmlinux BTF (megabytes, freed): give the heap back */
@@ -210,6 +220,7 @@ int main(int argc, char **argv)
 	metrics_tick(metrics, c, NULL, L.probes); /* first scrape: probes */
 	clock_gettime(CLOCK_REALTIME, &start);
 	t0 = now_ns(CLOCK_MONOTONIC);
+	cb.t0_ns = t0;
 	next_status = t0 + 1000000000ULL;
 	deadline = o.duration > 0 ? t0 + (uint64_t)(o.duration * 1e9) : 0;
 	if (!o.quiet)
@@ -232,6 +243,11 @@ int main(int argc, char **argv)
 		if (deadline && now >= deadline)
 			break;
 		if (now >= next_status) {
+			if (callback_client_gone(&cb, now)) {
+				lp_err("--client %u exited after %.1f s; stopping (the report says so)",
+				       cb.pid, (now - t0) / 1e9);
+				break;
+			}
 			loader_poll_nic(&L);
 			if (metrics || o.live) {
 				uint64_t st[LP_S_MAX];
@@ -251,12 +267,13 @@ int main(int argc, char **argv)
 	 * Stop the producers first, then drain: under sustained load a drain
 	 * with live producers might never end. Nothing measured is lost.
 	 */
+	callback_detach(&cb);
 	loader_detach(&L);
 	ring_buffer__consume(rb);
 	loader_drain_kernel_state(&L, c);
 	if (!o.quiet && isatty(STDERR_FILENO))
 		fputc('\n', stderr);
-	err = write_report(&o, &L, c, &start, t0, clk_err);
+	err = write_report(&o, &L, &cb, c, &start, t0, clk_err);
 	if (!err && !o.quiet && o.output)
 		fprintf(stderr, "latprobe: %llu events, report written to %s\n",
 			(unsigned long long)c->t.events, o.output);
@@ -264,6 +281,7 @@ int main(int argc, char **argv)
 cleanup:
 	ring_buffer__free(rb);
 	metrics_stop(metrics);
+	callback_destroy(&cb);
 	loader_destroy(&L);
 	corr_free(c);
 	return err ? 1 : 0;

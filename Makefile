@@ -30,7 +30,8 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean test unit-test integration-test demo bench deps fmt tools tests
+.PHONY: all clean test unit-test integration-test demo demo-anyclient bench deps \
+	fmt tools tests
 
 BPF_OBJS := $(OUT)/latprobe.bpf.o $(OUT)/feature.bpf.o $(OUT)/client.bpf.o
 SKELS := $(BPF_OBJS:.bpf.o=.skel.h)
@@ -82,6 +83,10 @@ test: deps
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/demo.sh
+
+demo-anyclient: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/demo_anyclient.sh
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -108,20 +108,24 @@ static int edit_distance(const char *a, const char *b)
 	return row[lb];
 }
 
-/* Score how close name is to the wanted one (lower is closer), -1 if not. */
+/*
+ * Score how close name is to the wanted one (lower is closer), -1 if not:
+ * the last "::" component equal (any case) 0, a typo or two away 1-2, the
+ * wanted component inside it 3.
+ */
 static int closeness(const char *want, const char *name)
 {
 	const char *w = last_component(want), *n = last_component(name);
 	int d;
 
-	if (!*w)
+	if (!*w || !*n)
 		return -1;
 	if (!strcasecmp(w, n))
 		return 0;
-	if (strcasestr(n, w) || strcasestr(w, n))
-		return 1;
 	d = edit_distance(w, n);
-	return d <= 2 ? 1 + d : -1;
+	if (d <= 2)
+		return d;
+	return strlen(w) >= 4 && strcasestr(n, w) ? 3 : -1;
 }
 
 static void note_close(struct scan *sc, const char *pretty)
@@ -251,8 +255,26 @@ static void list_names(char *out, size_t len, const char *head,
 			      names[i]);
 }
 
-static int report_miss(const struct scan *sc, const char *path,
-		       const char *name, bool quiet, char *err, size_t errlen)
+/* Closest first (a handful: insertion sort). */
+static void sort_close(struct scan *sc)
+{
+	char tmp[US_NAME_LEN];
+	int ts;
+
+	for (unsigned int i = 1; i < sc->nclose; i++)
+		for (unsigned int j = i; j > 0 && sc->close_score[j - 1] >
+						    sc->close_score[j]; j--) {
+			memcpy(tmp, sc->close[j], US_NAME_LEN);
+			memcpy(sc->close[j], sc->close[j - 1], US_NAME_LEN);
+			memcpy(sc->close[j - 1], tmp, US_NAME_LEN);
+			ts = sc->close_score[j];
+			sc->close_score[j] = sc->close_score[j - 1];
+			sc->close_score[j - 1] = ts;
+		}
+}
+
+static int report_miss(struct scan *sc, const char *path, const char *name,
+		       bool quiet, char *err, size_t errlen)
 {
 	if (quiet && sc->has_symtab) {
 		err[0] = '\0';
@@ -265,6 +287,7 @@ static int report_miss(const struct scan *sc, const char *path,
 			path, name, sc->nfuncs);
 	else
 		snprintf(err, errlen, "no function %s in %s", name, path);
+	sort_close(sc);
 	list_names(err, errlen,
 		   sc->nclose ? "; close matches: " : " (no close matches)",
 		   sc->close, sc->nclose);

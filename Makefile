@@ -30,15 +30,20 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean test unit-test integration-test demo bench deps fmt tools tests
+.PHONY: all clean test unit-test integration-test demo demo-anyclient bench deps \
+	fmt tools tests
 
-BPF_OBJS := $(OUT)/latprobe.bpf.o $(OUT)/feature.bpf.o
+BPF_OBJS := $(OUT)/latprobe.bpf.o $(OUT)/feature.bpf.o $(OUT)/client.bpf.o
 SKELS := $(BPF_OBJS:.bpf.o=.skel.h)
 LP_SRCS := $(wildcard src/*.c)
 LP_OBJS := $(patsubst src/%.c,$(OUT)/%.o,$(LP_SRCS))
+# Symbol lookup and probe placement for uprobes on foreign code (libelf,
+# libstdc++'s demangler): unit tests that need it link it themselves.
+US_OBJS := $(OUT)/uprobe_site.o $(OUT)/uprobe_lib.o $(OUT)/uprobe_place.o
 # Objects of latprobe that unit tests link (everything but main and loader).
 LP_CORE_OBJS := $(filter-out $(OUT)/main.o $(OUT)/loader.o $(OUT)/loader_kstate.o $(OUT)/feature.o \
-	$(OUT)/consumer.o $(OUT)/metrics.o $(OUT)/overhead.o, $(LP_OBJS))
+	$(OUT)/consumer.o $(OUT)/metrics.o $(OUT)/overhead.o $(US_OBJS) \
+	$(OUT)/attach_callback.o, $(LP_OBJS))
 
 TOOLS :=
 TESTS :=
@@ -64,7 +69,8 @@ $(OUT)/%.o: src/%.c src/*.h bpf/latprobe.h $(SKELS) | $(OUT)
 
 latprobe: $(LP_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS_BPF) -lcjson -lmicrohttpd -lpthread -lm
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS_BPF) -lcjson -lmicrohttpd -lpthread -lm \
+		-lstdc++
 
 tools: $(TOOLS)
 tests: $(TESTS)
@@ -77,6 +83,10 @@ test: deps
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/demo.sh
+
+demo-anyclient: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/demo_anyclient.sh
 
 # The other bench scripts first (those present), bench.sh last: its
 # report quotes their results/*.json written since BENCH_EPOCH.

@@ -48,6 +48,8 @@ enum lp_probe {
 	LP_P_STATE,	     /* inet_sock_set_state */
 	LP_P_USDT_MSG,	     /* client USDT latprobe:message */
 	LP_P_DROP,	     /* sock_rcvqueue_full / udp_fail_queue_rcv_skb */
+	LP_P_CB_ENTRY,	     /* --callback uprobe (every call, before filters) */
+	LP_P_CB_RETURN,	     /* --callback uretprobe */
 	LP_P_MAX
 };
 
@@ -60,6 +62,11 @@ enum lp_stat {
 	LP_S_WAKEUPS,	     /* forced consumer wake-ups */
 	LP_S_RCVQ_FULL,	     /* sock_rcvqueue_full hits (drops) */
 	LP_S_UDP_FAIL,	     /* udp_fail_queue_rcv_skb hits (drops) */
+	LP_S_CB_NESTED,	     /* --callback: calls made inside another call */
+	LP_S_CB_TOO_DEEP,    /* ... nested deeper than LP_CB_DEPTH: not timed */
+	LP_S_CB_ABANDONED,   /* ... calls that never returned (stack unwound) */
+	LP_S_CB_NO_STATE,    /* ... per-thread state map full: not timed */
+	LP_S_CB_SKIPPED,     /* ... calls filtered out (lws reason, tgid) */
 	LP_S_HITS,	     /* first of LP_P_MAX per-probe hit counters */
 	LP_S_MAX = LP_S_HITS + LP_P_MAX
 };
@@ -177,6 +184,27 @@ struct lp_msg {
 	__u32 len; /* payload bytes */
 };
 
+/*
+ * --callback: one call of the client's per-message function, sent at its
+ * return (hdr ts_ns = return). payload: the first bytes of the message when
+ * the arguments say where it is (--payload-arg, --callback-style lws);
+ * user space reads Binance's "E" from them.
+ */
+#define LP_CB_PAYLOAD 96
+#define LP_CB_DEPTH 8 /* nested calls timed per thread (a power of 2) */
+/* libwebsockets' LWS_CALLBACK_CLIENT_RECEIVE (lws-callbacks.h; the lws test
+ * client checks this value against the header at build time) */
+#define LP_LWS_CLIENT_RECEIVE 8
+
+struct lp_cb {
+	__u64 entry_ns; /* CLOCK_MONOTONIC at the uprobe */
+	__u32 len;	/* the length argument (bytes), 0 if none */
+	__u16 depth;	/* 0 = outermost call on the thread */
+	__u8 ncopied;	/* payload bytes valid */
+	__u8 pad;
+	char payload[LP_CB_PAYLOAD];
+};
+
 struct lp_event {
 	struct lp_hdr h;
 	union {
@@ -186,6 +214,7 @@ struct lp_event {
 		struct lp_read read;
 		struct lp_close close;
 		struct lp_msg msg;
+		struct lp_cb cb;
 	};
 };
 
@@ -204,6 +233,8 @@ static inline __u32 lp_event_size(__u8 type)
 		return sizeof(struct lp_hdr) + sizeof(struct lp_close);
 	case LP_EV_MSG:
 		return sizeof(struct lp_hdr) + sizeof(struct lp_msg);
+	case LP_EV_CB:
+		return sizeof(struct lp_hdr) + sizeof(struct lp_cb);
 	}
 	return 0;
 }

@@ -35,6 +35,11 @@ _latprobe()
 	--client)
 		COMPREPLY=($(compgen -c -- "$cur") $(compgen -f -- "$cur"))
 		return ;;
+	--callback-style)
+		COMPREPLY=($(compgen -W 'plain lws' -- "$cur"))
+		return ;;
+	--callback | --payload-arg)
+		return ;;
 	-p | --pid)
 		COMPREPLY=($(compgen -W "$(cd /proc 2>/dev/null && echo [0-9]*)" -- "$cur"))
 		return ;;
@@ -51,7 +56,7 @@ _latprobe()
 
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W '--duration --output --pid --port --comm
-			--sample-rate --attach --client --pin --pin-dir --nic-timestamps --ringbuf-size
+			--sample-rate --attach --client --callback --callback-style --payload-arg --pin --pin-dir --nic-timestamps --ringbuf-size
 			--max-connections --metrics --metrics-max-connections --live
 			--poll-interval --no-bpf-stats --verbose --quiet --help --version' -- "$cur"))
 	elif [[ $cword -eq 1 ]]; then

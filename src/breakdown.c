@@ -96,6 +96,7 @@ static void overhead_line(FILE *out, const cJSON *ov)
 int breakdown_print(FILE *out, const char *path)
 {
 	const cJSON *stages, *msgs, *s;
+	const char *unit;
 	double max = 0;
 	cJSON *root;
 
@@ -112,8 +113,12 @@ int breakdown_print(FILE *out, const char *path)
 		if (s && num(s, "p50") > max)
 			max = num(s, "p50");
 	}
-	fprintf(out, "%-20s %9s %10s %10s %10s  %s\n", "stage (us)", "count",
-		"p50", "p99", "p999", "p50");
+	unit = cJSON_GetStringValue(
+		cJSON_GetObjectItemCaseSensitive(msgs, "unit")) ?: "?";
+	/* a read is never called a message: the header says which it is */
+	fprintf(out, "%-20s %9s %10s %10s %10s  %s\n",
+		!strcmp(unit, "message") ? "per message (us)" : "per read (us)",
+		"count", "p50", "p99", "p999", "p50");
 	for (int i = 0; i < ST_MAX; i++) {
 		s = cJSON_GetObjectItemCaseSensitive(stages, lp_stage_names[i]);
 		if (i == ST_NIC_TO_USER || i == ST_TOTAL)
@@ -128,11 +133,18 @@ int breakdown_print(FILE *out, const char *path)
 		bar(out, num(s, "p50") > max ? max : num(s, "p50"), max);
 		fputc('\n', out);
 	}
-	fprintf(out, "\nunit: %s  events %.0f  lost %.0f  messages seen %.0f correlated %.0f  connections %d\n",
-		cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(msgs, "unit")) ?: "?",
-		num(root, "total_events"), num(root, "lost_events"),
-		num(msgs, "seen"), num(msgs, "correlated"),
-		cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "connections")));
+	if (!strcmp(unit, "message"))
+		fprintf(out, "\nunit: message  events %.0f  lost %.0f  messages seen %.0f correlated %.0f  connections %d\n",
+			num(root, "total_events"), num(root, "lost_events"),
+			num(msgs, "seen"), num(msgs, "correlated"),
+			cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
+				root, "connections")));
+	else
+		fprintf(out, "\nunit: %s (one record per read that returned data; no client probe, so no message boundaries)  events %.0f  lost %.0f  records %.0f  connections %d\n",
+			unit, num(root, "total_events"),
+			num(root, "lost_events"), num(msgs, "stage_records"),
+			cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
+				root, "connections")));
 	nic_line(out, cJSON_GetObjectItemCaseSensitive(stages, "nic_to_tcp"));
 	overhead_line(out, cJSON_GetObjectItemCaseSensitive(root, "overhead"));
 	cJSON_Delete(root);

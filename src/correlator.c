@@ -74,6 +74,12 @@ struct corr *corr_new(const struct corr_cfg *cfg)
 		free(c);
 		return NULL;
 	}
+	c->tids = calloc(CORR_TIDS, sizeof(*c->tids));
+	if (!c->tids) {
+		free(c->htab);
+		free(c);
+		return NULL;
+	}
 	for (int i = 0; i < ST_MAX; i++)
 		hist_init(&c->stages[i]);
 	return c;
@@ -109,6 +115,7 @@ void corr_free(struct corr *c)
 		hist_free(&c->stages[i]);
 	free(c->untracked);
 	free(c->htab);
+	free(c->tids);
 	free(c);
 }
 
@@ -269,6 +276,8 @@ static void stage_add(struct corr *c, struct conn *cn, enum lp_stage st,
 	hist_add(&c->stages[st], to - from);
 	if (st == ST_TOTAL)
 		c->total_coarse[coarse_bucket(to - from)]++;
+	if (!cn)
+		return; /* a callback joined to no socket: global stages only */
 	if (!cn->stages[st]) {
 		cn->stages[st] = malloc(sizeof(struct hist));
 		if (!cn->stages[st])
@@ -532,6 +541,23 @@ static uint64_t first_mark(const struct seg_mark *m)
 	return m->nic_ns ? m->nic_ns : m->dev_ns ? m->dev_ns : m->tcp_ns;
 }
 
+/* Remember rm as the newest read of its thread (for --callback joins). */
+static void tid_note_read(struct corr *c, uint64_t sk,
+			  const struct read_mark *rm)
+{
+	struct tid_reads *t = &c->tids[rm->tid % CORR_TIDS];
+
+	if (t->tid != rm->tid) { /* a new thread takes the slot */
+		memset(t, 0, sizeof(*t));
+		t->tid = rm->tid;
+	}
+	t->r[t->head].sk = sk;
+	t->r[t->head].rm = *rm;
+	t->head = (t->head + 1) % TID_READS;
+	if (t->count < TID_READS)
+		t->count++;
+}
+
 /* Kernel stages of one segment, ending at the read that returned it. */
 static void kernel_stages(struct corr *c, struct conn *cn,
 			  const struct seg_mark *m, uint64_t read_end)
@@ -569,6 +595,7 @@ static void on_read(struct corr *c, struct conn *cn, const struct lp_hdr *h,
 		rm->seg = *m;
 		rm->has_seg = true;
 	}
+	tid_note_read(c, cn->sk, rm);
 
 	if (!c->cfg.per_message) {
 		c->t.records++;
@@ -646,6 +673,83 @@ static void on_msg(struct corr *c, const struct lp_hdr *h,
 		stage_add(c, cn, ST_TOTAL, first, last);
 }
 
+uint64_t corr_payload_exch_ns(const char *p, size_t n, bool truncated)
+{
+	const char *k = memmem(p, n, "\"E\":", 4), *end = p + n, *d;
+	uint64_t v = 0;
+	int digits = 0;
+
+	if (!k)
+		return 0;
+	for (d = k + 4; d < end && *d == ' '; d++)
+		;
+	for (; d < end && *d >= '0' && *d <= '9' && digits < 20; d++, digits++)
+		v = v * 10 + (uint64_t)(*d - '0');
+	if (d == end && truncated)
+		return 0; /* the number may go on past the bytes we have */
+	if (digits >= 12 && digits <= 13)
+		return v * 1000000ULL; /* ms */
+	if (digits >= 15 && digits <= 16)
+		return v * 1000ULL; /* us */
+	if (digits >= 18 && digits <= 19)
+		return v; /* ns */
+	return 0;
+}
+
+/*
+ * One call of the client's callback = one message. Joined to the newest
+ * read on the same thread (any socket) that ended before the call began.
+ */
+static void on_cb(struct corr *c, const struct lp_hdr *h,
+		  const struct lp_cb *cb)
+{
+	const struct tid_reads *t = &c->tids[h->tid % CORR_TIDS];
+	const struct read_mark *rm = NULL;
+	struct conn *cn = NULL;
+	uint64_t e_mono = 0, exch, in;
+	unsigned int n = cb->ncopied < LP_CB_PAYLOAD ? cb->ncopied
+						      : LP_CB_PAYLOAD;
+
+	c->t.msgs_seen++;
+	for (unsigned int i = 0; t->tid == h->tid && i < t->count; i++) {
+		const struct tid_read *r =
+			&t->r[(t->head + TID_READS - 1 - i) % TID_READS];
+
+		if (r->rm.end_ns <= cb->entry_ns) {
+			rm = &r->rm;
+			cn = corr_lookup(c, r->sk);
+			break;
+		}
+	}
+	if (cn)
+		cn->messages++;
+	if (!rm || !rm->has_seg) {
+		c->t.msgs_no_read++;
+	} else {
+		c->t.msgs_correlated++;
+		c->t.msgs_by_last_read++;
+	}
+	c->t.records++;
+	exch = corr_payload_exch_ns(cb->payload, n, cb->len > n);
+	if (exch && (int64_t)exch > c->cfg.realtime_offset_ns) {
+		e_mono = exch - c->cfg.realtime_offset_ns;
+		c->t.msgs_exch_time++;
+	}
+	stage_add(c, cn, ST_CALLBACK, cb->entry_ns, h->ts_ns);
+	if (rm && rm->has_seg) {
+		const struct seg_mark *m = &rm->seg;
+
+		in = m->nic_ns ? m->nic_ns : m->dev_ns;
+		stage_add(c, cn, ST_EXCHANGE_TO_NIC, e_mono, in);
+		kernel_stages(c, cn, m, rm->end_ns);
+		stage_add(c, cn, ST_NIC_TO_USER, in ? in : m->tcp_ns,
+			  cb->entry_ns);
+	}
+	if (rm)
+		stage_add(c, cn, ST_READ_TO_CALLBACK, rm->end_ns, cb->entry_ns);
+	stage_add(c, cn, ST_TOTAL, e_mono, h->ts_ns);
+}
+
 void corr_event(struct corr *c, const void *data, size_t size)
 {
 	const struct lp_event *e = data;
@@ -661,6 +765,10 @@ void corr_event(struct corr *c, const void *data, size_t size)
 	c->t.by_type[e->h.type]++;
 	if (e->h.type == LP_EV_MSG) {
 		on_msg(c, &e->h, &e->msg);
+		return;
+	}
+	if (e->h.type == LP_EV_CB) {
+		on_cb(c, &e->h, &e->cb);
 		return;
 	}
 	if (e->h.type == LP_EV_CLOSE) {

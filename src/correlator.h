@@ -54,6 +54,24 @@ struct read_mark {
 };
 
 /*
+ * --callback: the newest reads per thread (any socket). A callback call is
+ * joined to the newest read on its thread that ended before its entry.
+ */
+#define CORR_TIDS 256 /* threads remembered (direct-mapped by tid) */
+#define TID_READS 4   /* reads remembered per thread */
+
+struct tid_read {
+	uint64_t sk;
+	struct read_mark rm;
+};
+
+struct tid_reads {
+	uint32_t tid;
+	unsigned int head, count;
+	struct tid_read r[TID_READS];
+};
+
+/*
  * Segments by where their first mark came from. after_tcp: NIC stamps later
  * than the segment's tcp_in mark (impossible for a NIC in front of the
  * kernel beyond the stamper's clock-conversion error), with the largest
@@ -113,6 +131,7 @@ struct corr_totals {
 	uint64_t events, malformed, by_type[LP_EV_MAX];
 	uint64_t msgs_seen, msgs_correlated, msgs_by_offset, msgs_by_last_read;
 	uint64_t msgs_no_socket, msgs_no_read;
+	uint64_t msgs_exch_time; /* --callback: messages whose "E" was read */
 	uint64_t conns_tracked, conns_live;
 	/* over --max-connections: distinct connections, and their records */
 	uint64_t conns_not_tracked, events_not_tracked;
@@ -132,6 +151,7 @@ struct corr {
 	struct conn **htab;
 	unsigned int hsize;
 	struct conn *all;
+	struct tid_reads *tids; /* CORR_TIDS, for --callback */
 	/* sockets refused at the cap, to count each once (bounded set) */
 	uint64_t *untracked;
 	unsigned int untracked_n;
@@ -151,6 +171,15 @@ void corr_live_sock(struct corr *c, const struct lp_live_sock *ls);
  * by struct sock (client stamps ring). Its sk, or 0 if none is known.
  */
 uint64_t corr_sk_by_tuple(const struct corr *c, const struct lp_sock_info *t);
+
+/*
+ * Binance's "E" (exchange event time) from the first bytes of a message:
+ * CLOCK_REALTIME ns, or 0 when absent or cut off by the copy (truncated:
+ * the message was longer than the n bytes seen). Milliseconds (13 digits),
+ * microseconds (16, timeUnit=MICROSECOND) and nanoseconds are told apart
+ * by their number of digits.
+ */
+uint64_t corr_payload_exch_ns(const char *p, size_t n, bool truncated);
 
 /* Modulo-2^32 sequence comparison: a before b. */
 static inline bool seq_before(uint32_t a, uint32_t b)

@@ -152,6 +152,7 @@ static const char *const probe_names[PR_MAX] = {
 	[PR_SOCK_STATE] = "inet_sock_set_state",
 	[PR_RCVQ_DROPS] = "rcvqueue_drops",
 	[PR_CLIENT_MESSAGE] = "client_message",
+	[PR_CALLBACK] = "client_callback",
 };
 
 static int ensure_fs(const char *path, long magic, const char *type)
@@ -512,15 +513,18 @@ int loader_open(struct lp_loader *L, struct lp_opts *o)
 
 	struct probe_info *cm = &L->probes[PR_CLIENT_MESSAGE];
 	/* the stamps ring when the client has one, else USDT (client_stamps.c) */
-	cm->requested = o->client ? MECH_STAMPS : MECH_NONE;
+	cm->requested = o->client && !o->callback ? MECH_STAMPS : MECH_NONE;
 	cm->used = MECH_NONE;
-	if (o->client)
+	if (o->callback) /* a foreign client: its callback instead */
+		snprintf(cm->why, sizeof(cm->why), "--callback given");
+	else if (o->client)
 		snprintf(cm->attach_point, sizeof(cm->attach_point),
 			 "usdt:%s:%s:%s", o->client_path, LP_USDT_PROVIDER,
 			 LP_USDT_MESSAGE);
 	else
 		snprintf(cm->why, sizeof(cm->why), "no --client given");
-	bpf_program__set_autoload(s->progs.client_msg, o->client != NULL);
+	bpf_program__set_autoload(s->progs.client_msg,
+				  o->client && !o->callback);
 
 	if (mkdir(LP_PIN_DIR, 0700) && errno != EEXIST) {
 		err = -errno;
@@ -570,7 +574,7 @@ int loader_load_attach(struct lp_loader *L, const struct lp_opts *o)
 		lp_err("attaching BPF programs: %s", strerror(-err));
 		return err;
 	}
-	if (o->client) {
+	if (o->client && !o->callback) {
 		link = bpf_program__attach_usdt(s->progs.client_msg,
 						o->client_pid ? (int)o->client_pid : -1,
 						o->client_path, LP_USDT_PROVIDER,

@@ -50,6 +50,7 @@ void loader_probe_hits(struct lp_loader *L, const uint64_t *st)
 		[PR_SOCK_STATE] = LP_P_STATE,
 		[PR_RCVQ_DROPS] = LP_P_DROP,
 		[PR_CLIENT_MESSAGE] = LP_P_USDT_MSG,
+		[PR_CALLBACK] = LP_P_CB_ENTRY,
 	};
 
 	for (int i = 0; i < PR_MAX; i++)

@@ -16,8 +16,10 @@
 #include <sys/syscall.h>
 #include <linux/capability.h>
 #include <bpf/libbpf.h>
+#include "attach_callback.h"
 #include "breakdown.h"
 #include "client_stamps.h"
+#include "client.skel.h"
 #include "correlator.h"
 #include "live.h"
 #include "loader.h"
@@ -106,8 +108,9 @@ static void print_probes(const struct lp_loader *L)
 }
 
 static int write_report(const struct lp_opts *o, struct lp_loader *L,
-			struct corr *c, const struct timespec *start,
-			uint64_t t0, uint64_t clk_err,
+			const struct cb_attach *cb, struct corr *c,
+			const struct timespec *start, uint64_t t0,
+			uint64_t clk_err,
 			const struct lp_target *targets, unsigned int ntargets,
 			const struct overhead *ov)
 {
@@ -138,6 +141,8 @@ static int write_report(const struct lp_opts *o, struct lp_loader *L,
 	if (!root)
 		return -ENOMEM;
 	client_stamps_report(stamps, &L->probes[PR_CLIENT_MESSAGE], root);
+	callback_report(cb, o, in.stats, c->t.msgs_seen, c->t.msgs_exch_time,
+			root);
 	err = report_write_file(o->output, root);
 	if (err) {
 		char alt[PATH_MAX];
@@ -160,6 +165,7 @@ int main(int argc, char **argv)
 	struct corr_cfg cfg = {};
 	struct lp_loader L = {};
 	struct overhead ov = { .stats_fd = -EBADF };
+	struct cb_attach cb = {};
 	struct ring_buffer *rb = NULL;
 	struct metrics *metrics = NULL;
 	struct corr *c = NULL;
@@ -218,8 +224,13 @@ int main(int argc, char **argv)
 		goto cleanup;
 
 	err = loader_open(&L, &o);
+	/* a wrong symbol fails here, before anything is loaded */
+	if (!err)
+		err = callback_resolve(&cb, &o, &L.probes[PR_CALLBACK]);
 	if (!err)
 		err = loader_load_attach(&L, &o);
+	if (!err)
+		err = callback_attach(&cb, &o, L.skel, &L.probes[PR_CALLBACK]);
 	if (err)
 		goto cleanup;
 	targets[1].pid = o.client_pid;
@@ -232,7 +243,8 @@ int main(int argc, char **argv)
 	if (ov.stats_fd < 0 && !ov.disabled)
 		lp_info("BPF run-time stats unavailable (%s): the report's overhead section has no BPF run time",
 			strerror(-ov.stats_fd));
-	if ((err = overhead_add_object(&ov, L.skel->obj)))
+	if ((err = overhead_add_object(&ov, L.skel->obj)) ||
+	    (cb.skel && (err = overhead_add_object(&ov, cb.skel->obj))))
 		lp_info("overhead: not every program is counted: %s",
 			strerror(-err));
 	err = 0;
@@ -261,6 +273,7 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_REALTIME, &start);
 	t0 = now_ns(CLOCK_MONOTONIC);
 	overhead_start(&ov);
+	cb.t0_ns = t0;
 	next_status = t0 + 1000000000ULL;
 	deadline = o.duration > 0 ? t0 + (uint64_t)(o.duration * 1e9) : 0;
 	if (!o.quiet)
@@ -304,6 +317,11 @@ int main(int argc, char **argv)
 		if (deadline && now >= deadline)
 			break;
 		if (now >= next_status) {
+			if (callback_client_gone(&cb, now)) {
+				lp_err("--client %u exited after %.1f s; stopping (the report says so)",
+				       cb.pid, (now - t0) / 1e9);
+				break;
+			}
 			loader_poll_nic(&L);
 			for (int i = 0; i < 2; i++)
 				if (target_poll(&targets[i], (now - t0) / 1e9))
@@ -334,6 +352,7 @@ int main(int argc, char **argv)
 	 * Stop the producers first, then drain: under sustained load a drain
 	 * with live producers might never end. Nothing measured is lost.
 	 */
+	callback_detach(&cb);
 	loader_detach(&L);
 	overhead_stop(&ov); /* detached: no program runs any more */
 	client_stamps_snapshot(stamps);
@@ -343,7 +362,7 @@ int main(int argc, char **argv)
 	loader_drain_kernel_state(&L, c);
 	if (!o.quiet && isatty(STDERR_FILENO))
 		fputc('\n', stderr);
-	err = write_report(&o, &L, c, &start, t0, clk_err, targets, 2, &ov);
+	err = write_report(&o, &L, &cb, c, &start, t0, clk_err, targets, 2, &ov);
 	if (!err && !o.quiet && o.output)
 		fprintf(stderr, "latprobe: %llu events, report written to %s\n",
 			(unsigned long long)c->t.events, o.output);
@@ -353,6 +372,7 @@ cleanup:
 	ring_buffer__free(rb);
 	client_stamps_free(stamps);
 	metrics_stop(metrics);
+	callback_destroy(&cb);
 	loader_destroy(&L);
 	corr_free(c);
 	return err || poll_failed ? 1 : 0;

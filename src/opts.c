@@ -23,6 +23,8 @@ static const char doc[] =
 	"  latprobe --duration 10 --output x.json   # all TCP, 10 s\n"
 	"  latprobe --port 9443 --verbose           # one service, until Ctrl-C\n"
 	"  latprobe --client build/wsclient --duration 60 --output md.json\n"
+	"  latprobe --client 4242 --callback 'md::Handler::on_message' \\\n"
+	"           --payload-arg 2,3 --duration 30 --output mine.json\n"
 	"  latprobe --attach tracepoint --pin       # force tracepoints, pin maps\n"
 	"  latprobe report md.json                  # breakdown table of a report\n"
 	"  latprobe --metrics 127.0.0.1:9464        # Prometheus /metrics while running\n"
@@ -43,6 +45,10 @@ enum {
 	OPT_LIVE,
 	OPT_POLL,
 	OPT_NO_STATS,
+	OPT_CALLBACK,
+	OPT_CALLBACK_STYLE,
+	OPT_PAYLOAD_ARG,
+	OPT_CALLBACK_AT_ENTRY,
 };
 
 static const struct argp_option options[] = {
@@ -54,6 +60,10 @@ static const struct argp_option options[] = {
 	{ "sample-rate", OPT_SAMPLE, "N", 0, "Trace 1 in N connections (by socket; default 1)", 0 },
 	{ "attach", OPT_ATTACH, "MODE", 0, "auto|fentry|kprobe|tracepoint (default auto)", 0 },
 	{ "client", OPT_CLIENT, "PATH|PID", 0, "Per-message stamps of the market-data client: its stamps ring (docs/client-stamps.md), else its USDT probe", 0 },
+	{ "callback", OPT_CALLBACK, "[LIB:]SYMBOL", 0, "With --client: time every call of the client's per-message function SYMBOL (C or C++, mangled or not; LIB: in a shared library) with a uprobe + uretprobe; stages become per message", 0 },
+	{ "callback-style", OPT_CALLBACK_STYLE, "plain|lws", 0, "lws: SYMBOL is a libwebsockets protocol callback (wsi, reason, user, in, len); only LWS_CALLBACK_CLIENT_RECEIVE calls count, their data gives \"E\"", 0 },
+	{ "payload-arg", OPT_PAYLOAD_ARG, "N,M", 0, "SYMBOL's argument N (1-based, C++ this = 1) points to the message, argument M is its length: the first bytes give Binance's \"E\" (exchange_to_nic, total)", 0 },
+	{ "callback-at-entry", OPT_CALLBACK_AT_ENTRY, NULL, OPTION_HIDDEN, "Put the --callback probes on the function's first byte (slow; for the benchmark)", 0 },
 	{ "pin", OPT_PIN, NULL, 0, "Pin maps under /sys/fs/bpf/latprobe (removed on exit; refused while another run holds them there)", 0 },
 	{ "pin-dir", OPT_PIN_DIR, "DIR", 0, "Pin maps in DIR (in a BPF filesystem) instead; implies --pin", 0 },
 	{ "nic-timestamps", OPT_NIC_TS, NULL, 0, "Without DPDK: use the kernel's RX timestamps (skb hardware stamp, else software) as the NIC mark", 0 },
@@ -89,6 +99,42 @@ static int bad(struct argp_state *st, const char *what, const char *arg)
 {
 	fprintf(stderr, "latprobe: invalid %s '%s'\n", what, arg);
 	(void)st;
+	return EINVAL;
+}
+
+/* "N,M": argument positions of a (pointer, length) pair, 1-6. */
+static int parse_arg_pair(const char *s, uint8_t out[2])
+{
+	char a[8], *comma = strchr(s, ',');
+	unsigned long n, m;
+
+	if (!comma || (size_t)(comma - s) >= sizeof(a))
+		return -1;
+	memcpy(a, s, comma - s);
+	a[comma - s] = '\0';
+	if (lp_parse_ulong(a, 1, 6, &n) || lp_parse_ulong(comma + 1, 1, 6, &m) ||
+	    n == m)
+		return -1;
+	out[0] = n;
+	out[1] = m;
+	return 0;
+}
+
+/* Flags that only make sense together. */
+static int check_callback(const struct lp_opts *o)
+{
+	const char *e = NULL;
+
+	if (o->callback && !o->client)
+		e = "--callback needs --client PATH|PID (the process whose function is probed)";
+	else if (!o->callback && (o->callback_lws || o->payload_arg[0] ||
+				  o->callback_force_entry))
+		e = "--callback-style, --payload-arg and --callback-at-entry need --callback";
+	else if (o->callback_lws && o->payload_arg[0])
+		e = "--payload-arg does not apply to --callback-style lws (the callback's in/len arguments are used)";
+	if (!e)
+		return 0;
+	fprintf(stderr, "latprobe: %s\n", e);
 	return EINVAL;
 }
 
@@ -148,6 +194,24 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 	case OPT_NIC_TS:
 		o->nic_timestamps = true;
 		break;
+	case OPT_CALLBACK:
+		if (!*arg || strlen(arg) >= 1024)
+			return bad(st, "--callback ([LIB:]SYMBOL)", arg);
+		o->callback = arg;
+		break;
+	case OPT_CALLBACK_STYLE:
+		if (strcmp(arg, "lws") && strcmp(arg, "plain"))
+			return bad(st, "--callback-style (plain|lws)", arg);
+		o->callback_lws = !strcmp(arg, "lws");
+		break;
+	case OPT_PAYLOAD_ARG:
+		if (parse_arg_pair(arg, o->payload_arg))
+			return bad(st, "--payload-arg (N,M: two different argument positions 1-6)",
+				   arg);
+		break;
+	case OPT_CALLBACK_AT_ENTRY:
+		o->callback_force_entry = true;
+		break;
 	case OPT_PIN:
 		o->pin = true;
 		break;
@@ -203,6 +267,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 	case ARGP_KEY_ARG:
 		fprintf(stderr, "latprobe: unexpected argument '%s'\n", arg);
 		return EINVAL;
+	case ARGP_KEY_END:
+		return check_callback(o);
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}

@@ -21,6 +21,11 @@ struct lp_opts {
 	char client_path[4096];
 	bool pin;
 	const char *pin_dir; /* --pin-dir, default LP_PIN_DIR */
+	/* --callback [LIB:]SYMBOL: uprobes on a client we did not build */
+	const char *callback;
+	bool callback_lws;	     /* --callback-style lws */
+	uint8_t payload_arg[2];	     /* --payload-arg N,M (1-based), 0 = none */
+	bool callback_force_entry;   /* hidden --callback-at-entry (bench) */
 	bool nic_timestamps; /* --nic-timestamps: skb RX stamps as NIC marks */
 	int64_t realtime_offset_ns; /* set by main: REALTIME - MONOTONIC */
 	bool verbose;

@@ -14,6 +14,7 @@ enum lp_mech {
 	MECH_USDT,
 	MECH_NONE, /* not attached (e.g. no --client) */
 	MECH_STAMPS, /* client stamps ring in shared memory, no probe */
+	MECH_UPROBE, /* uprobe + uretprobe on a client function (--callback) */
 };
 
 extern const char *const lp_mech_names[];
@@ -28,6 +29,7 @@ enum lp_probe_id {
 	PR_SOCK_STATE,
 	PR_RCVQ_DROPS,
 	PR_CLIENT_MESSAGE,
+	PR_CALLBACK, /* --callback: uprobe + uretprobe (src/attach_callback.c) */
 	PR_MAX
 };
 

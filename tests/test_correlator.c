@@ -227,6 +227,92 @@ static void test_messages(void)
 	corr_free(c);
 }
 
+static void cb(struct corr *c, uint32_t tid, uint64_t entry, uint64_t ret,
+	       const char *payload)
+{
+	struct lp_event e = {};
+
+	e.h.tid = tid;
+	e.cb.entry_ns = entry;
+	e.cb.len = strlen(payload);
+	e.cb.ncopied = e.cb.len < LP_CB_PAYLOAD ? e.cb.len : LP_CB_PAYLOAD;
+	memcpy(e.cb.payload, payload, e.cb.ncopied);
+	feed(c, &e, LP_EV_CB, 0, ret);
+}
+
+/* --callback: one call = one message, joined to the thread's newest read. */
+static void test_callback(void)
+{
+	/* E = 1700000000000 ms lands at CLOCK_MONOTONIC 1,000,000 ns */
+	struct corr_cfg cfg = { .per_message = true,
+				.realtime_offset_ns =
+					1700000000000000000LL - 1000000 };
+	struct corr *c = corr_new(&cfg);
+	const uint64_t sk2 = SK1 + 0x100;
+
+	sock(c, SK1, 50000);
+	seg(c, SK1, 1000, 1300, 1000, 1000100, 1000110);
+	wake(c, SK1, 1300, 1000120);
+	rd(c, SK1, 1000, 1300, 0, 1000150);
+	cb(c, 7, 1000200, 1000260,
+	   "{\"e\":\"trade\",\"E\":1700000000000,\"s\":\"BTCUSDT\"}");
+	CHECK_EQ(c->t.msgs_seen, 1);
+	CHECK_EQ(c->t.msgs_correlated, 1);
+	CHECK_EQ(c->t.msgs_exch_time, 1);
+	CHECK_EQ(corr_lookup(c, SK1)->messages, 1);
+	CHECK_EQ(stage_max(c, ST_EXCHANGE_TO_NIC), 100);
+	CHECK_EQ(stage_max(c, ST_NIC_TO_TCP), 10);
+	CHECK_EQ(stage_max(c, ST_WAKEUP_TO_READ), 30);
+	CHECK_EQ(stage_max(c, ST_READ_TO_CALLBACK), 50);
+	CHECK_EQ(stage_max(c, ST_CALLBACK), 60);
+	CHECK_EQ(stage_max(c, ST_NIC_TO_USER), 100);
+	CHECK_EQ(stage_max(c, ST_TOTAL), 260); /* E -> callback return */
+	CHECK_EQ(c->stages[ST_READ_TO_FRAME].count, 0);
+
+	/* a second message from the same read: same read, later entry */
+	cb(c, 7, 1000300, 1000310, "{\"E\":1700000000000}");
+	CHECK_EQ(stage_max(c, ST_READ_TO_CALLBACK), 150);
+	CHECK_EQ(corr_lookup(c, SK1)->messages, 2);
+
+	/* the thread reads another socket: the next call joins that read */
+	sock(c, sk2, 50001);
+	seg(c, sk2, 5000, 5100, 5000, 1000400, 1000410);
+	rd(c, sk2, 5000, 5100, 0, 1000450);
+	cb(c, 7, 1000500, 1000520, "{\"x\":1}"); /* no E: no total */
+	CHECK_EQ(corr_lookup(c, sk2)->messages, 1);
+	CHECK_EQ(c->stages[ST_TOTAL].count, 2);
+	CHECK_EQ(c->stages[ST_CALLBACK].count, 3);
+
+	/* a call that began before the newest read joins the one before */
+	cb(c, 7, 1000440, 1000449, "{}");
+	CHECK_EQ(corr_lookup(c, SK1)->messages, 3);
+
+	/* another thread, no read: timed, counted, not correlated */
+	cb(c, 8, 1000600, 1000605, "{}");
+	CHECK_EQ(c->t.msgs_seen, 5);
+	CHECK_EQ(c->t.msgs_no_read, 1);
+	CHECK_EQ(c->t.msgs_correlated, 4);
+	CHECK_EQ(c->stages[ST_CALLBACK].count, 5);
+	corr_free(c);
+}
+
+static void test_exch_parse(void)
+{
+	const char *ms = "{\"e\":\"trade\",\"E\":1672515782136,\"s\":1}";
+	const char *us = "{\"E\": 1672515782136123,\"s\":1}";
+	const char *cut = "{\"e\":\"trade\",\"E\":16725157";
+
+	CHECK_EQ(corr_payload_exch_ns(ms, strlen(ms), false),
+		 1672515782136000000ULL);
+	CHECK_EQ(corr_payload_exch_ns(us, strlen(us), false),
+		 1672515782136123000ULL);
+	/* cut off by the copy: unknown, never a wrong time */
+	CHECK_EQ(corr_payload_exch_ns(cut, strlen(cut), true), 0);
+	CHECK_EQ(corr_payload_exch_ns(ms, 10, true), 0);
+	CHECK_EQ(corr_payload_exch_ns("{\"E\":12}", 9, false), 0);
+	CHECK_EQ(corr_payload_exch_ns("", 0, false), 0);
+}
+
 static void test_bounded(void)
 {
 	struct corr *c = mk(false, 4);
@@ -447,6 +533,8 @@ int main(void)
 	test_retransmit();
 	test_missing_marks();
 	test_messages();
+	test_callback();
+	test_exch_parse();
 	test_bounded();
 	test_garbage();
 	test_joined();

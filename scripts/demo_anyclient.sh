@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# make demo-anyclient: a client latprobe did not build (websocketpp +
+# simdjson, tests/clients/wspp_client.cpp) against the local feed emulator
+# in its own namespace behind a veth pair, traced by its handler's symbol
+# alone: latprobe --client build/wspp_client --callback
+# md::Handler::on_message --payload-arg 2,3. Prints the per-message
+# breakdown. Tunables: DEMO_COUNT=5000 DEMO_RATE=500 (msg/s).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+COUNT=${DEMO_COUNT:-5000}
+RATE=${DEMO_RATE:-500}
+OUT=${DEMO_OUTPUT:-$ROOT/build/demo-anyclient.json}
+[ "$(id -u)" -eq 0 ] || { echo "demo: needs root (try: sudo make demo-anyclient)" >&2; exit 1; }
+for b in latprobe build/wsfeed build/wspp_client; do
+	[ -x "$b" ] || { echo "demo: $b not built (run: make)" >&2; exit 1; }
+done
+
+NS=lpany$$
+VH=lpa$$h
+ID=$(( $$ % 200 + 20 ))
+HOST_IP=10.78.$ID.1 FEED_IP=10.78.$ID.2 PORT=9443
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	sleep 0.2
+	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+	ip link del $VH 2>/dev/null || true
+	ip netns del $NS 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+echo "demo: feed emulator (ws) in namespace $NS at $FEED_IP:$PORT, $COUNT messages at $RATE msg/s"
+ip netns add $NS
+ip link add $VH type veth peer name eth0 netns $NS
+ip addr add $HOST_IP/24 dev $VH
+ip link set $VH up
+ip -n $NS addr add $FEED_IP/24 dev eth0
+ip -n $NS link set eth0 up
+ip -n $NS link set lo up
+ip netns exec $NS build/wsfeed --bind $FEED_IP --port $PORT --rate "$RATE" \
+	--count "$COUNT" --max-conns 1 --duration 120 >build/demo-anyclient-feed.log 2>&1 &
+PIDS+=($!)
+
+echo "demo: latprobe --client build/wspp_client --callback md::Handler::on_message --payload-arg 2,3"
+./latprobe --client build/wspp_client --callback md::Handler::on_message \
+	--payload-arg 2,3 --port $PORT --output "$OUT" --verbose \
+	2>build/demo-anyclient-latprobe.log &
+LP=$!
+PIDS+=($LP)
+for _ in $(seq 1 100); do
+	grep -q '^latprobe: tracing' build/demo-anyclient-latprobe.log && break
+	kill -0 $LP 2>/dev/null || { cat build/demo-anyclient-latprobe.log >&2; exit 1; }
+	sleep 0.1
+done
+grep '^latprobe: callback' build/demo-anyclient-latprobe.log | sed 's/^/  /'
+build/wspp_client "ws://$FEED_IP:$PORT/ws/btcusdt@trade?timeUnit=MICROSECOND" \
+	"$COUNT" build/demo-anyclient-client.json | sed 's/^/  /'
+sleep 0.3
+kill -INT $LP
+wait $LP || { echo "demo: latprobe failed:" >&2; tail -3 build/demo-anyclient-latprobe.log >&2; exit 1; }
+echo "  the client's own view: $(cat build/demo-anyclient-client.json)"
+echo
+echo "latprobe: where the microseconds went (per message, wire to the client's handler):"
+./latprobe report "$OUT"
+echo
+echo "JSON report: $OUT"

@@ -48,6 +48,7 @@ enum lp_probe {
 	LP_P_STATE,	     /* inet_sock_set_state */
 	LP_P_USDT_MSG,	     /* client USDT latprobe:message */
 	LP_P_DROP,	     /* sock_rcvqueue_full / udp_fail_queue_rcv_skb */
+	LP_P_TLS_READ,	     /* TLS probes: SSL_read/SSL_read_ex calls traced */
 	LP_P_MAX
 };
 
@@ -130,6 +131,16 @@ struct lp_msg {
 	__u32 len; /* payload bytes */
 };
 
+/*
+ * One SSL_read/SSL_read_ex (or the libssl function both wrap) that returned
+ * data; h.ts_ns is its return, h.sk is 0 (the correlator finds the socket
+ * through the kernel reads of the same thread).
+ */
+struct lp_tls {
+	__u64 start_ns; /* entry of the call */
+	__u64 bytes;	/* plaintext bytes it returned (> 0) */
+};
+
 struct lp_event {
 	struct lp_hdr h;
 	union {
@@ -139,6 +150,7 @@ struct lp_event {
 		struct lp_read read;
 		struct lp_close close;
 		struct lp_msg msg;
+		struct lp_tls tls;
 	};
 };
 
@@ -157,6 +169,8 @@ static inline __u32 lp_event_size(__u8 type)
 		return sizeof(struct lp_hdr) + sizeof(struct lp_close);
 	case LP_EV_MSG:
 		return sizeof(struct lp_hdr) + sizeof(struct lp_msg);
+	case LP_EV_TLS:
+		return sizeof(struct lp_hdr) + sizeof(struct lp_tls);
 	}
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include <linux/types.h>
 #include "latprobe.h"
 #include "hist.h"
+#include "corr_tls.h"
 
 enum lp_stage {
 	ST_EXCHANGE_TO_NIC,
@@ -124,6 +125,8 @@ struct corr {
 	struct conn **htab;
 	unsigned int hsize;
 	struct conn *all;
+	struct tls_totals tls;		  /* TLS probes (corr_tls.c) */
+	struct tls_thread *tls_threads; /* allocated on the first read */
 };
 
 struct corr *corr_new(const struct corr_cfg *cfg);
@@ -131,6 +134,12 @@ void corr_free(struct corr *c);
 /* Feed one raw ring-buffer record; malformed records are counted, never trusted. */
 void corr_event(struct corr *c, const void *data, size_t size);
 struct conn *corr_lookup(struct corr *c, uint64_t sk);
+/*
+ * Add one stage value from -> to (absent when a mark is 0) to the totals
+ * and, when cn is not NULL, to that connection.
+ */
+void corr_stage_add(struct corr *c, struct conn *cn, enum lp_stage st,
+		    uint64_t from, uint64_t to);
 
 /* Modulo-2^32 sequence comparison: a before b. */
 static inline bool seq_before(uint32_t a, uint32_t b)

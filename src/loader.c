@@ -152,6 +152,7 @@ static const char *const probe_names[PR_MAX] = {
 	[PR_SOCK_STATE] = "inet_sock_set_state",
 	[PR_RCVQ_DROPS] = "rcvqueue_drops",
 	[PR_CLIENT_MESSAGE] = "client_message",
+	[PR_TLS_READ] = "ssl_read",
 };
 
 static int ensure_fs(const char *path, long magic, const char *type)
@@ -489,13 +490,15 @@ int loader_load_attach(struct lp_loader *L, const struct lp_opts *o)
 		L->usdt_link = link;
 		L->probes[PR_CLIENT_MESSAGE].used = MECH_USDT;
 	}
-	return 0;
+	return tls_probes_attach(&L->tls, o, s->maps.rb, s->maps.stats,
+				 &L->probes[PR_TLS_READ]);
 }
 
 void loader_detach(struct lp_loader *L)
 {
 	bpf_link__destroy(L->usdt_link);
 	L->usdt_link = NULL;
+	tls_probes_detach(&L->tls);
 	latprobe_bpf__detach(L->skel);
 }
 
@@ -520,6 +523,7 @@ void loader_destroy(struct lp_loader *L)
 		unpin(L->skel->maps.nic_ts, "nic_ts");
 	rmdir(LP_PIN_DIR); /* only if empty: latprobe-nic may still use it */
 	bpf_link__destroy(L->usdt_link);
+	tls_probes_destroy(&L->tls);
 	latprobe_bpf__destroy(L->skel);
 	if (L->tstamp_fd > 0)
 		close(L->tstamp_fd);
@@ -561,6 +565,7 @@ void loader_probe_hits(struct lp_loader *L, const uint64_t *st)
 		[PR_SOCK_STATE] = LP_P_STATE,
 		[PR_RCVQ_DROPS] = LP_P_DROP,
 		[PR_CLIENT_MESSAGE] = LP_P_USDT_MSG,
+		[PR_TLS_READ] = LP_P_TLS_READ,
 	};
 
 	for (int i = 0; i < PR_MAX; i++)

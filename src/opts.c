@@ -40,6 +40,7 @@ enum {
 	OPT_METRICS,
 	OPT_METRICS_MAX_CONNS,
 	OPT_LIVE,
+	OPT_NO_TLS,
 };
 
 static const struct argp_option options[] = {
@@ -58,6 +59,7 @@ static const struct argp_option options[] = {
 	{ "metrics", OPT_METRICS, "ADDR:PORT", 0, "Serve Prometheus metrics on http://ADDR:PORT/metrics while running", 0 },
 	{ "metrics-max-connections", OPT_METRICS_MAX_CONNS, "N", 0, "Connections exported with their own label (default 20; the rest are summed as connection=\"other\")", 0 },
 	{ "live", OPT_LIVE, NULL, 0, "Full-screen view refreshed every second instead of the status line", 0 },
+	{ "no-tls-probes", OPT_NO_TLS, NULL, 0, "Do not probe SSL_read/SSL_read_ex of the traced process (on by default with --client, --pid or --comm: the tls_decrypt stage)", 0 },
 	{ "verbose", 'v', NULL, 0, "Say how each probe was attached; libbpf debug output", 0 },
 	{ "quiet", 'q', NULL, 0, "No status line", 0 },
 	{},
@@ -172,6 +174,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 		break;
 	case OPT_LIVE:
 		o->live = true;
+		break;
+	case OPT_NO_TLS:
+		o->no_tls_probes = true;
 		break;
 	case 'v':
 		o->verbose = true;

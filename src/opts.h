@@ -29,6 +29,7 @@ struct lp_opts {
 	const char *metrics; /* ADDR:PORT of the /metrics endpoint (--metrics) */
 	unsigned int metrics_max_conns;
 	bool live; /* full-screen view instead of the status line */
+	bool no_tls_probes; /* --no-tls-probes: no SSL_read probes */
 };
 
 /*

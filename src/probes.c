@@ -6,6 +6,7 @@ const char *const lp_mech_names[] = {
 	[MECH_AUTO] = "auto",	      [MECH_FENTRY] = "fentry",
 	[MECH_KPROBE] = "kprobe",     [MECH_TRACEPOINT] = "tracepoint",
 	[MECH_USDT] = "usdt",	      [MECH_NONE] = "none",
+	[MECH_UPROBE] = "uprobe",
 };
 
 int lp_mech_parse(const char *s, enum lp_mech *out)

@@ -13,6 +13,7 @@ enum lp_mech {
 	MECH_TRACEPOINT,
 	MECH_USDT,
 	MECH_NONE, /* not attached (e.g. no --client) */
+	MECH_UPROBE, /* uprobe + uretprobe on a user-space function */
 };
 
 extern const char *const lp_mech_names[];
@@ -27,6 +28,7 @@ enum lp_probe_id {
 	PR_SOCK_STATE,
 	PR_RCVQ_DROPS,
 	PR_CLIENT_MESSAGE,
+	PR_TLS_READ, /* SSL_read/SSL_read_ex (attach_tls.c) */
 	PR_MAX
 };
 

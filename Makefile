@@ -87,6 +87,7 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/bench.sh
 	$(Q)scripts/bench_nic.sh
+	$(Q)scripts/bench_tls.sh
 
 deps:
 	$(Q)scripts/install-deps.sh

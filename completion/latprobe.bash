@@ -53,7 +53,7 @@ _latprobe()
 		COMPREPLY=($(compgen -W '--duration --output --pid --port --comm
 			--sample-rate --attach --client --pin --nic-timestamps --ringbuf-size
 			--max-connections --metrics --metrics-max-connections --live
-			--verbose --quiet --help --version' -- "$cur"))
+			--no-tls-probes --verbose --quiet --help --version' -- "$cur"))
 	elif [[ $cword -eq 1 ]]; then
 		COMPREPLY=($(compgen -W 'report' -- "$cur"))
 	fi

@@ -26,6 +26,9 @@ static const char *const system_libssl[] = {
 	"/usr/lib/libssl.so.3",
 };
 
+/* SSL_read/SSL_read_ex larger than this are not thin wrappers (bytes) */
+#define WRAPPER_MAX 256
+
 struct tls_site {
 	uint64_t off;  /* file offset of the probe */
 	bool ex;       /* (s, buf, num, size_t *readbytes) form */
@@ -250,7 +253,11 @@ static int place(struct tls_plan *p, struct probe_info *pi)
 		why(pi, "no SSL_read or SSL_read_ex in %s", p->path);
 		return -ENOENT;
 	}
-	if (has_rd && has_ex && place_shared(p, &rd, &ex))
+	/* only when an entry is costly, and only for small wrappers */
+	if (has_rd && has_ex &&
+	    (!is_emulated(rd.insn) || !is_emulated(ex.insn)) &&
+	    rd.size && rd.size <= WRAPPER_MAX && ex.size &&
+	    ex.size <= WRAPPER_MAX && place_shared(p, &rd, &ex))
 		return 0;
 	if (has_rd)
 		place_one(p, &rd, false);

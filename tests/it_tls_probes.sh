@@ -5,6 +5,7 @@
 #     client's own count of SSL reads that returned data;
 #   the same with --no-tls-probes: no TLS probe, no tls_decrypt;
 #   the same with --comm: the system's libssl, filtered in BPF on comm;
+#   node's built-in WebSocket over wss: SSL_read exported by node itself;
 #   build/wsclient over wss (--client PATH, not started yet): tls_decrypt per
 #     SSL read, per-message stages intact;
 #   build/wsclient over plain ws: probe attached, zero hits, no tls_decrypt;
@@ -120,10 +121,38 @@ py_run py_comm wss --comm python3
 r=$TMP/py_comm.json
 g=$TMP/py_comm.py.json
 check "python --comm: comm filter in BPF ($(jget "$r" "r['probes']['ssl_read']['why']"))" \
-	bash -c "[ '$(jget "$r" "r['probes']['ssl_read']['used']")' = uprobe ] && grep -q 'comm python3' <<<'$(jget "$r" "r['probes']['ssl_read']['why']")'"
+	[ "$(jget "$r" "r['probes']['ssl_read']['used'] == 'uprobe' and 'comm python3' in r['probes']['ssl_read']['why']")" = True ]
 # other python3 processes on the machine may add reads, never remove any
 check "python --comm: tls_decrypt count >= client's SSL reads $(jget "$g" "r['ssl_reads']")" \
 	[ "$(jget "$r" "r['stages']['tls_decrypt']['count'] >= $(jget "$g" "r['ssl_reads']")")" = True ]
+
+# 3b. node (OpenSSL linked into the binary, SSL_read exported by node itself).
+NODE=$(command -v node || true)
+if [ -n "$NODE" ]; then
+	rm -f "$TMP/go"
+	NODE_TLS_REJECT_UNAUTHORIZED=0 "$NODE" --experimental-websocket --no-warnings \
+		"$ROOT/tests/clients/node_ws_client.js" \
+		"wss://127.0.0.1:$PORT/ws/btcusdt@trade" $N "$TMP/node.c.json" "$TMP/go" \
+		>"$TMP/node.out" 2>&1 &
+	NODE_PID=$!
+	cleanup_add kill "$NODE_PID"
+	for _ in $(seq 1 100); do
+		grep -q ready "$TMP/node.out" && break
+		sleep 0.1
+	done
+	start_latprobe --port "$PORT" --output "$TMP/node.json" --pid $NODE_PID
+	touch "$TMP/go"
+	wait "$NODE_PID" || bad "node client exit: $(cat "$TMP/node.out")"
+	sleep 0.3
+	stop_latprobe
+	r=$TMP/node.json
+	check "node: SSL_read probed in the node binary itself ($(jget "$r" "r['probes']['ssl_read']['why']"))" \
+		[ "$(jget "$r" "r['probes']['ssl_read']['used'] == 'uprobe' and 'exports SSL_read itself' in r['probes']['ssl_read']['why']")" = True ]
+	check "node: tls_decrypt count $(jget "$r" "r['stages'].get('tls_decrypt',{}).get('count')") >= $(jget "$TMP/node.c.json" "r['messages']") messages" \
+		[ "$(jget "$r" "r['stages']['tls_decrypt']['count'] >= $(jget "$TMP/node.c.json" "r['messages']") > 0")" = True ]
+else
+	bad "node not found (Node.js 20 is part of this machine's set-up)"
+fi
 stop_feed
 
 # 4. Our wsclient (libwebsockets + OpenSSL) over wss, before it starts.

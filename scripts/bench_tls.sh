@@ -18,13 +18,13 @@
 # iteration is one SSL_read, i.e. one probed call). The latprobe runs also
 # check that every call was recorded (tls.reads = iterations).
 # Writes results/bench_tls.json and results/bench_tls.md.
-# Environment: ROUNDS [7] ITER [200000] MSG [128] RESULTS_DIR [results]
+# Environment: ROUNDS [5] ITER [50000] MSG [128] RESULTS_DIR [results]
 # Run alone, under the machine lock: flock /tmp/lp-machine.lock scripts/bench_tls.sh
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-ROUNDS=${ROUNDS:-7}
-ITER=${ITER:-200000}
+ROUNDS=${ROUNDS:-5}
+ITER=${ITER:-50000}
 MSG=${MSG:-128}
 RESULTS_DIR=${RESULTS_DIR:-results}
 LOOP=$ROOT/build/ssl_read_loop

@@ -33,7 +33,8 @@ endif
 .PHONY: all clean test unit-test integration-test demo demo-anyclient bench deps \
 	fmt tools tests
 
-BPF_OBJS := $(OUT)/latprobe.bpf.o $(OUT)/feature.bpf.o $(OUT)/client.bpf.o
+BPF_OBJS := $(OUT)/latprobe.bpf.o $(OUT)/feature.bpf.o $(OUT)/client.bpf.o \
+	$(OUT)/tls.bpf.o
 SKELS := $(BPF_OBJS:.bpf.o=.skel.h)
 LP_SRCS := $(wildcard src/*.c)
 LP_OBJS := $(patsubst src/%.c,$(OUT)/%.o,$(LP_SRCS))
@@ -43,7 +44,8 @@ US_OBJS := $(OUT)/uprobe_site.o $(OUT)/uprobe_lib.o $(OUT)/uprobe_place.o
 # Objects of latprobe that unit tests link (everything but main and loader).
 LP_CORE_OBJS := $(filter-out $(OUT)/main.o $(OUT)/loader.o $(OUT)/loader_kstate.o $(OUT)/feature.o \
 	$(OUT)/consumer.o $(OUT)/metrics.o $(OUT)/overhead.o $(US_OBJS) \
-	$(OUT)/attach_callback.o, $(LP_OBJS))
+	$(OUT)/attach_callback.o \
+	$(OUT)/attach_tls.o, $(LP_OBJS))
 
 TOOLS :=
 TESTS :=

@@ -50,6 +50,7 @@ enum lp_probe {
 	LP_P_DROP,	     /* sock_rcvqueue_full / udp_fail_queue_rcv_skb */
 	LP_P_CB_ENTRY,	     /* --callback uprobe (every call, before filters) */
 	LP_P_CB_RETURN,	     /* --callback uretprobe */
+	LP_P_TLS_READ,	     /* TLS probes: SSL_read/SSL_read_ex calls traced */
 	LP_P_MAX
 };
 
@@ -205,6 +206,16 @@ struct lp_cb {
 	char payload[LP_CB_PAYLOAD];
 };
 
+/*
+ * One SSL_read/SSL_read_ex (or the libssl function both wrap) that returned
+ * data; h.ts_ns is its return, h.sk is 0 (the correlator finds the socket
+ * through the kernel reads of the same thread).
+ */
+struct lp_tls {
+	__u64 start_ns; /* entry of the call */
+	__u64 bytes;	/* plaintext bytes it returned (> 0) */
+};
+
 struct lp_event {
 	struct lp_hdr h;
 	union {
@@ -215,6 +226,7 @@ struct lp_event {
 		struct lp_close close;
 		struct lp_msg msg;
 		struct lp_cb cb;
+		struct lp_tls tls;
 	};
 };
 
@@ -235,6 +247,8 @@ static inline __u32 lp_event_size(__u8 type)
 		return sizeof(struct lp_hdr) + sizeof(struct lp_msg);
 	case LP_EV_CB:
 		return sizeof(struct lp_hdr) + sizeof(struct lp_cb);
+	case LP_EV_TLS:
+		return sizeof(struct lp_hdr) + sizeof(struct lp_tls);
 	}
 	return 0;
 }

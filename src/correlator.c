@@ -26,7 +26,7 @@ const char *const lp_stage_marks[ST_MAX] = {
 	[ST_TCP_TO_WAKEUP] = "tcp_in (tcp_probe) -> wakeup (sk_data_ready)",
 	[ST_WAKEUP_TO_READ] = "wakeup -> read_end (tcp_recvmsg return of the read that copied the last byte)",
 	[ST_READ_DURATION] = "read_start (tcp_recvmsg entry, or read syscall entry) -> read_end",
-	[ST_TLS_DECRYPT] = "read_end (last kernel read inside SSL_read) -> SSL_read return (TLS probes)",
+	[ST_TLS_DECRYPT] = "read_end of the thread's last kernel read inside the SSL_read call (none: SSL_read entry) -> SSL_read return (TLS probes, per SSL_read that returned data)",
 	[ST_READ_TO_FRAME] = "read_end -> frame_ready (client USDT)",
 	[ST_FRAME_TO_PARSED] = "frame_ready -> json_done (client USDT)",
 	[ST_PARSED_TO_PUBLISHED] = "json_done -> published (client USDT)",
@@ -116,6 +116,7 @@ void corr_free(struct corr *c)
 	free(c->untracked);
 	free(c->htab);
 	free(c->tids);
+	free(c->tls_threads);
 	free(c);
 }
 
@@ -264,8 +265,8 @@ static void conn_close(struct corr *c, struct conn *cn)
 	c->t.conns_live--;
 }
 
-static void stage_add(struct corr *c, struct conn *cn, enum lp_stage st,
-		      uint64_t from, uint64_t to)
+void corr_stage_add(struct corr *c, struct conn *cn, enum lp_stage st,
+		    uint64_t from, uint64_t to)
 {
 	if (!from || !to)
 		return; /* a missing mark: the stage is absent, never zero */
@@ -285,6 +286,12 @@ static void stage_add(struct corr *c, struct conn *cn, enum lp_stage st,
 		hist_init(cn->stages[st]);
 	}
 	hist_add(cn->stages[st], to - from);
+}
+
+static void stage_add(struct corr *c, struct conn *cn, enum lp_stage st,
+		      uint64_t from, uint64_t to)
+{
+	corr_stage_add(c, cn, st, from, to);
 }
 
 /*
@@ -757,7 +764,8 @@ void corr_event(struct corr *c, const void *data, size_t size)
 
 	if (size < sizeof(struct lp_hdr) || !e->h.type ||
 	    e->h.type >= LP_EV_MAX || size != lp_event_size(e->h.type) ||
-	    (e->h.type == LP_EV_READ && e->read.ret <= 0)) {
+	    (e->h.type == LP_EV_READ && e->read.ret <= 0) ||
+	    (e->h.type == LP_EV_TLS && !e->tls.bytes)) {
 		c->t.malformed++;
 		return;
 	}
@@ -771,6 +779,12 @@ void corr_event(struct corr *c, const void *data, size_t size)
 		on_cb(c, &e->h, &e->cb);
 		return;
 	}
+	if (e->h.type == LP_EV_TLS) {
+		corr_tls_event(c, &e->h, &e->tls);
+		return;
+	}
+	if (e->h.type == LP_EV_READ)
+		corr_tls_note_read(c, &e->h);
 	if (e->h.type == LP_EV_CLOSE) {
 		cn = corr_lookup(c, e->h.sk);
 		if (cn) {

@@ -14,6 +14,7 @@
 #include <linux/types.h>
 #include "latprobe.h"
 #include "hist.h"
+#include "corr_tls.h"
 
 enum lp_stage {
 	ST_EXCHANGE_TO_NIC,
@@ -156,6 +157,8 @@ struct corr {
 	uint64_t *untracked;
 	unsigned int untracked_n;
 	bool untracked_full; /* set full: conns_not_tracked is a lower bound */
+	struct tls_totals tls;		  /* TLS probes (corr_tls.c) */
+	struct tls_thread *tls_threads; /* allocated on the first read */
 };
 
 struct corr *corr_new(const struct corr_cfg *cfg);
@@ -180,6 +183,12 @@ uint64_t corr_sk_by_tuple(const struct corr *c, const struct lp_sock_info *t);
  * by their number of digits.
  */
 uint64_t corr_payload_exch_ns(const char *p, size_t n, bool truncated);
+/*
+ * Add one stage value from -> to (absent when a mark is 0) to the totals
+ * and, when cn is not NULL, to that connection.
+ */
+void corr_stage_add(struct corr *c, struct conn *cn, enum lp_stage st,
+		    uint64_t from, uint64_t to);
 
 /* Modulo-2^32 sequence comparison: a before b. */
 static inline bool seq_before(uint32_t a, uint32_t b)

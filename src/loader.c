@@ -153,6 +153,7 @@ static const char *const probe_names[PR_MAX] = {
 	[PR_RCVQ_DROPS] = "rcvqueue_drops",
 	[PR_CLIENT_MESSAGE] = "client_message",
 	[PR_CALLBACK] = "client_callback",
+	[PR_TLS_READ] = "ssl_read",
 };
 
 static int ensure_fs(const char *path, long magic, const char *type)
@@ -589,13 +590,15 @@ int loader_load_attach(struct lp_loader *L, const struct lp_opts *o)
 		L->usdt_link = link;
 		L->probes[PR_CLIENT_MESSAGE].used = MECH_USDT;
 	}
-	return 0;
+	return tls_probes_attach(&L->tls, o, s->maps.rb, s->maps.stats,
+				 &L->probes[PR_TLS_READ]);
 }
 
 void loader_detach(struct lp_loader *L)
 {
 	bpf_link__destroy(L->usdt_link);
 	L->usdt_link = NULL;
+	tls_probes_detach(&L->tls);
 	latprobe_bpf__detach(L->skel);
 }
 
@@ -622,6 +625,7 @@ void loader_destroy(struct lp_loader *L)
 		unpin(L->skel->maps.nic_ts, LP_PIN_DIR, "nic_ts");
 	rmdir(LP_PIN_DIR); /* only if empty: latprobe-nic may still use it */
 	bpf_link__destroy(L->usdt_link);
+	tls_probes_destroy(&L->tls);
 	latprobe_bpf__destroy(L->skel);
 	if (L->tstamp_fd > 0)
 		close(L->tstamp_fd);

@@ -7,6 +7,7 @@
 #include <linux/types.h>
 #include "latprobe.h"
 #include "latprobe.skel.h"
+#include "attach_tls.h"
 #include "opts.h"
 #include "probes.h"
 #include "report.h"
@@ -16,6 +17,7 @@ struct lp_loader {
 	struct latprobe_bpf *skel;
 	struct probe_info probes[PR_MAX];
 	struct bpf_link *usdt_link;
+	struct lp_tls_probes tls; /* SSL_read probes (attach_tls.c) */
 	bool own_nic_ts;    /* nobody had pinned nic_ts: we create it */
 	bool pinned_nic_ts; /* ... and pinned it: unpin on exit */
 	bool pinned;	    /* --pin maps */

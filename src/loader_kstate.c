@@ -51,6 +51,7 @@ void loader_probe_hits(struct lp_loader *L, const uint64_t *st)
 		[PR_RCVQ_DROPS] = LP_P_DROP,
 		[PR_CLIENT_MESSAGE] = LP_P_USDT_MSG,
 		[PR_CALLBACK] = LP_P_CB_ENTRY,
+		[PR_TLS_READ] = LP_P_TLS_READ,
 	};
 
 	for (int i = 0; i < PR_MAX; i++)

@@ -20,6 +20,7 @@
 #include "breakdown.h"
 #include "client_stamps.h"
 #include "client.skel.h"
+#include "tls.skel.h"
 #include "correlator.h"
 #include "live.h"
 #include "loader.h"
@@ -244,7 +245,8 @@ int main(int argc, char **argv)
 		lp_info("BPF run-time stats unavailable (%s): the report's overhead section has no BPF run time",
 			strerror(-ov.stats_fd));
 	if ((err = overhead_add_object(&ov, L.skel->obj)) ||
-	    (cb.skel && (err = overhead_add_object(&ov, cb.skel->obj))))
+	    (cb.skel && (err = overhead_add_object(&ov, cb.skel->obj))) ||
+	    (L.tls.skel && (err = overhead_add_object(&ov, L.tls.skel->obj))))
 		lp_info("overhead: not every program is counted: %s",
 			strerror(-err));
 	err = 0;

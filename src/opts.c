@@ -49,6 +49,7 @@ enum {
 	OPT_CALLBACK_STYLE,
 	OPT_PAYLOAD_ARG,
 	OPT_CALLBACK_AT_ENTRY,
+	OPT_NO_TLS,
 };
 
 static const struct argp_option options[] = {
@@ -74,6 +75,7 @@ static const struct argp_option options[] = {
 	{ "live", OPT_LIVE, NULL, 0, "Full-screen view refreshed every second instead of the status line", 0 },
 	{ "poll-interval", OPT_POLL, "MS", 0, "Consumer timer: drain the ring at least every MS milliseconds (1-1000, default 10)", 0 },
 	{ "no-bpf-stats", OPT_NO_STATS, NULL, 0, "Do not turn on BPF run-time statistics (they add ~35 ns to every BPF program run on the host); the report's overhead section then has no BPF run time", 0 },
+	{ "no-tls-probes", OPT_NO_TLS, NULL, 0, "Do not probe SSL_read/SSL_read_ex of the traced process (on by default with --client, --pid or --comm: the tls_decrypt stage)", 0 },
 	{ "verbose", 'v', NULL, 0, "Say how each probe was attached; libbpf debug output", 0 },
 	{ "quiet", 'q', NULL, 0, "No status line", 0 },
 	{},
@@ -257,6 +259,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 			return bad(st, "--poll-interval (milliseconds, 1-1000)",
 				   arg);
 		o->poll_ms = v;
+		break;
+	case OPT_NO_TLS:
+		o->no_tls_probes = true;
 		break;
 	case 'v':
 		o->verbose = true;

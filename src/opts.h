@@ -37,6 +37,7 @@ struct lp_opts {
 	bool live; /* full-screen view instead of the status line */
 	unsigned int poll_ms; /* consumer timer (--poll-interval) */
 	bool no_bpf_stats;    /* --no-bpf-stats: no BPF_ENABLE_STATS */
+	bool no_tls_probes; /* --no-tls-probes: no SSL_read probes */
 };
 
 /*

@@ -24,6 +24,7 @@ static const char *const ev_names[LP_EV_MAX] = {
 	[LP_EV_READ] = "tcp_recvmsg",
 	[LP_EV_CLOSE] = "close",
 	[LP_EV_MSG] = "client_message",
+	[LP_EV_TLS] = "ssl_read",
 };
 
 static double round3(double v)
@@ -325,6 +326,7 @@ cJSON *report_build(const struct report_in *in)
 	add_num(o, "stage_records", (double)t->records);
 
 	cJSON_AddItemToObject(root, "probes", probes_json(in->probes));
+	cJSON_AddItemToObject(root, "tls", report_tls_json(c));
 	for (int i = 0; i < ST_MAX; i++)
 		g[i] = &c->stages[i];
 	cJSON_AddItemToObject(root, "stages", stages_json(g, &c->nic));

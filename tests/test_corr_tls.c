@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The tls_decrypt stage on synthetic streams: it starts at the end of the
+ * thread's last kernel read inside the SSL call, else at the call's entry
+ * (bytes already in user space), lands on the socket of that read, and
+ * never borrows another thread's read; per-message mode keeps it.
+ */
+#include <string.h>
+#include "check.h"
+#include "correlator.h"
+
+#define SK1 0xffff888001234500ULL
+#define SK2 0xffff888001239900ULL
+
+static void read_ev(struct corr *c, uint64_t sk, uint32_t tid, uint64_t start,
+		    uint64_t end, uint32_t seq)
+{
+	struct lp_event e = {};
+
+	e.h.type = LP_EV_READ;
+	e.h.sk = sk;
+	e.h.tid = tid;
+	e.h.ts_ns = end;
+	e.read.seq_start = seq;
+	e.read.seq_end = seq + 100;
+	e.read.ret = 100;
+	e.read.start_ns = start;
+	corr_event(c, &e, lp_event_size(LP_EV_READ));
+}
+
+static void tls_ev(struct corr *c, uint32_t tid, uint64_t start, uint64_t end,
+		   uint64_t bytes)
+{
+	struct lp_event e = {};
+
+	e.h.type = LP_EV_TLS;
+	e.h.tid = tid;
+	e.h.ts_ns = end;
+	e.tls.start_ns = start;
+	e.tls.bytes = bytes;
+	corr_event(c, &e, lp_event_size(LP_EV_TLS));
+}
+
+static uint64_t conn_count(struct corr *c, uint64_t sk)
+{
+	struct conn *cn = corr_lookup(c, sk);
+
+	return cn && cn->stages[ST_TLS_DECRYPT] ?
+		       cn->stages[ST_TLS_DECRYPT]->count :
+		       0;
+}
+
+static void run(bool per_message)
+{
+	struct corr_cfg cfg = { .per_message = per_message };
+	struct corr *c = corr_new(&cfg);
+
+	/* OpenSSL reads the socket itself: header, then body (two reads) */
+	read_ev(c, SK1, 7, 1000, 1500, 0);
+	read_ev(c, SK1, 7, 1600, 2000, 100);
+	tls_ev(c, 7, 900, 2600, 90);
+	CHECK_EQ(c->stages[ST_TLS_DECRYPT].count, 1);
+	CHECK_EQ(c->stages[ST_TLS_DECRYPT].min, 600); /* last read's end */
+	CHECK_EQ(c->tls.after_kernel_read, 1);
+	CHECK_EQ(conn_count(c, SK1), 1);
+
+	/* a second record from OpenSSL's buffer: no kernel read inside */
+	tls_ev(c, 7, 3000, 3250, 40);
+	CHECK_EQ(c->tls.from_user_buffer, 1);
+	CHECK_EQ(c->stages[ST_TLS_DECRYPT].count, 2);
+	CHECK_EQ(c->stages[ST_TLS_DECRYPT].min, 250); /* entry -> return */
+	CHECK_EQ(conn_count(c, SK1), 2); /* the thread's socket */
+
+	/* another thread's read inside the call is not this call's read */
+	read_ev(c, SK2, 8, 4050, 4100, 0);
+	tls_ev(c, 9, 4000, 4300, 10);
+	CHECK_EQ(c->tls.no_socket, 1);
+	CHECK_EQ(conn_count(c, SK2), 0);
+	CHECK_EQ(c->stages[ST_TLS_DECRYPT].count, 3);
+
+	/* bytes and calls are counted; an empty record is malformed */
+	tls_ev(c, 8, 4200, 4400, 0);
+	CHECK_EQ(c->t.malformed, 1);
+	CHECK_EQ(c->tls.reads, 3);
+	CHECK_EQ(c->tls.bytes, 140);
+
+	/* a return before its entry: out of order, no value */
+	tls_ev(c, 8, 5000, 4900, 5);
+	CHECK_EQ(c->t.out_of_order, 1);
+	CHECK_EQ(c->stages[ST_TLS_DECRYPT].count, 3);
+	corr_free(c);
+}
+
+int main(void)
+{
+	run(false);
+	run(true);
+	return check_done("test_corr_tls");
+}

@@ -91,6 +91,7 @@ static int choose_process(const struct lp_opts *o, struct tls_plan *p,
 			 base ? base + 1 : o->client_path);
 	}
 	if (!p->pid && !p->filter_comm) {
+		pi->requested = MECH_NONE; /* nothing asked for: not a failure */
 		why(pi,
 		    "no process selected: TLS probes need --client, --pid or --comm");
 		return -ENOENT;

@@ -299,8 +299,11 @@ int main(int argc, char **argv)
 		 * 10 ms timer stays.
 		 */
 		err = ring_buffer__poll(rb, o.poll_ms);
-		if (err == -EINTR)
-			break;
+		if (err == -EINTR) {
+			/* a signal, or a stop and continue (Ctrl-Z, fg): not the end */
+			err = 0;
+			continue;
+		}
 		if (err < 0) {
 			/* the report is still written; the exit says it is cut short */
 			lp_err("polling the ring buffer: %s; stopping early",

@@ -11,7 +11,8 @@
 #   full_fs       --output on a full tmpfs: refused up front, one line, exit 1, no file
 #   poll_fail     the ring-buffer poll fails mid-run (epoll_wait EIO,
 #                 injected): one line, the report still written, exit 1
-#   flood         --ringbuf-size 4096 under a known flow: submitted ==
+#   flood         --ringbuf-size 4096 under a known flow, the consumer
+#                 stopped (SIGSTOP) meanwhile and continued: submitted ==
 #                 received, losses counted and the report marked degraded
 # FAULTS="a b" runs only those cases.
 source "$(dirname "$0")/lib.sh"
@@ -261,10 +262,15 @@ case_flood() {
 	rx=$!
 	cleanup_add kill -9 $rx
 	start_latprobe --port "$port" --ringbuf-size 4096 --output "$TMP/fl.json"
+	# the consumer stopped (as by Ctrl-Z) while the flow runs: the 4 KiB
+	# ring must overflow, whatever the consumer's speed; it continues after
+	kill -STOP "$LP_PID"
 	ip netns exec "$NS_A" timeout 30 "$BUILD/tcpflow" send "$IP_B" "$port" \
 		-n 50000 -m 64 -i 0 >/dev/null 2>&1 || fail "flood: sender failed"
 	wait $rx || fail "flood: receiver failed"
-	sleep 0.3
+	kill -CONT "$LP_PID"
+	sleep 0.5
+	kill -0 "$LP_PID" 2>/dev/null || fail "flood: latprobe ended after a stop and continue"
 	stop_latprobe
 	python3 - "$TMP/fl.json" "$TMP/fl.recv" "$IP_B:$port" <<'PY' || fail "flood: report check"
 import json, sys

@@ -15,10 +15,11 @@ CJSON_A ?= $(firstword $(wildcard /usr/lib/x86_64-linux-gnu/libcjson.a \
 LDLIBS_BPF_STATIC := -l:libbpf.a -l:libelf.a -l:libz.a
 ifneq ($(CJSON_A),)
 LP_STATIC_LDFLAGS := -static
-LP_STATIC_LDLIBS := $(LDLIBS_BPF_STATIC) $(CJSON_A) -lm
+LP_STATIC_LDLIBS := $(LDLIBS_BPF_STATIC) $(CJSON_A) -lstdc++ -lm
 else
 LP_STATIC_LDFLAGS :=
-LP_STATIC_LDLIBS := -Wl,-Bstatic $(LDLIBS_BPF_STATIC) -Wl,-Bdynamic -lcjson -lm
+LP_STATIC_LDLIBS := -Wl,-Bstatic $(LDLIBS_BPF_STATIC) -l:libstdc++.a \
+	-Wl,-Bdynamic -lcjson -lm
 endif
 
 latprobe-static: $(OUT)/latprobe-static

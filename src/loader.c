@@ -582,9 +582,19 @@ int loader_load_attach(struct lp_loader *L, const struct lp_opts *o)
 						LP_USDT_MESSAGE, NULL);
 		if (!link) {
 			err = -errno;
-			lp_err("--client %s: no USDT probe %s:%s in %s (%s)",
-			       o->client, LP_USDT_PROVIDER, LP_USDT_MESSAGE,
-			       o->client_path, strerror(-err));
+			/* libbpf says ENOENT for a binary without the note: the
+			 * file exists (opts checked), the probe does not. */
+			if (err == -ENOENT)
+				lp_err("--client %s: %s has no %s:%s USDT probe "
+				       "(not built with latprobe's probe; trace "
+				       "any client with --callback SYMBOL)",
+				       o->client, o->client_path,
+				       LP_USDT_PROVIDER, LP_USDT_MESSAGE);
+			else
+				lp_err("--client %s: attaching USDT %s:%s in %s: %s",
+				       o->client, LP_USDT_PROVIDER,
+				       LP_USDT_MESSAGE, o->client_path,
+				       strerror(-err));
 			return err;
 		}
 		L->usdt_link = link;

@@ -77,6 +77,9 @@ if [ "$(id -u)" -eq 0 ]; then
 		--duration 1 --output /nonexistent-dir/x.json
 	expect_err 1 "latprobe: --client /nonexistent/wsclient: No such file or directory" \
 		--duration 1 --client /nonexistent/wsclient
+	# a file that exists but lacks the probe: say that, not ENOENT
+	expect_err 1 "latprobe: --client /bin/true: $(readlink -f /bin/true) has no latprobe:message USDT probe (not built with latprobe's probe; trace any client with --callback SYMBOL)" \
+		--duration 1 --client /bin/true
 else
 	SKIPPED_CASES+=" output_client"
 	echo "SKIPPED: --output/--client cases: need root (latprobe checks privileges first)" >&2

@@ -157,6 +157,7 @@ static __always_inline bool decide(struct sock *sk, bool proc, __u32 unsent,
 				   struct lp_sock_state *init)
 {
 	__u16 family, lport, rport;
+	int state;
 
 	if (!proc && (targ_tgid || filter_comm))
 		return false;
@@ -165,8 +166,15 @@ static __always_inline bool decide(struct sock *sk, bool proc, __u32 unsent,
 		return false;
 	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return false;
-	/* a listener's data_ready means "accept me", not data */
-	if (BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_LISTEN)
+	/*
+	 * A listener's data_ready means "accept me", not data. A socket first
+	 * seen closed was traced until its close record, or never: its port
+	 * is already released (skc_num 0), so a new entry would be a phantom
+	 * connection "local:0 -> remote" (a send or read after the peer's
+	 * reset or our own close).
+	 */
+	state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	if (state == TCP_LISTEN || state == TCP_CLOSE)
 		return false;
 	lport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));

@@ -50,6 +50,13 @@ check(rep["ring_buffer"]["marks_out_of_order"] == 0,
       f"{rep['ring_buffer']['marks_out_of_order']} marks out of order")
 for s in st.values():
     check(s["min_us"] >= 0, "negative stage")
+# the feed closes first (--count): every event stays with its real socket,
+# none is booked to a tuple read after close (local port 0)
+conns = rep["connections"]
+phantom = [k for k, c in conns.items()
+           if c["source"].endswith(":0") or c["destination"].endswith(":0")]
+check(not phantom, f"connections with port 0 (read after close): {phantom}")
+check(len(conns) == 2, f"{len(conns)} connections, expected 2 (client and feed side): {list(conns)}")
 ours = st["total"]["p50"]
 theirs = cl["stages"]["exchange_to_published"]["p50_us"]
 check(abs(ours - theirs) <= 0.10 * theirs, f"total p50 {ours} vs client E->published p50 {theirs}")

@@ -487,10 +487,12 @@ def cmd_report(args):
     bpf_mean_cause = (
            "programs above the mean: " + ", ".join(
                f"{n} {v['mean_ns']['median']} ns x {v['run_cnt_median']} runs" for n, v in heavy)
-           + ". Each of these reserves and submits a ring record (bpf_ringbuf_reserve takes the "
-             "ring's spinlock with interrupts off; both CPUs produce into the one ring) and looks "
-             "the socket up in the 'socks' hash; the tp_btf trampoline (bpf_trace_run*) comes on "
-             "top of run_time." + perf_txt + " See the per-program table.")
+           + ". tcp_in and wakeup find the socket's state in its socket storage "
+             "(bpf_sk_storage_get) and keep the segment's marks there; recv_tp joins them to the "
+             "read and reserves and submits the message's one ring record "
+             "(bpf_ringbuf_reserve takes the ring's spinlock with interrupts off; both CPUs "
+             "produce into the one ring); the tp_btf trampoline (bpf_trace_run*) comes on top "
+             "of run_time." + perf_txt + " See the per-program table.")
 
     # ---- 2. round trips ----
     excluded = {k: sum(1 for r in by.get(k, []) if r.get("foreign_tracer"))
@@ -709,10 +711,10 @@ def cmd_report(args):
         f"with bpf_stats on, the kernel programs spend {fmt(kp.get('kernel_ns_per_message'), 0)} ns "
         f"per message at {meta_in.get('msg_rate')} msg/s ({path}), all of it inside this "
         f"interval (the feed's send is traced too because the feed runs on the same VM; a remote "
-        f"exchange would not add it). The USDT hit (client_msg + trap, "
-        f"{fmt(probe['per_hit_cost_ns'], 0)} ns) fires after the 'published' stamp, so it delays "
-        f"only messages queued behind it (~{fmt(reads_share, 0)}% of messages shared a read with "
-        f"another one). frame_to_parsed, which contains no probe and no syscall, moved by "
+        f"exchange would not add it). The client's own stamps (the stamps ring, or a USDT hit "
+        f"of {fmt(probe['per_hit_cost_ns'], 0)} ns where no ring is mapped) come after the "
+        f"'published' stamp, so they delay only messages queued behind them "
+        f"(~{fmt(reads_share, 0)}% of messages shared a read with another one). frame_to_parsed, which contains no probe and no syscall, moved by "
         f"{fmt(f2p_infl, 3)} us: cache and CPU sharing with the consumer and the kernel programs "
         f"on 2 vCPUs. The remainder is wake-up jitter within the IQR.")
     cpu_u = med("unpaced", "untraced", "client_cpu_us_per_msg")
@@ -721,11 +723,22 @@ def cmd_report(args):
     pred_hit = cpu_u / (cpu_u + per_hit / 1000) if cpu_u and per_hit is not None else None
     mp["inflation"]["throughput_ratio_predicted_from_client_cpu"] = \
         None if pred_thr is None else round(pred_thr, 3)
-    cause_thr = (
-        f"the unpaced client is CPU-bound ({fmt(cpu_u, 2)} us of CPU per message untraced) and "
-        f"latprobe adds {fmt(cpu_delta, 2)} us of CPU per message to it (wait4 rusage, paired "
-        f"median), which alone predicts a throughput ratio of {fmt(pred_thr, 3)} (measured "
-        f"{fmt(thr_ratio, 3)}). Most of it is the one USDT hit per message: "
+    paths = sorted({((load_json(r["lpreport"]) or {}).get("probes") or {})
+                    .get("client_message", {}).get("used") or "?"
+                    for r in by.get("msg", []) if r["mode"] == "unpaced" and r.get("lpreport")})
+    if paths and "usdt" not in paths:
+        hit_txt = (f"The client's stamps reach latprobe through its stamps ring (client_message used "
+                   f"{'/'.join(paths)}): no trap and no system call per message "
+                   f"(scripts/bench_client.sh measures its cost); what latprobe adds is the kernel "
+                   f"programs on the client's reads and the feed's sends "
+                   f"({fmt(bpm.get('unpaced', {}).get('kernel_ns_per_message'), 0)} ns of BPF run "
+                   f"time per message, feed side included), their trampolines, and latprobe's "
+                   f"consumer sharing two vCPUs with the feed and the client. 0.95 leaves "
+                   f"{fmt(None if not cpu_u else cpu_u * 1000 * 0.05 / 0.95, 0)} ns per message "
+                   f"for everything: cheaper kernel programs (fewer ring records, per-CPU rings) "
+                   f"are the next lever.")
+    else:
+        hit_txt = (f"Most of it is the one USDT hit per message: "
         f"{fmt(probe['per_hit_cost_ns'], 0)} ns per hit in the tight loop = client_msg BPF "
         f"program {fmt(probe['client_msg_bpf_ns'], 0)} ns + int3 trap and uprobe dispatch "
         f"{fmt(probe['trap_and_dispatch_ns'], 0)} ns (the hit alone predicts {fmt(pred_hit, 3)}); "
@@ -733,9 +746,13 @@ def cmd_report(args):
         f"({fmt(bpm.get('unpaced', {}).get('kernel_ns_per_message'), 0)} ns per message for all "
         f"kernel programs, feed side included). 0.97 leaves "
         f"{fmt(None if not cpu_u else cpu_u * 1000 * 0.03 / 0.97, 0)} ns per message for everything: "
-        f"a 1-byte USDT nop is emulated through int3, so the fix is a cheaper probe site (a 5-byte "
-        f"nop uprobe, which kernel 6.18 optimizes, ~460 ns here; or a shared-memory ring written "
-        f"by the client, no trap) and a cheaper client_msg, not the ring buffer (lost 0).")
+        f"a 1-byte USDT nop is emulated through int3, so the fix is the client's stamps ring "
+        f"(no trap) and a cheaper client_msg, not the ring buffer (lost 0).")
+    cause_thr = (
+        f"the unpaced client is CPU-bound ({fmt(cpu_u, 2)} us of CPU per message untraced) and "
+        f"latprobe adds {fmt(cpu_delta, 2)} us of CPU per message to it (wait4 rusage, paired "
+        f"median), which alone predicts a throughput ratio of {fmt(pred_thr, 3)} (measured "
+        f"{fmt(thr_ratio, 3)}). " + hit_txt)
     def iqr_of(v, nd=3):
         return f"paired IQR [{fmt(q(v, .25), nd)}, {fmt(q(v, .75), nd)}] over {len(v)} rounds" \
             if v else ""
@@ -908,11 +925,14 @@ def cmd_report(args):
            f"{src}, IQR [{k14['ns_per_message'].get('p25')}-{k14['ns_per_message'].get('p75')}]{flood_txt}")
     target("runs_per_msg", "program runs per message, kernel side",
            k14["runs_per_message"].get("median"), 4, "<=", "",
-           "every program on the path runs once per segment, wake-up, read or send: see the "
-           "per-program table (section 1) for which ones", src)
+           "send, tcp_probe, sk_data_ready and the read run once per message; what is above 4 "
+           "is per-connection programs (state changes at set-up and close) spread over the "
+           "run's messages: see the per-program table (section 1)", src)
     target("records_per_msg", "ring records per message",
            k14["ring_records_per_message"].get("median"), 1, "<=", "",
-           "one record per segment and one per read: the join happens in user space", src)
+           "segments are joined in the kernel, so a message is one record (its read); what "
+           "is above 1 is per-connection records (close, socket state) spread over the run's "
+           "messages", src)
     target("bpf_mean_ns", "mean BPF run time per program run, kernel side",
            k14["ns_per_run"].get("median"), 120, "<=", " ns", bpf_mean_cause,
            f"{src}; section 1's flood: {fmt(ev_mean, 0)} ns")
@@ -920,11 +940,14 @@ def cmd_report(args):
     # else this script's USDT tight loop (measured here too)
     since = float(meta_in.get("bench_epoch") or 0) or float(meta_in.get("start_epoch") or 0)
     bc, bc_why = ext_result("bench_client.json", since)
-    cpc = ext_num(bc or {}, "client_probe_ns_per_message", "probe_cost_ns_per_message",
-                  "per_message_ns", "probe_cost.per_message_ns")
+    cpc = ext_num(bc or {}, "probe_cost_ns.stamps")
     if cpc is not None:
-        target("client_probe_ns", "client probe cost per message (scripts/bench_client.sh)",
-               cpc, 250, "<=", " ns", "see results/bench_client.md", "results/bench_client.json")
+        usdt = ext_num(bc or {}, "probe_cost_ns.usdt")
+        target("client_probe_ns", "client stamps cost per message, the stamps ring "
+               "(scripts/bench_client.sh, over untraced)", cpc, 250, "<=", " ns",
+               "see results/bench_client.md",
+               f"results/bench_client.json; the USDT fallback in the same run: {fmt(usdt, 0)} ns; "
+               f"this script's USDT loop: {fmt(mp['probe_cost']['per_hit_cost_ns'], 0)} ns")
     else:
         target("client_probe_ns", "client probe cost per message (USDT, build/usdt_loop "
                "tight loop in this script)", mp["probe_cost"]["per_hit_cost_ns"], 250, "<=", " ns",
@@ -1007,9 +1030,9 @@ def loss_cause(fl, steps):
                 f"{b['lost']} at {b['events_per_s']} events/s, so "
                 + ("the ring size decides it: the consumer is only late, not too slow"
                    if not b["lost"] else "the consumer is too slow for this load, not just late"))
-    return txt + (". The consumer's per-event cost at this load is the correlator's segment "
-                  "array (memmove on eviction, linear scans; src/correlator.c), not the ring "
-                  "buffer API.")
+    return txt + (". The consumer's per-event cost at this load is the correlator "
+                  "(per-socket segment rings, binary search by sequence; src/correlator.c), "
+                  "not the ring buffer API.")
 
 
 def evict_txt(steps):
@@ -1020,15 +1043,14 @@ def evict_txt(steps):
         return ""
     worst = max(ev, key=lambda s: s["lp_cpu_ns_per_event"])
     best = max(ok, key=lambda s: s["lp_cpu_ns_per_event"]) if ok else None
-    return (f"Where a reader falls behind, the per-socket segment array (sorted, up to 512 "
-            f"marks) fills: every new segment evicts the oldest by shifting the whole array "
-            f"(memmove) and reads scan it linearly: {worst['load']} evicted "
+    return (f"Where a reader falls behind, the per-socket segment ring (sorted by sequence, "
+            f"up to 512 marks; an eviction moves its head, a read's lookup is a binary search) "
+            f"fills and evicts its oldest marks: {worst['load']} evicted "
             f"{worst['segments_evicted']} marks and cost {worst['lp_cpu_ns_per_event']} ns per "
             f"event (hot spots: {worst.get('consumer_top_symbols') or 'n/a'})"
             + (f" against {best['lp_cpu_ns_per_event']} ns at {best['load']} without evictions"
                if best else "")
-            + "; a ring index instead of memmove in seg_insert and a binary search by sequence "
-              "number instead of the linear scans (src/correlator.c) remove both. ")
+            + ". ")
 
 
 def iqr_s(s, nd=2):
@@ -1238,16 +1260,16 @@ CAUSES_STATIC = [
     "smaps; details in the sections below):",
     "",
     "- Kernel side: every traced message costs {runs} program runs and {recs} ring records "
-    "(section 1's workload: events / messages). perf puts {ring_share} of the BPF time in "
-    "bpf_ringbuf_reserve/submit: one ring shared by both CPUs, reserved under its spinlock "
-    "with interrupts off, record by record. Fewer records per message or per-CPU rings attack "
-    "that share; BPF_CORE_READ through bpf_probe_read_kernel in tp_btf programs (where "
-    "direct BTF loads work) and bpf_ktime_get_ns per record are next.",
-    "- Client side: the USDT probe is a 1-byte nop that the kernel emulates through an int3 "
-    "trap; the BPF program it runs (client_msg) walks the fd table to the socket and writes "
-    "a ring record. That whole cost lands on the client's thread once per message, so a "
-    "CPU-bound client loses throughput in proportion to (per-hit cost) / (client CPU per "
-    "message); at a fixed rate it only shows in messages queued behind another one.",
+    "(section 1's workload: events / messages; segments are joined to their read in the "
+    "kernel). perf puts {ring_share} of the BPF time in bpf_ringbuf_reserve/submit: one ring "
+    "shared by both CPUs, reserved under its spinlock with interrupts off. Per-CPU rings "
+    "(merged by timestamp in the consumer) attack that share; the tp_btf dispatch and "
+    "bpf_ktime_get_ns per mark are next.",
+    "- Client side: our client writes its stamps into a shared-memory ring latprobe maps (no "
+    "trap, no system call; scripts/bench_client.sh). Where no ring is mapped, the USDT probe "
+    "is a 1-byte nop that the kernel emulates through an int3 trap, and its BPF program "
+    "(client_msg) walks the fd table to the socket and writes a ring record: that cost lands "
+    "on the client's thread once per message.",
     "- The feed emulator runs on the same 2-vCPU VM: its sends are traced too, and the "
     "client, the feed, the kernel's softirq work and the consumer share two CPUs.",
     "- Consumer: at most {cons_ns} ns of latprobe CPU per event in section 4; {cons_loss}. "

@@ -10,8 +10,6 @@
 #include <unistd.h>
 #include "opts.h"
 
-#define LP_VERSION "0.1.0"
-
 const char *argp_program_version = "latprobe " LP_VERSION;
 const char *argp_program_bug_address = NULL;
 

@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include "probes.h"
 
+/* --version and the report's tool.version (the man pages repeat it) */
+#define LP_VERSION "0.1.0"
+
 struct lp_opts {
 	double duration; /* seconds, 0 = until Ctrl-C */
 	const char *output;

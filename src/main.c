@@ -115,7 +115,7 @@ static int write_report(const struct lp_opts *o, struct lp_loader *L,
 			const struct lp_target *targets, unsigned int ntargets,
 			const struct overhead *ov)
 {
-	struct port_drops drops[1024];
+	struct port_drops drops[LP_DROPS_MAX_ENTRIES];
 	struct report_in in = {
 		.corr = c,
 		.probes = L->probes,
@@ -134,7 +134,7 @@ static int write_report(const struct lp_opts *o, struct lp_loader *L,
 
 	loader_read_stats(L, in.stats);
 	loader_probe_hits(L, in.stats);
-	in.ndrops = loader_read_drops(L, drops, 1024);
+	in.ndrops = loader_read_drops(L, drops, LP_DROPS_MAX_ENTRIES);
 	if (!o->output)
 		return 0;
 	client_stamps_report(stamps, &L->probes[PR_CLIENT_MESSAGE], NULL);

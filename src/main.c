@@ -220,8 +220,7 @@ int main(int argc, char **argv)
 	}
 
 	/* --metrics: listen before attaching, so a busy port fails fast */
-	if (o.metrics && (err = metrics_start(&metrics, o.metrics,
-					      o.metrics_max_conns, !o.quiet)))
+	if (o.metrics && (err = metrics_start(&metrics, &o)))
 		goto cleanup;
 
 	err = loader_open(&L, &o);

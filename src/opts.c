@@ -190,6 +190,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 		if (!*arg)
 			return bad(st, "--client", arg);
 		o->client = arg;
+		/* a number is a PID (the loader resolves it), else a PATH */
+		o->client_pid = lp_parse_ulong(arg, 1, INT_MAX, &v) ? 0 : v;
 		break;
 	case OPT_NIC_TS:
 		o->nic_timestamps = true;
@@ -232,15 +234,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 			return bad(st, "--max-connections (1-1000000)", arg);
 		o->max_conns = v;
 		break;
-	case OPT_METRICS: {
-		char host[256];
-		uint16_t port;
-
-		if (lp_parse_hostport(arg, host, sizeof(host), &port))
+	case OPT_METRICS:
+		if (lp_parse_hostport(arg, o->metrics_host,
+				      sizeof(o->metrics_host),
+				      &o->metrics_port))
 			return bad(st, "--metrics (ADDR:PORT)", arg);
 		o->metrics = arg;
 		break;
-	}
 	case OPT_METRICS_MAX_CONNS:
 		if (lp_parse_ulong(arg, 0, 1000, &v))
 			return bad(st, "--metrics-max-connections (0-1000)", arg);

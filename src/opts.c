@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/types.h>
+#include "latprobe.h" /* LP_PIN_DIR */
 #include "opts.h"
 
 const char *argp_program_version = "latprobe " LP_VERSION;
@@ -318,7 +320,7 @@ int lp_parse_args(int argc, char **argv, struct lp_opts *o)
 	o->max_conns = 4096;
 	o->metrics_max_conns = 20;
 	o->poll_ms = 10;
-	o->pin_dir = "/sys/fs/bpf/latprobe"; /* LP_PIN_DIR */
+	o->pin_dir = LP_PIN_DIR;
 	/* --help/--version exit 0 inside argp; unknown flags exit 2 there */
 	argp_err_exit_status = 2;
 	err = argp_parse(&argp, argc, argv, 0, NULL, o);

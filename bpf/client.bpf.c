@@ -21,6 +21,7 @@
 #include "latprobe.h"
 #include "client.h"
 #include "ring.bpf.h"
+#include "maps.bpf.h"
 
 /* Set by user space before load. */
 const volatile __u32 targ_tgid = 0;   /* --client PID; 0 = any process */
@@ -31,7 +32,7 @@ const volatile __u8 len_arg = 0;      /* --payload-arg ...,M */
 /* LRU: threads that died inside a call cannot pin entries forever */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, LP_UCALLS_MAX_ENTRIES);
 	__type(key, __u32);
 	__type(value, struct lp_cb_state);
 } cb_threads SEC(".maps");
@@ -87,11 +88,11 @@ static __always_inline struct lp_cb_state *thread_state(__u32 tid)
 
 	if (st)
 		return st;
+	/* a new thread: the zeroed template only now (once per thread) */
 	st = bpf_map_lookup_elem(&cb_zero, &zero);
 	if (!st)
 		return NULL;
-	bpf_map_update_elem(&cb_threads, &tid, st, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&cb_threads, &tid);
+	return lookup_or_try_init(&cb_threads, &tid, st);
 }
 
 static __always_inline void copy_payload(struct lp_cb_frame *f, __u64 ptr,

@@ -20,6 +20,7 @@
 #include <bpf/usdt.bpf.h>
 #include "latprobe.h"
 #include "ring.bpf.h"
+#include "maps.bpf.h"
 #include "sock_state.bpf.h"
 #include "seg_marks.bpf.h"
 
@@ -39,7 +40,7 @@ struct lp_start {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, LP_KCALLS_MAX_ENTRIES);
 	__type(key, __u32);
 	__type(value, struct lp_start);
 } start SEC(".maps");
@@ -47,7 +48,7 @@ struct {
 /* Receive-queue drops by local port. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
+	__uint(max_entries, LP_DROPS_MAX_ENTRIES);
 	__type(key, __u16);
 	__type(value, __u64);
 } drops SEC(".maps");
@@ -298,7 +299,7 @@ static __always_inline void seg_hold(struct sock *sk, const struct sk_buff *skb,
 				     __u32 seq, __u32 end_seq, __u32 rcv_nxt,
 				     __u64 now, __u64 dev_ns)
 {
-	struct pending_seg *p;
+	struct lp_pending_seg *p;
 	__u32 zero = 0;
 
 	p = bpf_map_lookup_elem(&pending, &zero);
@@ -356,7 +357,7 @@ int BPF_PROG(tcp_in, struct sock *sk, const struct sk_buff *skb)
 /* Per-segment mode: the wake-up goes out with the segment held, or alone. */
 static __always_inline void wake_record(__u64 sk, __u64 now, __u32 rcv_nxt)
 {
-	struct pending_seg *p;
+	struct lp_pending_seg *p;
 	struct lp_event *e;
 	__u32 zero = 0;
 
@@ -429,7 +430,7 @@ int BPF_PROG(state, const struct sock *csk, const int oldstate,
 {
 	struct sock *sk = (struct sock *)csk;
 	struct lp_sock_state *st;
-	struct pending_seg *p;
+	struct lp_pending_seg *p;
 	__u64 key = (__u64)sk;
 	struct tcp_sock *tp;
 	struct lp_event *e;
@@ -513,17 +514,15 @@ int live_socks(struct bpf_iter__tcp *ctx)
 static __always_inline void count_drop(const struct sock *sk, __u32 what)
 {
 	__u16 port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	__u64 one = 1, *v;
+	__u64 zero = 0, *v;
 
 	if (targ_port && port != targ_port)
 		return;
 	stat_inc(LP_S_HITS + LP_P_DROP);
 	stat_inc(what);
-	v = bpf_map_lookup_elem(&drops, &port);
+	v = lookup_or_try_init(&drops, &port, &zero);
 	if (v)
 		__sync_fetch_and_add(v, 1);
-	else
-		bpf_map_update_elem(&drops, &port, &one, BPF_NOEXIST);
 }
 
 SEC("tp_btf/sock_rcvqueue_full")

@@ -293,13 +293,31 @@ struct lp_nic_key {
 	__u32 seq;
 };
 
+/*
+ * Per-segment mode: the segment held per CPU until its wake-up (BPF map
+ * "pending"); user space drains what is left after detach.
+ */
+struct lp_pending_seg {
+	__u64 sk;
+	__u64 tcp_ns;
+	struct lp_seg seg;
+};
+
 struct lp_nic_val {
 	__u64 ns;  /* CLOCK_MONOTONIC of the NIC arrival */
 	__u8 src;  /* enum lp_nic_src */
 	__u8 pad[7];
 };
 
-#define LP_NIC_TS_MAX_ENTRIES 65536
+/* Map sizes, one per purpose (user space reads some of these maps back). */
+#define LP_NIC_TS_MAX_ENTRIES 65536 /* NIC stamps (nic_ts, latprobe-nic) */
+#define LP_SOCKS_MAX_ENTRIES 16384  /* traced sockets (socks registry) */
+#define LP_DROPS_MAX_ENTRIES 1024   /* local ports with receive-queue drops */
+/* threads inside tcp_recvmsg/tcp_sendmsg (start, LRU) */
+#define LP_KCALLS_MAX_ENTRIES 16384
+/* threads inside a probed client call: --callback, SSL_read (LRU) */
+#define LP_UCALLS_MAX_ENTRIES 4096
+
 #define LP_PIN_DIR "/sys/fs/bpf/latprobe"
 
 /*

@@ -165,22 +165,16 @@ static __always_inline void skb_stamp(const struct sk_buff *skb,
 
 /* ---- per-segment mode: the segment waits per CPU for its wake-up ---- */
 
-struct pending_seg {
-	__u64 sk;
-	__u64 tcp_ns;
-	struct lp_seg seg;
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct pending_seg);
+	__type(value, struct lp_pending_seg);
 } pending SEC(".maps");
 
 /* Emit the segment held on this CPU, with its wake-up if it had one. */
-static __always_inline void flush_pending(struct pending_seg *p, __u64 wake_ns,
-					  __u32 wake_rcv_nxt)
+static __always_inline void flush_pending(struct lp_pending_seg *p,
+					  __u64 wake_ns, __u32 wake_rcv_nxt)
 {
 	struct lp_event *e;
 

@@ -60,7 +60,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, LP_SOCKS_MAX_ENTRIES);
 	__type(key, __u64);
 	__type(value, struct lp_sock_state);
 } socks SEC(".maps");
@@ -225,17 +225,15 @@ registry_add(struct sock *sk, struct lp_sock_state *init)
 	__u64 key = (__u64)sk;
 	struct lp_sock_state *reg;
 
-	if (bpf_map_update_elem(&socks, &key, init, BPF_NOEXIST)) {
-		reg = bpf_map_lookup_elem(&socks, &key);
-		if (!reg) {
-			stat_inc(LP_S_SOCK_FULL);
-			return NULL;
-		}
-		*init = *reg;
-		init->announced = 0; /* the caller announces what it sees */
-		return reg;
+	reg = lookup_or_try_init(&socks, &key, init);
+	if (!reg) {
+		stat_inc(LP_S_SOCK_FULL);
+		return NULL;
 	}
-	return bpf_map_lookup_elem(&socks, &key);
+	/* ours, or the decision that was there first */
+	*init = *reg;
+	init->announced = 0; /* the caller announces what it sees */
+	return reg;
 }
 
 /*

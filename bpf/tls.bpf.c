@@ -29,7 +29,7 @@ struct tls_call {
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, LP_UCALLS_MAX_ENTRIES);
 	__type(key, __u32);
 	__type(value, struct tls_call);
 } tls_calls SEC(".maps");

@@ -21,8 +21,10 @@ ifneq ($(FUZZ_RT),)
 TESTS += $(FUZZ_BINS)
 endif
 
-$(OUT)/fuzz_correlator: tests/fuzz_correlator.c src/correlator.c src/hist.c \
-		src/corr_tls.c src/report.c src/report_tls.c src/overhead_report.c src/probes.c src/*.h bpf/latprobe.h | $(OUT)
+$(OUT)/fuzz_correlator: tests/fuzz_correlator.c src/correlator.c \
+		src/corr_segs.c src/corr_msg.c src/hist.c src/corr_tls.c \
+		src/report.c src/report_tls.c src/overhead_report.c src/probes.c \
+		src/*.h bpf/latprobe.h | $(OUT)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@ -lcjson -lm
 
@@ -34,7 +36,8 @@ $(OUT)/fuzz_opts: tests/fuzz_opts.c src/opts.c src/probes.c src/*.h \
 		$(filter %.c,$^) -o $@ -lm
 
 $(OUT)/fuzz_breakdown: tests/fuzz_breakdown.c src/breakdown.c \
-		src/report_view.c src/correlator.c src/corr_tls.c src/hist.c \
+		src/report_view.c src/correlator.c src/corr_segs.c \
+		src/corr_msg.c src/corr_tls.c src/hist.c \
 		src/*.h bpf/latprobe.h | $(OUT)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@ -lcjson -lm

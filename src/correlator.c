@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "correlator.h"
+#include "corr_internal.h"
 
 const char *const lp_stage_names[ST_MAX] = {
 	[ST_EXCHANGE_TO_NIC] = "exchange_to_nic",
@@ -288,475 +289,6 @@ void corr_stage_add(struct corr *c, struct conn *cn, enum lp_stage st,
 	hist_add(cn->stages[st], to - from);
 }
 
-static void stage_add(struct corr *c, struct conn *cn, enum lp_stage st,
-		      uint64_t from, uint64_t to)
-{
-	corr_stage_add(c, cn, st, from, to);
-}
-
-/*
- * ---- segment marks: a ring sorted by sequence (mod 2^32) ----
- * Segments arrive in order almost always, so an insert is an append and an
- * eviction or a read's prune moves the head: no shifting. Lookups by byte
- * are binary searches.
- */
-
-static struct seg_mark *seg_at(const struct conn *cn, unsigned int i)
-{
-	return &cn->segs[(cn->seg_head + i) & (CONN_SEGS - 1)];
-}
-
-/* The first mark that starts after seq (nsegs if none). */
-static unsigned int seg_upper(const struct conn *cn, uint32_t seq)
-{
-	unsigned int lo = 0, hi = cn->nsegs;
-
-	while (lo < hi) {
-		unsigned int mid = lo + (hi - lo) / 2;
-
-		if (seq_before(seq, seg_at(cn, mid)->seq))
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo;
-}
-
-static bool covers(const struct seg_mark *m, uint32_t seq, uint32_t end)
-{
-	return !seq_before(seq, m->seq) && !seq_before(m->end_seq, end);
-}
-
-static void after_tcp(struct nic_counts *n, uint64_t excess, int dir)
-{
-	n->after_tcp += dir;
-	if (excess > n->after_tcp_max_ns)
-		n->after_tcp_max_ns = excess;
-}
-
-static void nic_count(struct nic_counts *n, const struct seg_mark *m,
-		      int dir)
-{
-	if (m->nic_ns) {
-		n->stamped += dir;
-		n->sources[m->nic_src] += dir;
-		/* a stamp read at tcp_probe: later only by clock error */
-		if (m->tcp_ns && m->nic_ns > m->tcp_ns)
-			after_tcp(n, m->nic_ns - m->tcp_ns, dir);
-	} else if (m->dev_ns) {
-		n->sources[LP_NIC_DEV_IN] += dir;
-	}
-}
-
-static void count_nic(struct corr *c, struct conn *cn,
-		      const struct seg_mark *m, int dir)
-{
-	nic_count(&cn->nic, m, dir);
-	nic_count(&c->nic, m, dir);
-}
-
-/*
- * Where seq goes. Sequence order is modulo 2^32: marks spread over more than
- * 2^31 (garbage, or a socket never read) are not totally ordered and the
- * search can land off by some; settle so that both neighbours agree.
- */
-static unsigned int seg_pos(const struct conn *cn, uint32_t seq)
-{
-	unsigned int pos = seg_upper(cn, seq);
-
-	while (pos && seq_before(seq, seg_at(cn, pos - 1)->seq))
-		pos--;
-	while (pos < cn->nsegs && !seq_before(seq, seg_at(cn, pos)->seq))
-		pos++;
-	return pos;
-}
-
-/* Put m in order; false if a pending mark already covers it. */
-static bool seg_put(struct conn *cn, const struct seg_mark *m)
-{
-	unsigned int pos = seg_pos(cn, m->seq);
-
-	if (pos && covers(seg_at(cn, pos - 1), m->seq, m->end_seq))
-		return false;
-	if (cn->nsegs == CONN_SEGS) {
-		/* never read (or reads lost): forget the oldest */
-		cn->seg_head = (cn->seg_head + 1) & (CONN_SEGS - 1);
-		cn->nsegs--;
-		cn->segments_evicted++;
-		if (cn->seg_woken)
-			cn->seg_woken--;
-		pos = seg_pos(cn, m->seq);
-	}
-	/* exactly 2^31 from its neighbour: no order exists, nothing to join */
-	if (pos < cn->nsegs && seq_before(seg_at(cn, pos)->seq, m->seq))
-		return false;
-	/* out of order: shift the later ones (rare) */
-	for (unsigned int i = cn->nsegs; i > pos; i--)
-		*seg_at(cn, i) = *seg_at(cn, i - 1);
-	*seg_at(cn, pos) = *m;
-	cn->nsegs++;
-	if (pos < cn->seg_woken)
-		cn->seg_woken = pos;
-	return true;
-}
-
-static void seg_insert(struct corr *c, struct conn *cn,
-		       const struct lp_hdr *h,
-		       const struct lp_seg *s)
-{
-	struct seg_mark m = {
-		.seq = s->seq,
-		.end_seq = s->end_seq,
-		.dev_ns = s->dev_ns,
-		.tcp_ns = h->ts_ns,
-		.nic_ns = s->nic_ns,
-		.nic_src = s->nic_src < LP_NIC_MAX ? s->nic_src : LP_NIC_NONE,
-	};
-
-	cn->segments_in++;
-	/* retransmission of bytes already received (or already read) */
-	if (seq_before(s->seq, s->rcv_nxt) &&
-	    !seq_before(s->rcv_nxt, s->end_seq)) {
-		cn->segments_dup++;
-		return;
-	}
-	if (!seg_put(cn, &m)) {
-		cn->segments_dup++;
-		return;
-	}
-	count_nic(c, cn, &m, 1);
-}
-
-/* Data up to rcv_nxt is readable: every mark it covers gets the wake-up. */
-static void seg_wake(struct conn *cn, uint64_t ts, uint32_t rcv_nxt)
-{
-	unsigned int i = cn->seg_woken;
-
-	for (; i < cn->nsegs; i++) {
-		struct seg_mark *m = seg_at(cn, i);
-
-		if (seq_before(rcv_nxt, m->end_seq))
-			break;
-		if (!m->wake_ns)
-			m->wake_ns = ts;
-	}
-	cn->seg_woken = i;
-}
-
-static const struct seg_mark *seg_find(const struct conn *cn, uint32_t byte)
-{
-	unsigned int i = seg_upper(cn, byte);
-	const struct seg_mark *m;
-
-	if (!i)
-		return NULL;
-	m = seg_at(cn, i - 1);
-	return seq_before(byte, m->end_seq) ? m : NULL;
-}
-
-/* Ask again for NIC stamps of the marks this read consumes. */
-static void resolve_nic(struct corr *c, struct conn *cn, uint32_t copied)
-{
-	uint64_t ns;
-	uint8_t src;
-
-	if (!c->cfg.nic_lookup || !cn->have_info)
-		return;
-	for (unsigned int i = 0; i < cn->nsegs; i++) {
-		struct seg_mark *m = seg_at(cn, i);
-
-		if (!seq_before(m->seq, copied))
-			break;
-		if (m->nic_ns || m->nic_checked)
-			continue;
-		m->nic_checked = true;
-		/*
-		 * Give the stamper time only on connections it stamps: a
-		 * stamper on one port must not slow down the others.
-		 */
-		if (c->cfg.nic_lookup(c->cfg.nic_ctx, &cn->info, m->seq,
-				      cn->nic.stamped ? m->tcp_ns : 0, &ns,
-				      &src) ||
-		    !ns || src >= LP_NIC_MAX)
-			continue;
-		/*
-		 * Later than this arrival: the stamp of a later copy (a
-		 * retransmission replaces the entry) or a stamper's clock
-		 * error. Counted, never used: dev_in stays the first mark.
-		 */
-		if (m->tcp_ns && ns > m->tcp_ns) {
-			after_tcp(&cn->nic, ns - m->tcp_ns, 1);
-			after_tcp(&c->nic, ns - m->tcp_ns, 1);
-			continue;
-		}
-		count_nic(c, cn, m, -1);
-		m->nic_ns = ns;
-		m->nic_src = src;
-		count_nic(c, cn, m, 1);
-	}
-}
-
-/* Drop marks whose bytes were all copied to the reader (from the head). */
-static void seg_prune(struct conn *cn, uint32_t copied)
-{
-	while (cn->nsegs && !seq_before(copied, seg_at(cn, 0)->end_seq)) {
-		cn->seg_head = (cn->seg_head + 1) & (CONN_SEGS - 1);
-		cn->nsegs--;
-		if (cn->seg_woken)
-			cn->seg_woken--;
-	}
-}
-
-/*
- * Join mode: the kernel counted the segments and kept their marks; a read,
- * close or exit record carries the counters since the socket was first
- * seen. Add what is new (a record overtaken by an older one adds nothing).
- */
-static void kernel_counts(struct corr *c, struct conn *cn,
-			  const struct lp_seg_counts *k)
-{
-	int32_t in = k->in - cn->kseen.in, dup = k->dup - cn->kseen.dup;
-	int32_t ev = k->evicted - cn->kseen.evicted;
-	int32_t dev = k->dev - cn->kseen.dev;
-
-	if (in < 0 || dup < 0 || ev < 0 || dev < 0)
-		return;
-	cn->segments_in += in;
-	cn->segments_dup += dup;
-	cn->segments_evicted += ev;
-	cn->nic.sources[LP_NIC_DEV_IN] += dev;
-	c->nic.sources[LP_NIC_DEV_IN] += dev;
-	cn->kseen = *k;
-}
-
-/* The segment mark a joined read carries: pending until the read takes it. */
-static void joined_mark(struct conn *cn, const struct lp_read *r)
-{
-	struct seg_mark m = {
-		.seq = r->mark.seq,
-		.end_seq = r->mark.end_seq,
-		.dev_ns = r->mark.dev_ns,
-		.tcp_ns = r->mark.tcp_ns,
-		.wake_ns = r->mark.wake_ns,
-	};
-
-	seg_put(cn, &m);
-}
-
-static uint64_t first_mark(const struct seg_mark *m)
-{
-	return m->nic_ns ? m->nic_ns : m->dev_ns ? m->dev_ns : m->tcp_ns;
-}
-
-/* Remember rm as the newest read of its thread (for --callback joins). */
-static void tid_note_read(struct corr *c, uint64_t sk,
-			  const struct read_mark *rm)
-{
-	struct tid_reads *t = &c->tids[rm->tid % CORR_TIDS];
-
-	if (t->tid != rm->tid) { /* a new thread takes the slot */
-		memset(t, 0, sizeof(*t));
-		t->tid = rm->tid;
-	}
-	t->r[t->head].sk = sk;
-	t->r[t->head].rm = *rm;
-	t->head = (t->head + 1) % TID_READS;
-	if (t->count < TID_READS)
-		t->count++;
-}
-
-/* Kernel stages of one segment, ending at the read that returned it. */
-static void kernel_stages(struct corr *c, struct conn *cn,
-			  const struct seg_mark *m, uint64_t read_end)
-{
-	uint64_t in = m->nic_ns ? m->nic_ns : m->dev_ns;
-
-	stage_add(c, cn, ST_NIC_TO_TCP, in, m->tcp_ns);
-	stage_add(c, cn, ST_TCP_TO_WAKEUP, m->tcp_ns, m->wake_ns);
-	stage_add(c, cn, ST_WAKEUP_TO_READ, m->wake_ns, read_end);
-}
-
-static void on_read(struct corr *c, struct conn *cn, const struct lp_hdr *h,
-		    const struct lp_read *r)
-{
-	const struct seg_mark *m;
-	struct read_mark *rm;
-
-	cn->reads++;
-	cn->bytes_received += (uint32_t)r->ret;
-	if (r->joined)
-		kernel_counts(c, cn, &r->segs);
-	if (r->has_mark)
-		joined_mark(cn, r);
-	resolve_nic(c, cn, r->seq_end);
-	m = seg_find(cn, r->seq_end - 1);
-
-	rm = &cn->rd[cn->rd_head];
-	cn->rd_head = (cn->rd_head + 1) % CONN_READS;
-	if (cn->rd_count < CONN_READS)
-		cn->rd_count++;
-	memset(rm, 0, sizeof(*rm));
-	rm->tid = h->tid;
-	rm->end_ns = h->ts_ns;
-	if (m) {
-		rm->seg = *m;
-		rm->has_seg = true;
-	}
-	tid_note_read(c, cn->sk, rm);
-
-	if (!c->cfg.per_message) {
-		c->t.records++;
-		stage_add(c, cn, ST_READ_DURATION, r->start_ns, h->ts_ns);
-		if (m) {
-			kernel_stages(c, cn, m, h->ts_ns);
-			stage_add(c, cn, ST_TOTAL, first_mark(m), h->ts_ns);
-		}
-	}
-	seg_prune(cn, r->seq_end);
-}
-
-/* The newest read on this thread that returned before the frame was ready. */
-static const struct read_mark *last_read(const struct conn *cn, uint32_t tid,
-					 uint64_t frame_ns)
-{
-	for (unsigned int i = 0; i < cn->rd_count; i++) {
-		unsigned int idx = (cn->rd_head + CONN_READS - 1 - i) %
-				   CONN_READS;
-		const struct read_mark *rm = &cn->rd[idx];
-
-		if (rm->tid == tid && rm->end_ns <= frame_ns)
-			return rm;
-	}
-	return NULL;
-}
-
-static void on_msg(struct corr *c, const struct lp_hdr *h,
-		   const struct lp_msg *msg)
-{
-	const struct read_mark *rm = NULL;
-	uint64_t e_mono = 0, in = 0, first, last;
-	struct conn *cn;
-
-	c->t.msgs_seen++;
-	cn = h->sk ? corr_lookup(c, h->sk) : NULL;
-	if (!cn) {
-		c->t.msgs_no_socket++;
-		return;
-	}
-	cn->messages++;
-	rm = last_read(cn, h->tid, msg->frame_ns);
-	if (!rm || !rm->has_seg) {
-		c->t.msgs_no_read++;
-	} else {
-		c->t.msgs_correlated++;
-		c->t.msgs_by_last_read++;
-	}
-	if (!c->cfg.per_message)
-		return;
-	c->t.records++;
-	if (msg->exch_ns &&
-	    (int64_t)msg->exch_ns > c->cfg.realtime_offset_ns)
-		e_mono = msg->exch_ns - c->cfg.realtime_offset_ns;
-	if (rm && rm->has_seg) {
-		const struct seg_mark *m = &rm->seg;
-
-		in = m->nic_ns ? m->nic_ns : m->dev_ns;
-		stage_add(c, cn, ST_EXCHANGE_TO_NIC, e_mono, in);
-		kernel_stages(c, cn, m, rm->end_ns);
-		stage_add(c, cn, ST_READ_TO_FRAME, rm->end_ns, msg->frame_ns);
-		stage_add(c, cn, ST_NIC_TO_USER, in ? in : m->tcp_ns,
-			  msg->frame_ns);
-	}
-	stage_add(c, cn, ST_FRAME_TO_PARSED, msg->frame_ns, msg->parsed_ns);
-	stage_add(c, cn, ST_PARSED_TO_PUBLISHED, msg->parsed_ns,
-		  msg->published_ns);
-	first = e_mono;
-	if (!first && rm && rm->has_seg)
-		first = first_mark(&rm->seg);
-	if (!first)
-		first = msg->frame_ns;
-	last = msg->published_ns ? msg->published_ns : msg->parsed_ns;
-	if (first != last)
-		stage_add(c, cn, ST_TOTAL, first, last);
-}
-
-uint64_t corr_payload_exch_ns(const char *p, size_t n, bool truncated)
-{
-	const char *k = memmem(p, n, "\"E\":", 4), *end = p + n, *d;
-	uint64_t v = 0;
-	int digits = 0;
-
-	if (!k)
-		return 0;
-	for (d = k + 4; d < end && *d == ' '; d++)
-		;
-	for (; d < end && *d >= '0' && *d <= '9' && digits < 20; d++, digits++)
-		v = v * 10 + (uint64_t)(*d - '0');
-	if (d == end && truncated)
-		return 0; /* the number may go on past the bytes we have */
-	if (digits >= 12 && digits <= 13)
-		return v * 1000000ULL; /* ms */
-	if (digits >= 15 && digits <= 16)
-		return v * 1000ULL; /* us */
-	if (digits >= 18 && digits <= 19)
-		return v; /* ns */
-	return 0;
-}
-
-/*
- * One call of the client's callback = one message. Joined to the newest
- * read on the same thread (any socket) that ended before the call began.
- */
-static void on_cb(struct corr *c, const struct lp_hdr *h,
-		  const struct lp_cb *cb)
-{
-	const struct tid_reads *t = &c->tids[h->tid % CORR_TIDS];
-	const struct read_mark *rm = NULL;
-	struct conn *cn = NULL;
-	uint64_t e_mono = 0, exch, in;
-	unsigned int n = cb->ncopied < LP_CB_PAYLOAD ? cb->ncopied
-						      : LP_CB_PAYLOAD;
-
-	c->t.msgs_seen++;
-	for (unsigned int i = 0; t->tid == h->tid && i < t->count; i++) {
-		const struct tid_read *r =
-			&t->r[(t->head + TID_READS - 1 - i) % TID_READS];
-
-		if (r->rm.end_ns <= cb->entry_ns) {
-			rm = &r->rm;
-			cn = corr_lookup(c, r->sk);
-			break;
-		}
-	}
-	if (cn)
-		cn->messages++;
-	if (!rm || !rm->has_seg) {
-		c->t.msgs_no_read++;
-	} else {
-		c->t.msgs_correlated++;
-		c->t.msgs_by_last_read++;
-	}
-	c->t.records++;
-	exch = corr_payload_exch_ns(cb->payload, n, cb->len > n);
-	if (exch && (int64_t)exch > c->cfg.realtime_offset_ns) {
-		e_mono = exch - c->cfg.realtime_offset_ns;
-		c->t.msgs_exch_time++;
-	}
-	stage_add(c, cn, ST_CALLBACK, cb->entry_ns, h->ts_ns);
-	if (rm && rm->has_seg) {
-		const struct seg_mark *m = &rm->seg;
-
-		in = m->nic_ns ? m->nic_ns : m->dev_ns;
-		stage_add(c, cn, ST_EXCHANGE_TO_NIC, e_mono, in);
-		kernel_stages(c, cn, m, rm->end_ns);
-		stage_add(c, cn, ST_NIC_TO_USER, in ? in : m->tcp_ns,
-			  cb->entry_ns);
-	}
-	if (rm)
-		stage_add(c, cn, ST_READ_TO_CALLBACK, rm->end_ns, cb->entry_ns);
-	stage_add(c, cn, ST_TOTAL, e_mono, h->ts_ns);
-}
-
 void corr_event(struct corr *c, const void *data, size_t size)
 {
 	const struct lp_event *e = data;
@@ -772,11 +304,11 @@ void corr_event(struct corr *c, const void *data, size_t size)
 	c->t.events++;
 	c->t.by_type[e->h.type]++;
 	if (e->h.type == LP_EV_MSG) {
-		on_msg(c, &e->h, &e->msg);
+		corr_on_msg(c, &e->h, &e->msg);
 		return;
 	}
 	if (e->h.type == LP_EV_CB) {
-		on_cb(c, &e->h, &e->cb);
+		corr_on_cb(c, &e->h, &e->cb);
 		return;
 	}
 	if (e->h.type == LP_EV_TLS) {
@@ -791,7 +323,7 @@ void corr_event(struct corr *c, const void *data, size_t size)
 			cn->events++;
 			cn->bytes_sent = e->close.bytes_sent;
 			if (e->close.has_segs)
-				kernel_counts(c, cn, &e->close.segs);
+				corr_kernel_counts(c, cn, &e->close.segs);
 			conn_close(c, cn);
 		} else {
 			untracked_close(c, e->h.sk);
@@ -811,15 +343,15 @@ void corr_event(struct corr *c, const void *data, size_t size)
 			cn->tgid = e->h.tgid;
 		break;
 	case LP_EV_SEG:
-		seg_insert(c, cn, &e->h, &e->seg);
+		corr_seg_insert(c, cn, &e->h, &e->seg);
 		if (e->seg.wake_ns)
-			seg_wake(cn, e->seg.wake_ns, e->seg.wake_rcv_nxt);
+			corr_seg_wake(cn, e->seg.wake_ns, e->seg.wake_rcv_nxt);
 		break;
 	case LP_EV_WAKE:
-		seg_wake(cn, e->h.ts_ns, e->wake.rcv_nxt);
+		corr_seg_wake(cn, e->h.ts_ns, e->wake.rcv_nxt);
 		break;
 	case LP_EV_READ:
-		on_read(c, cn, &e->h, &e->read);
+		corr_on_read(c, cn, &e->h, &e->read);
 		break;
 	}
 }
@@ -832,5 +364,5 @@ void corr_live_sock(struct corr *c, const struct lp_live_sock *ls)
 		return;
 	cn->bytes_sent = ls->bytes_sent;
 	if (ls->has_segs)
-		kernel_counts(c, cn, &ls->segs);
+		corr_kernel_counts(c, cn, &ls->segs);
 }

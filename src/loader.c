@@ -174,13 +174,12 @@ static int ensure_fs(const char *path, long magic, const char *type)
 static int resolve_client(struct lp_opts *o)
 {
 	char link[64];
-	unsigned long pid;
 	ssize_t n;
 
 	if (!o->client)
 		return 0;
-	if (lp_parse_ulong(o->client, 1, INT_MAX, &pid) == 0) {
-		snprintf(link, sizeof(link), "/proc/%lu/exe", pid);
+	if (o->client_pid) {
+		snprintf(link, sizeof(link), "/proc/%u/exe", o->client_pid);
 		n = readlink(link, o->client_path, sizeof(o->client_path) - 1);
 		if (n < 0) {
 			lp_err("--client %s: no such process (%s)", o->client,
@@ -188,7 +187,6 @@ static int resolve_client(struct lp_opts *o)
 			return -ESRCH;
 		}
 		o->client_path[n] = '\0';
-		o->client_pid = pid;
 		return 0;
 	}
 	if (!realpath(o->client, o->client_path)) {

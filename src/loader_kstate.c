@@ -142,10 +142,7 @@ static void drain_live_socks(struct lp_loader *L, struct corr *c)
 void loader_drain_kernel_state(struct lp_loader *L, struct corr *c)
 {
 	int ncpu = libbpf_num_possible_cpus(), fd;
-	struct pending_seg_user {
-		__u64 sk, tcp_ns;
-		struct lp_seg seg;
-	} *p;
+	struct lp_pending_seg *p;
 	struct lp_event e;
 	__u32 zero = 0;
 

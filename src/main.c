@@ -115,7 +115,7 @@ static int write_report(const struct lp_opts *o, struct lp_loader *L,
 			const struct lp_target *targets, unsigned int ntargets,
 			const struct overhead *ov)
 {
-	struct port_drops drops[1024];
+	struct port_drops drops[LP_DROPS_MAX_ENTRIES];
 	struct report_in in = {
 		.corr = c,
 		.probes = L->probes,
@@ -124,7 +124,7 @@ static int write_report(const struct lp_opts *o, struct lp_loader *L,
 		.drops = drops,
 		.ringbuf_bytes = o->ringbuf_size,
 		.clock_err_ns = clk_err,
-		.version = "0.1.0",
+		.version = LP_VERSION,
 		.targets = targets,
 		.ntargets = ntargets,
 		.ov = ov,
@@ -134,7 +134,7 @@ static int write_report(const struct lp_opts *o, struct lp_loader *L,
 
 	loader_read_stats(L, in.stats);
 	loader_probe_hits(L, in.stats);
-	in.ndrops = loader_read_drops(L, drops, 1024);
+	in.ndrops = loader_read_drops(L, drops, LP_DROPS_MAX_ENTRIES);
 	if (!o->output)
 		return 0;
 	client_stamps_report(stamps, &L->probes[PR_CLIENT_MESSAGE], NULL);
@@ -220,8 +220,7 @@ int main(int argc, char **argv)
 	}
 
 	/* --metrics: listen before attaching, so a busy port fails fast */
-	if (o.metrics && (err = metrics_start(&metrics, o.metrics,
-					      o.metrics_max_conns, !o.quiet)))
+	if (o.metrics && (err = metrics_start(&metrics, &o)))
 		goto cleanup;
 
 	err = loader_open(&L, &o);

@@ -23,12 +23,11 @@
 
 #ifdef LP_NO_HTTP
 /* latprobe-static (mk/static.mk): no libmicrohttpd, so no --metrics. */
-int metrics_start(struct metrics **out, const char *addr,
-		  unsigned int max_conns, bool announce)
+int metrics_start(struct metrics **out, const struct lp_opts *o)
 {
 	*out = NULL;
 	lp_err("--metrics %s: this latprobe was built without the HTTP server (static build)",
-	       addr);
+	       o->metrics);
 	return -ENOTSUP;
 }
 
@@ -120,20 +119,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 }
 
 /* Our own listening socket: bind errors are reported with their errno. */
-static int listen_on(const char *addr, char *where, size_t wlen)
+static int listen_on(const struct lp_opts *o, char *where, size_t wlen)
 {
+	const char *addr = o->metrics, *host = o->metrics_host;
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
 				 .ai_flags = AI_PASSIVE};
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	struct addrinfo *ai;
-	char host[256], ip[INET6_ADDRSTRLEN], service[8];
-	uint16_t port;
+	char ip[INET6_ADDRSTRLEN], service[8];
 	int fd, one = 1, err;
 
-	if (lp_parse_hostport(addr, host, sizeof(host), &port))
-		return -EINVAL;
-	snprintf(service, sizeof(service), "%u", port);
+	snprintf(service, sizeof(service), "%u", o->metrics_port);
 	err = getaddrinfo(*host ? host : NULL, service, &hints, &ai);
 	if (err) {
 		lp_err("--metrics %s: %s", addr, gai_strerror(err));
@@ -167,27 +164,26 @@ static int listen_on(const char *addr, char *where, size_t wlen)
 	return fd;
 }
 
-int metrics_start(struct metrics **out, const char *addr,
-		  unsigned int max_conns, bool announce)
+int metrics_start(struct metrics **out, const struct lp_opts *o)
 {
 	struct metrics *m = calloc(1, sizeof(*m));
 	char where[INET6_ADDRSTRLEN + 16];
 	int err;
 
 	*out = NULL;
-	if (!m || metrics_sel_init(&m->sel, max_conns)) {
+	if (!m || metrics_sel_init(&m->sel, o->metrics_max_conns)) {
 		free(m);
 		lp_err("out of memory");
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&m->lock, NULL);
-	m->fd = listen_on(addr, where, sizeof(where));
+	m->fd = listen_on(o, where, sizeof(where));
 	if (m->fd < 0) {
 		err = m->fd;
 		goto fail;
 	}
 	snprintf(m->where, sizeof(m->where), "%s", where);
-	if (announce)
+	if (!o->quiet)
 		fprintf(stderr, "latprobe: metrics on http://%s/metrics\n",
 			where);
 	*out = m;

@@ -45,12 +45,13 @@ void metrics_cumulative(const struct hist *h, uint64_t cum[METRICS_NBOUNDS]);
 
 struct metrics;
 
+struct lp_opts;
+
 /*
- * Listen on addr ("ADDR:PORT", port 0 = any free port): a busy port fails
+ * Listen on --metrics ADDR:PORT (port 0 = any free port): a busy port fails
  * before anything is attached. 0, or -errno after a one-line error.
  */
-int metrics_start(struct metrics **out, const char *addr,
-		  unsigned int max_conns, bool announce);
+int metrics_start(struct metrics **out, const struct lp_opts *o);
 /*
  * Serve /metrics from a libmicrohttpd thread. Called after the capability
  * drop: threads get the creating thread's credentials, so the one facing

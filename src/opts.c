@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/types.h>
+#include "latprobe.h" /* LP_PIN_DIR */
 #include "opts.h"
-
-#define LP_VERSION "0.1.0"
 
 const char *argp_program_version = "latprobe " LP_VERSION;
 const char *argp_program_bug_address = NULL;
@@ -192,6 +192,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 		if (!*arg)
 			return bad(st, "--client", arg);
 		o->client = arg;
+		/* a number is a PID (the loader resolves it), else a PATH */
+		o->client_pid = lp_parse_ulong(arg, 1, INT_MAX, &v) ? 0 : v;
 		break;
 	case OPT_NIC_TS:
 		o->nic_timestamps = true;
@@ -234,15 +236,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 			return bad(st, "--max-connections (1-1000000)", arg);
 		o->max_conns = v;
 		break;
-	case OPT_METRICS: {
-		char host[256];
-		uint16_t port;
-
-		if (lp_parse_hostport(arg, host, sizeof(host), &port))
+	case OPT_METRICS:
+		if (lp_parse_hostport(arg, o->metrics_host,
+				      sizeof(o->metrics_host),
+				      &o->metrics_port))
 			return bad(st, "--metrics (ADDR:PORT)", arg);
 		o->metrics = arg;
 		break;
-	}
 	case OPT_METRICS_MAX_CONNS:
 		if (lp_parse_ulong(arg, 0, 1000, &v))
 			return bad(st, "--metrics-max-connections (0-1000)", arg);
@@ -320,7 +320,7 @@ int lp_parse_args(int argc, char **argv, struct lp_opts *o)
 	o->max_conns = 4096;
 	o->metrics_max_conns = 20;
 	o->poll_ms = 10;
-	o->pin_dir = "/sys/fs/bpf/latprobe"; /* LP_PIN_DIR */
+	o->pin_dir = LP_PIN_DIR;
 	/* --help/--version exit 0 inside argp; unknown flags exit 2 there */
 	argp_err_exit_status = 2;
 	err = argp_parse(&argp, argc, argv, 0, NULL, o);

@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include "probes.h"
 
+/* --version and the report's tool.version (the man pages repeat it) */
+#define LP_VERSION "0.1.0"
+
 struct lp_opts {
 	double duration; /* seconds, 0 = until Ctrl-C */
 	const char *output;
@@ -16,9 +19,9 @@ struct lp_opts {
 	bool has_comm;
 	uint32_t sample_rate;
 	enum lp_mech attach;
-	const char *client; /* PATH or PID of the market-data client */
-	uint32_t client_pid;
-	char client_path[4096];
+	const char *client;	/* --client PATH or PID, as given */
+	uint32_t client_pid;	/* --client PID; 0: a PATH */
+	char client_path[4096]; /* its executable (resolved by the loader) */
 	bool pin;
 	const char *pin_dir; /* --pin-dir, default LP_PIN_DIR */
 	/* --callback [LIB:]SYMBOL: uprobes on a client we did not build */
@@ -33,6 +36,8 @@ struct lp_opts {
 	uint64_t ringbuf_size;
 	unsigned int max_conns;
 	const char *metrics; /* ADDR:PORT of the /metrics endpoint (--metrics) */
+	char metrics_host[256]; /* its ADDR, "" = any */
+	uint16_t metrics_port;	/* its PORT, 0 = any free port */
 	unsigned int metrics_max_conns;
 	bool live; /* full-screen view instead of the status line */
 	unsigned int poll_ms; /* consumer timer (--poll-interval) */

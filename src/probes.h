@@ -35,8 +35,7 @@ enum lp_probe_id {
 };
 
 struct probe_info {
-	const char *name;    /* as reported: the kernel function or hook */
-	const char *kfunc;   /* function for fentry/kprobe; NULL: tracepoint only */
+	const char *name; /* as reported: the kernel function or hook */
 	enum lp_mech requested;
 	enum lp_mech used;
 	char attach_point[4200]; /* what was attached, e.g. tp_btf/sock_recv_length */

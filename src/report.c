@@ -319,7 +319,6 @@ cJSON *report_build(const struct report_in *in)
 	add_num(o, "seen", (double)t->msgs_seen);
 	add_num(o, "correlated", (double)t->msgs_correlated);
 	m = cJSON_AddObjectToObject(o, "by_attribution");
-	add_num(m, "stream_offset", (double)t->msgs_by_offset);
 	add_num(m, "last_read", (double)t->msgs_by_last_read);
 	add_num(m, "no_socket", (double)t->msgs_no_socket);
 	add_num(m, "no_read", (double)t->msgs_no_read);

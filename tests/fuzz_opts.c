@@ -30,7 +30,8 @@ static void check_opts(const struct lp_opts *o)
 {
 	if (!isfinite(o->duration) || o->duration < 0 || o->duration > 31536000)
 		abort();
-	if (o->pid > INT_MAX || o->sample_rate < 1 ||
+	if (o->pid > INT_MAX || o->client_pid > INT_MAX ||
+	    (o->client_pid && !o->client) || o->sample_rate < 1 ||
 	    o->sample_rate > 1000000 || o->max_conns < 1 ||
 	    o->max_conns > 1000000)
 		abort();

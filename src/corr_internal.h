@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Shared inside the correlator only (correlator.c, corr_segs.c,
+ * corr_msg.c); the public API is correlator.h.
+ */
+#ifndef __LP_CORR_INTERNAL_H
+#define __LP_CORR_INTERNAL_H
+
+#include "correlator.h"
+
+/* corr_segs.c: the per-connection segment-mark ring */
+void corr_seg_insert(struct corr *c, struct conn *cn, const struct lp_hdr *h,
+		     const struct lp_seg *s);
+/* Data up to rcv_nxt is readable: every mark it covers gets the wake-up. */
+void corr_seg_wake(struct conn *cn, uint64_t ts, uint32_t rcv_nxt);
+/* The pending mark that holds this byte, or NULL. */
+const struct seg_mark *corr_seg_find(const struct conn *cn, uint32_t byte);
+/* Ask again for NIC stamps of the marks a read up to copied consumes. */
+void corr_resolve_nic(struct corr *c, struct conn *cn, uint32_t copied);
+/* Drop marks whose bytes were all copied to the reader (from the head). */
+void corr_seg_prune(struct conn *cn, uint32_t copied);
+/* Join mode: add the kernel's segment counters carried by a record. */
+void corr_kernel_counts(struct corr *c, struct conn *cn,
+			const struct lp_seg_counts *k);
+/* The segment mark a joined read carries: pending until the read takes it. */
+void corr_joined_mark(struct conn *cn, const struct lp_read *r);
+
+/* corr_msg.c: reads, messages and callback calls */
+void corr_on_read(struct corr *c, struct conn *cn, const struct lp_hdr *h,
+		  const struct lp_read *r);
+void corr_on_msg(struct corr *c, const struct lp_hdr *h,
+		 const struct lp_msg *msg);
+void corr_on_cb(struct corr *c, const struct lp_hdr *h, const struct lp_cb *cb);
+
+#endif

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Reads, client messages (--client) and callback calls (--callback): each
+ * read takes the segment mark of its last byte; a message or a callback
+ * is joined to a read and becomes one stage record.
+ */
+#include <string.h>
+#include "correlator.h"
+#include "corr_internal.h"
+
+static uint64_t first_mark(const struct seg_mark *m)
+{
+	return m->nic_ns ? m->nic_ns : m->dev_ns ? m->dev_ns : m->tcp_ns;
+}
+
+/* Remember rm as the newest read of its thread (for --callback joins). */
+static void tid_note_read(struct corr *c, uint64_t sk,
+			  const struct read_mark *rm)
+{
+	struct tid_reads *t = &c->tids[rm->tid % CORR_TIDS];
+
+	if (t->tid != rm->tid) { /* a new thread takes the slot */
+		memset(t, 0, sizeof(*t));
+		t->tid = rm->tid;
+	}
+	t->r[t->head].sk = sk;
+	t->r[t->head].rm = *rm;
+	t->head = (t->head + 1) % TID_READS;
+	if (t->count < TID_READS)
+		t->count++;
+}
+
+/* Kernel stages of one segment, ending at the read that returned it. */
+static void kernel_stages(struct corr *c, struct conn *cn,
+			  const struct seg_mark *m, uint64_t read_end)
+{
+	uint64_t in = m->nic_ns ? m->nic_ns : m->dev_ns;
+
+	corr_stage_add(c, cn, ST_NIC_TO_TCP, in, m->tcp_ns);
+	corr_stage_add(c, cn, ST_TCP_TO_WAKEUP, m->tcp_ns, m->wake_ns);
+	corr_stage_add(c, cn, ST_WAKEUP_TO_READ, m->wake_ns, read_end);
+}
+
+void corr_on_read(struct corr *c, struct conn *cn, const struct lp_hdr *h,
+		  const struct lp_read *r)
+{
+	const struct seg_mark *m;
+	struct read_mark *rm;
+
+	cn->reads++;
+	cn->bytes_received += (uint32_t)r->ret;
+	if (r->joined)
+		corr_kernel_counts(c, cn, &r->segs);
+	if (r->has_mark)
+		corr_joined_mark(cn, r);
+	corr_resolve_nic(c, cn, r->seq_end);
+	m = corr_seg_find(cn, r->seq_end - 1);
+
+	rm = &cn->rd[cn->rd_head];
+	cn->rd_head = (cn->rd_head + 1) % CONN_READS;
+	if (cn->rd_count < CONN_READS)
+		cn->rd_count++;
+	memset(rm, 0, sizeof(*rm));
+	rm->tid = h->tid;
+	rm->end_ns = h->ts_ns;
+	if (m) {
+		rm->seg = *m;
+		rm->has_seg = true;
+	}
+	tid_note_read(c, cn->sk, rm);
+
+	if (!c->cfg.per_message) {
+		c->t.records++;
+		corr_stage_add(c, cn, ST_READ_DURATION, r->start_ns, h->ts_ns);
+		if (m) {
+			kernel_stages(c, cn, m, h->ts_ns);
+			corr_stage_add(c, cn, ST_TOTAL, first_mark(m),
+				       h->ts_ns);
+		}
+	}
+	corr_seg_prune(cn, r->seq_end);
+}
+
+/* The newest read on this thread that returned before the frame was ready. */
+static const struct read_mark *last_read(const struct conn *cn, uint32_t tid,
+					 uint64_t frame_ns)
+{
+	for (unsigned int i = 0; i < cn->rd_count; i++) {
+		unsigned int idx =
+			(cn->rd_head + CONN_READS - 1 - i) % CONN_READS;
+		const struct read_mark *rm = &cn->rd[idx];
+
+		if (rm->tid == tid && rm->end_ns <= frame_ns)
+			return rm;
+	}
+	return NULL;
+}
+
+void corr_on_msg(struct corr *c, const struct lp_hdr *h,
+		 const struct lp_msg *msg)
+{
+	const struct read_mark *rm = NULL;
+	uint64_t e_mono = 0, in = 0, first, last;
+	struct conn *cn;
+
+	c->t.msgs_seen++;
+	cn = h->sk ? corr_lookup(c, h->sk) : NULL;
+	if (!cn) {
+		c->t.msgs_no_socket++;
+		return;
+	}
+	cn->messages++;
+	rm = last_read(cn, h->tid, msg->frame_ns);
+	if (!rm || !rm->has_seg) {
+		c->t.msgs_no_read++;
+	} else {
+		c->t.msgs_correlated++;
+		c->t.msgs_by_last_read++;
+	}
+	if (!c->cfg.per_message)
+		return;
+	c->t.records++;
+	if (msg->exch_ns && (int64_t)msg->exch_ns > c->cfg.realtime_offset_ns)
+		e_mono = msg->exch_ns - c->cfg.realtime_offset_ns;
+	if (rm && rm->has_seg) {
+		const struct seg_mark *m = &rm->seg;
+
+		in = m->nic_ns ? m->nic_ns : m->dev_ns;
+		corr_stage_add(c, cn, ST_EXCHANGE_TO_NIC, e_mono, in);
+		kernel_stages(c, cn, m, rm->end_ns);
+		corr_stage_add(c, cn, ST_READ_TO_FRAME, rm->end_ns,
+			       msg->frame_ns);
+		corr_stage_add(c, cn, ST_NIC_TO_USER, in ? in : m->tcp_ns,
+			       msg->frame_ns);
+	}
+	corr_stage_add(c, cn, ST_FRAME_TO_PARSED, msg->frame_ns,
+		       msg->parsed_ns);
+	corr_stage_add(c, cn, ST_PARSED_TO_PUBLISHED, msg->parsed_ns,
+		       msg->published_ns);
+	first = e_mono;
+	if (!first && rm && rm->has_seg)
+		first = first_mark(&rm->seg);
+	if (!first)
+		first = msg->frame_ns;
+	last = msg->published_ns ? msg->published_ns : msg->parsed_ns;
+	if (first != last)
+		corr_stage_add(c, cn, ST_TOTAL, first, last);
+}
+
+uint64_t corr_payload_exch_ns(const char *p, size_t n, bool truncated)
+{
+	const char *k = memmem(p, n, "\"E\":", 4), *end = p + n, *d;
+	uint64_t v = 0;
+	int digits = 0;
+
+	if (!k)
+		return 0;
+	for (d = k + 4; d < end && *d == ' '; d++)
+		;
+	for (; d < end && *d >= '0' && *d <= '9' && digits < 20; d++, digits++)
+		v = v * 10 + (uint64_t)(*d - '0');
+	if (d == end && truncated)
+		return 0; /* the number may go on past the bytes we have */
+	if (digits >= 12 && digits <= 13)
+		return v * 1000000ULL; /* ms */
+	if (digits >= 15 && digits <= 16)
+		return v * 1000ULL; /* us */
+	if (digits >= 18 && digits <= 19)
+		return v; /* ns */
+	return 0;
+}
+
+/*
+ * One call of the client's callback = one message. Joined to the newest
+ * read on the same thread (any socket) that ended before the call began.
+ */
+void corr_on_cb(struct corr *c, const struct lp_hdr *h, const struct lp_cb *cb)
+{
+	const struct tid_reads *t = &c->tids[h->tid % CORR_TIDS];
+	const struct read_mark *rm = NULL;
+	struct conn *cn = NULL;
+	uint64_t e_mono = 0, exch, in;
+	unsigned int n =
+		cb->ncopied < LP_CB_PAYLOAD ? cb->ncopied : LP_CB_PAYLOAD;
+
+	c->t.msgs_seen++;
+	for (unsigned int i = 0; t->tid == h->tid && i < t->count; i++) {
+		const struct tid_read *r =
+			&t->r[(t->head + TID_READS - 1 - i) % TID_READS];
+
+		if (r->rm.end_ns <= cb->entry_ns) {
+			rm = &r->rm;
+			cn = corr_lookup(c, r->sk);
+			break;
+		}
+	}
+	if (cn)
+		cn->messages++;
+	if (!rm || !rm->has_seg) {
+		c->t.msgs_no_read++;
+	} else {
+		c->t.msgs_correlated++;
+		c->t.msgs_by_last_read++;
+	}
+	c->t.records++;
+	exch = corr_payload_exch_ns(cb->payload, n, cb->len > n);
+	if (exch && (int64_t)exch > c->cfg.realtime_offset_ns) {
+		e_mono = exch - c->cfg.realtime_offset_ns;
+		c->t.msgs_exch_time++;
+	}
+	corr_stage_add(c, cn, ST_CALLBACK, cb->entry_ns, h->ts_ns);
+	if (rm && rm->has_seg) {
+		const struct seg_mark *m = &rm->seg;
+
+		in = m->nic_ns ? m->nic_ns : m->dev_ns;
+		corr_stage_add(c, cn, ST_EXCHANGE_TO_NIC, e_mono, in);
+		kernel_stages(c, cn, m, rm->end_ns);
+		corr_stage_add(c, cn, ST_NIC_TO_USER, in ? in : m->tcp_ns,
+			       cb->entry_ns);
+	}
+	if (rm)
+		corr_stage_add(c, cn, ST_READ_TO_CALLBACK, rm->end_ns,
+			       cb->entry_ns);
+	corr_stage_add(c, cn, ST_TOTAL, e_mono, h->ts_ns);
+}

@@ -21,12 +21,11 @@
 #define TCP_CLOSING 11
 #define IPPROTO_TCP 6
 
+#include "task_filter.bpf.h"
+
 /* Set by user space before load (libbpf-tools style read-only globals). */
-const volatile __u32 targ_tgid = 0;
 const volatile __u16 targ_port = 0;
 const volatile __u32 sample_rate = 1;
-const volatile bool filter_comm = false;
-const volatile char targ_comm[LP_COMM_LEN] = {};
 
 /*
  * A socket's pending segment marks: a ring written by the softirq (mhead,
@@ -64,30 +63,6 @@ struct {
 	__type(key, __u64);
 	__type(value, struct lp_sock_state);
 } socks SEC(".maps");
-
-static __always_inline bool comm_matches(void)
-{
-	char comm[LP_COMM_LEN];
-
-	if (!filter_comm)
-		return true;
-	bpf_get_current_comm(comm, sizeof(comm));
-	for (int i = 0; i < LP_COMM_LEN; i++) {
-		if (comm[i] != targ_comm[i])
-			return false;
-		if (!comm[i])
-			break;
-	}
-	return true;
-}
-
-/* Filters that depend only on the current task (process context). */
-static __always_inline bool task_passes(void)
-{
-	if (targ_tgid && (bpf_get_current_pid_tgid() >> 32) != targ_tgid)
-		return false;
-	return comm_matches();
-}
 
 /* Local and remote address; IPv4 in the first four bytes. */
 static __always_inline void read_addrs(struct sock *sk, __u16 family,

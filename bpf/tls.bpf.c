@@ -14,9 +14,7 @@
 #include "ring.bpf.h"
 
 /* Which processes: a system-wide libssl is shared by every process. */
-const volatile __u32 targ_tgid = 0;
-const volatile bool filter_comm = false;
-const volatile char targ_comm[LP_COMM_LEN] = {};
+#include "task_filter.bpf.h"
 
 struct tls_call {
 	__u64 start_ns;
@@ -34,24 +32,6 @@ struct {
 	__type(value, struct tls_call);
 } tls_calls SEC(".maps");
 
-static __always_inline bool wanted(__u64 id)
-{
-	char comm[LP_COMM_LEN];
-
-	if (targ_tgid && (id >> 32) != targ_tgid)
-		return false;
-	if (filter_comm) {
-		bpf_get_current_comm(comm, sizeof(comm));
-		for (int i = 0; i < LP_COMM_LEN; i++) {
-			if (comm[i] != targ_comm[i])
-				return false;
-			if (!comm[i])
-				break;
-		}
-	}
-	return true;
-}
-
 static __always_inline int on_entry(__u64 readbytes)
 {
 	__u64 id = bpf_get_current_pid_tgid();
@@ -61,7 +41,7 @@ static __always_inline int on_entry(__u64 readbytes)
 	};
 	__u32 tid = (__u32)id;
 
-	if (!wanted(id))
+	if (!task_passes_id(id))
 		return 0;
 	stat_inc(LP_S_HITS + LP_P_TLS_READ);
 	bpf_map_update_elem(&tls_calls, &tid, &call, BPF_ANY);

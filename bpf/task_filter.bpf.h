@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The process filter (--pid, --comm) of every BPF object that runs in a
+ * task's context: read-only globals set by user space before load
+ * (libbpf-tools style), one definition of the test.
+ */
+#ifndef __LP_TASK_FILTER_BPF_H
+#define __LP_TASK_FILTER_BPF_H
+
+const volatile __u32 targ_tgid = 0;
+const volatile bool filter_comm = false;
+const volatile char targ_comm[LP_COMM_LEN] = {};
+
+static __always_inline bool comm_matches(void)
+{
+	char comm[LP_COMM_LEN];
+
+	if (!filter_comm)
+		return true;
+	bpf_get_current_comm(comm, sizeof(comm));
+	for (int i = 0; i < LP_COMM_LEN; i++) {
+		if (comm[i] != targ_comm[i])
+			return false;
+		if (!comm[i])
+			break;
+	}
+	return true;
+}
+
+/* Filters that depend only on the current task (process context). */
+static __always_inline bool task_passes_id(__u64 pid_tgid)
+{
+	if (targ_tgid && (pid_tgid >> 32) != targ_tgid)
+		return false;
+	return comm_matches();
+}
+
+static __always_inline bool task_passes(void)
+{
+	return task_passes_id(bpf_get_current_pid_tgid());
+}
+
+#endif /* __LP_TASK_FILTER_BPF_H */

@@ -1,16 +1,19 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # latprobe-nic (DPDK 22.11 + libbpf) and its packet-parser unit test. The
 # targets below that run DPDK (nic-demo, bench-nic) always pass --no-pci.
-# The parser is plain C; only latprobe_nic.o sees DPDK headers, and rte_pdump
+# The parser is plain C; only NIC_DPDK_OBJS see DPDK headers, and rte_pdump
 # and rte_pcapng_mbuf_size are still experimental in 22.11.
 
 NIC_DPDK_CFLAGS := $(shell pkg-config --cflags libdpdk 2>/dev/null) \
 	-DALLOW_EXPERIMENTAL_API
 NIC_DPDK_LIBS := $(shell pkg-config --libs libdpdk 2>/dev/null)
 NIC_OBJDIR := $(OUT)/nic
-NIC_OBJS := $(addprefix $(NIC_OBJDIR)/,latprobe_nic.o nic_capclock.o \
+# The objects that see DPDK headers, then the plain C ones.
+NIC_DPDK_OBJS := $(addprefix $(NIC_OBJDIR)/,latprobe_nic.o nic_opts.o \
+	nic_port.o nic_rx.o)
+NIC_OBJS := $(NIC_DPDK_OBJS) $(addprefix $(NIC_OBJDIR)/,nic_capclock.o \
 	nic_clock.o nic_map.o nic_parse.o nic_probe.o)
-NIC_HDRS := $(wildcard tools/nic_*.h) bpf/latprobe.h
+NIC_HDRS := $(wildcard tools/nic_*.h) tools/latprobe_nic.h bpf/latprobe.h
 
 TOOLS += $(OUT)/latprobe-nic
 TESTS += $(OUT)/test_nic_parse $(OUT)/test_nic_capclock
@@ -18,7 +21,7 @@ TESTS += $(OUT)/test_nic_parse $(OUT)/test_nic_capclock
 $(NIC_OBJDIR):
 	$(Q)mkdir -p $@
 
-$(NIC_OBJDIR)/latprobe_nic.o: tools/latprobe_nic.c $(NIC_HDRS) | $(NIC_OBJDIR)
+$(NIC_DPDK_OBJS): $(NIC_OBJDIR)/%.o: tools/%.c $(NIC_HDRS) | $(NIC_OBJDIR)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itools $(NIC_DPDK_CFLAGS) -c $< -o $@
 

@@ -4,15 +4,16 @@
 
 WS_OUT := $(OUT)/tools-ws
 WS_HDRS := $(addprefix tools/,ws_common.h ws_msg.h ws_stats.h ws_publish.h \
-	feed_gen.h feed_fault.h feed_tls.h feed_server.h \
+	wsclient.h feed_gen.h feed_fault.h feed_tls.h feed_server.h \
 	feed_request_text.h lp_stamps.h)
 WS_COMMON := $(WS_OUT)/ws_common.o
 WSFEED_OBJS := $(addprefix $(WS_OUT)/,wsfeed.o feed_opts.o feed_streams.o \
 	feed_limits.o feed_request_text.o \
 	feed_request.o feed_session.o feed_replay.o feed_gen.o feed_fault.o \
 	feed_tls.o) $(WS_COMMON)
-WSCLIENT_OBJS := $(addprefix $(WS_OUT)/,wsclient.o ws_msg.o ws_stats.o \
-	ws_publish.o lp_stamps.o) $(WS_COMMON)
+WSCLIENT_OBJS := $(addprefix $(WS_OUT)/,wsclient.o wsclient_opts.o \
+	wsclient_rx.o wsclient_report.o ws_msg.o ws_stats.o ws_publish.o \
+	lp_stamps.o) $(WS_COMMON)
 
 TOOLS += $(OUT)/wsfeed $(OUT)/wsclient
 TESTS += $(OUT)/test_ws_msg

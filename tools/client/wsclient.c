@@ -4,7 +4,7 @@
  * latprobe can see into. Every market-data message gets CLOCK_MONOTONIC
  * stamps (frame complete, JSON parsed, published) and hands them to
  * latprobe exactly once: as a record in the shared-memory stamps ring
- * (tools/lp_stamps.h) while a reader has mapped it, otherwise through the
+ * (lib/lp_stamps.h) while a reader has mapped it, otherwise through the
  * USDT probe latprobe:message (contract: bpf/latprobe.h).
  * Malformed input is counted and skipped; drops reconnect with backoff.
  */

@@ -7,7 +7,7 @@
 CLIENT_OUT := $(OUT)/client
 CLIENT_HDRS := $(wildcard tools/client/*.h) $(LIB_HDRS)
 WSCLIENT_OBJS := $(addprefix $(CLIENT_OUT)/,wsclient.o wsclient_opts.o \
-	wsclient_rx.o wsclient_report.o ws_msg.o ws_stats.o ws_publish.o) \
+	wsclient_rx.o wsclient_report.o ws_msg.o msg_hist.o ws_publish.o) \
 	$(addprefix $(LIB_OUT)/,ws_common.o lp_stamps.o)
 
 TOOLS += $(OUT)/wsclient

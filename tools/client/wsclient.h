@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <libwebsockets.h>
 
-#include "ws_stats.h"
+#include "msg_hist.h"
 
 #define PROG "wsclient"
 #define DEFAULT_URL "wss://fstream.binance.com/ws/btcusdt@trade"
@@ -82,8 +82,9 @@ struct wsc_state {
 	uint64_t msgs, replies, bad_utf8, bad_json, bad_fields, oversized;
 	uint64_t truncated, binary, pub_errors, exch_ahead, e_us, e_ms;
 	uint64_t connects, conn_errors, clean_closes, drops, pings, pongs;
-	struct hist frame_parsed, parsed_pub, frame_pub, exch_frame, exch_pub;
-	struct hist rtt;
+	struct msg_hist frame_parsed, parsed_pub, frame_pub, exch_frame,
+		exch_pub;
+	struct msg_hist rtt;
 };
 
 extern struct wsc_opts opt;

@@ -26,16 +26,17 @@ void print_summary(double secs)
 	       (unsigned long long)wsc.conn_errors);
 	printf("  %-26s %10s %10s %10s %10s\n", "stage (us)", "count", "p50",
 	       "p99", "max");
-	hist_print_row(stdout, "frame_to_parsed", &wsc.frame_parsed);
+	msg_hist_print_row(stdout, "frame_to_parsed", &wsc.frame_parsed);
 	if (wsc.pub)
-		hist_print_row(stdout, "parsed_to_published", &wsc.parsed_pub);
+		msg_hist_print_row(stdout, "parsed_to_published",
+				   &wsc.parsed_pub);
 	if (wsc.exch_frame.count)
-		hist_print_row(stdout,
-			       wsc.e_ms ? "exchange_to_frame (E ms)"
-					: "exchange_to_frame",
-			       &wsc.exch_frame);
+		msg_hist_print_row(stdout,
+				   wsc.e_ms ? "exchange_to_frame (E ms)"
+					    : "exchange_to_frame",
+				   &wsc.exch_frame);
 	if (wsc.rtt.count)
-		hist_print_row(stdout, "ping_rtt", &wsc.rtt);
+		msg_hist_print_row(stdout, "ping_rtt", &wsc.rtt);
 	printf(PROG
 	       ": skipped %llu (bad_utf8 %llu, bad_json %llu, bad_fields %llu, oversized %llu, truncated %llu, binary %llu); replies %llu; publish errors %llu\n",
 	       (unsigned long long)skipped(), (unsigned long long)wsc.bad_utf8,
@@ -98,12 +99,12 @@ int write_json_summary(const char *path, double secs)
 		(unsigned long long)wsc.oversized,
 		(unsigned long long)wsc.truncated,
 		(unsigned long long)wsc.binary);
-	hist_print_json(f, "frame_to_parsed", &wsc.frame_parsed, 0);
-	hist_print_json(f, "parsed_to_published", &wsc.parsed_pub, 0);
-	hist_print_json(f, "frame_to_published", &wsc.frame_pub, 0);
-	hist_print_json(f, "exchange_to_frame", &wsc.exch_frame, 0);
-	hist_print_json(f, "exchange_to_published", &wsc.exch_pub, 0);
-	hist_print_json(f, "ping_rtt", &wsc.rtt, 1);
+	msg_hist_print_json(f, "frame_to_parsed", &wsc.frame_parsed, 0);
+	msg_hist_print_json(f, "parsed_to_published", &wsc.parsed_pub, 0);
+	msg_hist_print_json(f, "frame_to_published", &wsc.frame_pub, 0);
+	msg_hist_print_json(f, "exchange_to_frame", &wsc.exch_frame, 0);
+	msg_hist_print_json(f, "exchange_to_published", &wsc.exch_pub, 0);
+	msg_hist_print_json(f, "ping_rtt", &wsc.rtt, 1);
 	fprintf(f, "  }\n}\n");
 	if (fclose(f) || rename(tmp, path))
 		goto err;

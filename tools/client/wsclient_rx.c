@@ -40,10 +40,10 @@ static void print_trimmed(const char *tag, const char *buf, size_t len)
 static void record_stages(uint64_t frame_ns, uint64_t parsed_ns,
 			  uint64_t pub_ns, uint64_t exch_ns)
 {
-	hist_add(&wsc.frame_parsed, parsed_ns - frame_ns);
+	msg_hist_add(&wsc.frame_parsed, parsed_ns - frame_ns);
 	if (wsc.pub) {
-		hist_add(&wsc.parsed_pub, pub_ns - parsed_ns);
-		hist_add(&wsc.frame_pub, pub_ns - frame_ns);
+		msg_hist_add(&wsc.parsed_pub, pub_ns - parsed_ns);
+		msg_hist_add(&wsc.frame_pub, pub_ns - frame_ns);
 	}
 	if (exch_ns) {
 		int64_t frame_real = (int64_t)frame_ns + wsc.real_off_ns;
@@ -54,8 +54,8 @@ static void record_stages(uint64_t frame_ns, uint64_t parsed_ns,
 			wsc.exch_ahead++;
 			return;
 		}
-		hist_add(&wsc.exch_frame, (uint64_t)frame_real - exch_ns);
-		hist_add(&wsc.exch_pub, (uint64_t)pub_real - exch_ns);
+		msg_hist_add(&wsc.exch_frame, (uint64_t)frame_real - exch_ns);
+		msg_hist_add(&wsc.exch_pub, (uint64_t)pub_real - exch_ns);
 	}
 }
 
@@ -209,6 +209,6 @@ void on_pong(const void *in, size_t len)
 	memcpy(&sent, in, sizeof(sent));
 	if (sent <= now && now - sent < 60 * NSEC_PER_SEC) {
 		wsc.pongs++;
-		hist_add(&wsc.rtt, now - sent);
+		msg_hist_add(&wsc.rtt, now - sent);
 	}
 }

@@ -49,9 +49,12 @@ LP_CORE_OBJS := $(filter-out $(OUT)/main.o $(OUT)/loader.o $(OUT)/loader_kstate.
 
 TOOLS :=
 TESTS :=
+# Helpers the programs in tools/ share (lib/, built by mk/lib.mk).
+LIB_OUT := $(OUT)/lib
+LIB_HDRS := $(wildcard lib/*.h)
 all: latprobe tools tests
 
-# Fragments for tools/ and tests/ add to TOOLS and TESTS.
+# Fragments for tools/, lib/ and tests/ add to TOOLS and TESTS.
 include $(wildcard mk/*.mk)
 
 $(OUT):

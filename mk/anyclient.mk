@@ -21,13 +21,8 @@ $(OUT)/test_uprobe_site: tests/test_uprobe_site.c tests/check.h \
 	$(Q)$(CC) $(CFLAGS) -Itests -DUS_FIXTURE_DIR='"$(OUT)"' $(LDFLAGS) $< \
 		$(US_OBJS) -o $@ -lelf -lstdc++
 
-# The --callback target of the bench and the edge-case test (tools/cb_loop.c).
-TOOLS += $(OUT)/cb_loop
-
-$(OUT)/cb_loop: tools/cb_loop.c src/now.h tools/tool_num.h | $(OUT)
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -fcf-protection=full -fno-omit-frame-pointer \
-		$(LDFLAGS) $< -o $@ -lpthread
+# The --callback target of the bench and the edge-case test is
+# tools/lab/cb_loop.c (mk/lab.mk).
 
 # Clients nobody here wrote the stack of (Debian packages): the targets of
 # tests/it_callback_clients.sh and make demo-anyclient. -fcf-protection:

@@ -14,7 +14,7 @@ FUZZ_BINS := $(addprefix $(OUT)/fuzz_,$(FUZZ_NAMES))
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra \
 	-Wno-unused-parameter -Werror \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-Ibpf -Isrc -Itools
+	-Ibpf -Isrc -Ilib
 FUZZ_RT := $(wildcard $(shell $(CLANG) -print-file-name=libclang_rt.fuzzer-x86_64.a 2>/dev/null))
 
 ifneq ($(FUZZ_RT),)
@@ -42,21 +42,24 @@ $(OUT)/fuzz_breakdown: tests/fuzz_breakdown.c src/breakdown.c \
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@ -lcjson -lm
 
-$(OUT)/fuzz_ws_msg: tests/fuzz_ws_msg.c tools/ws_msg.c tools/ws_msg.h | $(OUT)
+$(OUT)/fuzz_ws_msg: tests/fuzz_ws_msg.c tools/client/ws_msg.c \
+		tools/client/ws_msg.h | $(OUT)
 	$(call msg,FUZZ-CC,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@ -lcjson
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Itools/client $(filter %.c,$^) -o $@ \
+		-lcjson
 
-$(OUT)/fuzz_feed_replay: tests/fuzz_feed_replay.c tools/feed_gen.c \
-		tools/feed_gen.h | $(OUT)
+$(OUT)/fuzz_feed_replay: tests/fuzz_feed_replay.c tools/feed/feed_gen.c \
+		tools/feed/feed_gen.h | $(OUT)
 	$(call msg,FUZZ-CC,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Itools/feed $(filter %.c,$^) -o $@
 
 # $(OUT)/fuzz_nic_parse: built by mk/nic.mk
 
-$(OUT)/fuzz_nic_capclock: tests/fuzz_nic_capclock.c tools/nic_capclock.c \
-		tools/nic_probe.c tools/nic_capclock.h tools/nic_probe.h | $(OUT)
+$(OUT)/fuzz_nic_capclock: tests/fuzz_nic_capclock.c \
+		tools/nic/nic_capclock.c tools/nic/nic_probe.c \
+		tools/nic/nic_capclock.h tools/nic/nic_probe.h | $(OUT)
 	$(call msg,FUZZ-CC,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Itools/nic $(filter %.c,$^) -o $@
 
 fuzz-build: $(FUZZ_BINS)
 

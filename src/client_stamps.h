@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * --client, trap-free path: map the stamps ring (tools/lp_stamps.h) of the
+ * --client, trap-free path: map the stamps ring (lib/lp_stamps.h) of the
  * client process (--client PID) or of every process running the client
  * binary (--client PATH, also those started later: /proc rescanned at most
  * once a second), and feed its records to the correlator as LP_EV_MSG

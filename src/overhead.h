@@ -61,7 +61,7 @@ struct ov_units {
 /*
  * Stats on when enable (needs CAP_SYS_ADMIN); without them the section
  * says why. They cost every BPF program run on the host two clock reads
- * (~35 ns here, tools/bpf_stats_probe).
+ * (~35 ns here, tools/lab/bpf_stats_probe).
  */
 void overhead_init(struct overhead *ov, bool enable);
 /* Any BPF object's loaded program, by name and fd (the fd stays owned). */

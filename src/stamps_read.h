@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Reading a client's stamps ring (layout: tools/lp_stamps.h) out of a
+ * Reading a client's stamps ring (layout: lib/lp_stamps.h) out of a
  * mapping that its writer may change at any moment and that nothing checked
  * before: the geometry is validated and copied once, every record is
  * sequence-checked, and a torn, overwritten or lapped record is counted and
@@ -10,7 +10,7 @@
 #define __LP_STAMPS_READ_H
 
 #include <stdint.h>
-#include "../tools/lp_stamps.h"
+#include "../lib/lp_stamps.h"
 
 struct stamps_view {
 	uint8_t *base; /* the mapping */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * libFuzzer target for latprobe-nic's capture clock (tools/nic_capclock.c)
- * and probe matcher (tools/nic_probe.c): what the primary writes into a
+ * libFuzzer target for latprobe-nic's capture clock (tools/nic/nic_capclock.c)
+ * and probe matcher (tools/nic/nic_probe.c): what the primary writes into a
  * pdump copy's header and what arrives on the wire are outside input.
  * Input: the probe matcher gets it whole; then 8 bytes of TSC rate and
  * records of {op, a, b}: observe(cap a, dequeue b), stamp(a, b),

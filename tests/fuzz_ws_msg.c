@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * libFuzzer target: the market-data client's handling of one text message
- * (tools/ws_msg.c): UTF-8 check, JSON parse, field extraction, normal form.
+ * (tools/client/ws_msg.c): UTF-8 check, JSON parse, field extraction,
+ * normal form.
  * A message accepted as MD_OK must carry only plain tokens in the fields it
  * forwards (no quote, backslash or control character: the normal form does
  * not escape), and normalize to one line of valid JSON with unique keys, "s"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# Integration test: tools/wsfeed and tools/wsclient on 127.0.0.1 only.
+# Integration test: wsfeed (tools/feed/) and wsclient (tools/client/) on 127.0.0.1 only.
 #   exact message counts over ws:// and wss://, certificate checking,
 #   combined streams, SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS, ZeroMQ
 #   publishing, ping RTT, seeded determinism, every fault mode (the client

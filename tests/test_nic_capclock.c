@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Unit tests of tools/nic_capclock.c: pdump capture stamps made the way
+ * Unit tests of tools/nic/nic_capclock.c: pdump capture stamps made the way
  * DPDK 22.11.x's rte_pcapng makes them (TSC -> ns with a base set at the
  * primary's first capture, including the wrap-around when that first TSC
  * precedes the base), and raw TSC stamps, recovered as the TSC: never late

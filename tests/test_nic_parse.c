@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Unit tests of tools/nic_parse.c on crafted frames: Ethernet, VLAN, QinQ,
+ * Unit tests of tools/nic/nic_parse.c on crafted frames: Ethernet, VLAN, QinQ,
  * IPv4 with options, IPv6 with extension headers, TCP with options, every
  * truncation of each frame, malformed fields, and random mutations. Each
  * frame is copied into a buffer of exactly its length, so running this under

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Unit tests of tools/ws_msg.c: md_parse() gives the exact status for each
- * kind of good and bad market-data message (docs/bad-input.md, "Frames and
- * JSON"), fills the fields it forwards, and md_normalize() writes the one
- * line that wsclient publishes.
+ * Unit tests of tools/client/ws_msg.c: md_parse() gives the exact status for
+ * each kind of good and bad market-data message (docs/bad-input.md, "Frames
+ * and JSON"), fills the fields it forwards, and md_normalize() writes the
+ * one line that wsclient publishes.
  */
 #include <string.h>
 

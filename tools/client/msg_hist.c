@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include "ws_stats.h"
+#include "msg_hist.h"
 
 static unsigned int bucket_of(uint64_t v)
 {
 	unsigned int e;
 
-	if (v < HIST_SUB)
+	if (v < MSG_HIST_SUB)
 		return (unsigned int)v;
-	e = 63 - (unsigned int)__builtin_clzll(v); /* >= HIST_SUB_BITS */
-	return (e - HIST_SUB_BITS + 1) * HIST_SUB +
-	       (unsigned int)((v >> (e - HIST_SUB_BITS)) & (HIST_SUB - 1));
+	e = 63 - (unsigned int)__builtin_clzll(v); /* >= MSG_HIST_SUB_BITS */
+	return (e - MSG_HIST_SUB_BITS + 1) * MSG_HIST_SUB +
+	       (unsigned int)((v >> (e - MSG_HIST_SUB_BITS)) &
+			      (MSG_HIST_SUB - 1));
 }
 
 /* Midpoint of bucket @b. */
@@ -18,16 +19,16 @@ static uint64_t bucket_value(unsigned int b)
 	unsigned int e, sub;
 	uint64_t lo, width;
 
-	if (b < HIST_SUB)
+	if (b < MSG_HIST_SUB)
 		return b;
-	e = b / HIST_SUB + HIST_SUB_BITS - 1;
-	sub = b % HIST_SUB;
-	width = 1ULL << (e - HIST_SUB_BITS);
-	lo = ((uint64_t)HIST_SUB + sub) << (e - HIST_SUB_BITS);
+	e = b / MSG_HIST_SUB + MSG_HIST_SUB_BITS - 1;
+	sub = b % MSG_HIST_SUB;
+	width = 1ULL << (e - MSG_HIST_SUB_BITS);
+	lo = ((uint64_t)MSG_HIST_SUB + sub) << (e - MSG_HIST_SUB_BITS);
 	return lo + width / 2;
 }
 
-void hist_add(struct hist *h, uint64_t ns)
+void msg_hist_add(struct msg_hist *h, uint64_t ns)
 {
 	if (!h->count || ns < h->min)
 		h->min = ns;
@@ -38,7 +39,7 @@ void hist_add(struct hist *h, uint64_t ns)
 	h->bucket[bucket_of(ns)]++;
 }
 
-uint64_t hist_pct(const struct hist *h, double p)
+uint64_t msg_hist_pct(const struct msg_hist *h, double p)
 {
 	uint64_t rank, seen = 0, v;
 	unsigned int b;
@@ -50,7 +51,7 @@ uint64_t hist_pct(const struct hist *h, double p)
 		rank = 1;
 	if (rank > h->count)
 		rank = h->count;
-	for (b = 0; b < HIST_BUCKETS; b++) {
+	for (b = 0; b < MSG_HIST_BUCKETS; b++) {
 		seen += h->bucket[b];
 		if (seen >= rank)
 			break;
@@ -64,14 +65,15 @@ uint64_t hist_pct(const struct hist *h, double p)
 	return v;
 }
 
-void hist_print_row(FILE *f, const char *name, const struct hist *h)
+void msg_hist_print_row(FILE *f, const char *name, const struct msg_hist *h)
 {
 	fprintf(f, "  %-26s %10llu %10.1f %10.1f %10.1f\n", name,
-		(unsigned long long)h->count, hist_pct(h, 50) / 1e3,
-		hist_pct(h, 99) / 1e3, h->max / 1e3);
+		(unsigned long long)h->count, msg_hist_pct(h, 50) / 1e3,
+		msg_hist_pct(h, 99) / 1e3, h->max / 1e3);
 }
 
-void hist_print_json(FILE *f, const char *name, const struct hist *h, int last)
+void msg_hist_print_json(FILE *f, const char *name, const struct msg_hist *h,
+			 int last)
 {
 	fprintf(f,
 		"    \"%s\": {\"count\": %llu, \"min_us\": %.3f, \"avg_us\": %.3f, "
@@ -79,7 +81,7 @@ void hist_print_json(FILE *f, const char *name, const struct hist *h, int last)
 		"\"p99_us\": %.3f, \"p999_us\": %.3f}%s\n",
 		name, (unsigned long long)h->count, h->min / 1e3,
 		h->count ? h->sum / (double)h->count / 1e3 : 0.0, h->max / 1e3,
-		hist_pct(h, 50) / 1e3, hist_pct(h, 90) / 1e3,
-		hist_pct(h, 99) / 1e3, hist_pct(h, 99.9) / 1e3,
+		msg_hist_pct(h, 50) / 1e3, msg_hist_pct(h, 90) / 1e3,
+		msg_hist_pct(h, 99) / 1e3, msg_hist_pct(h, 99.9) / 1e3,
 		last ? "" : ",");
 }

@@ -93,7 +93,7 @@ _Static_assert(sizeof(struct lp_stamps_hdr) == 192, "header layout");
 _Static_assert(sizeof(struct lp_stamps_conn) == 64, "connection layout");
 _Static_assert(sizeof(struct lp_stamps_rec) == 64, "record layout");
 
-/* ---- the client side (tools/lp_stamps.c) ---- */
+/* ---- the client side (lib/lp_stamps.c) ---- */
 
 struct lp_stamps {
 	struct lp_stamps_hdr *h; /* the mapping */

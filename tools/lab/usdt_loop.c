@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * usdt_loop: fires the client's probe (latprobe:message, same arguments as
- * tools/wsclient.c) in a tight loop, for make bench.
+ * wsclient's, tools/client/) in a tight loop, for make bench.
  *
  *   usdt_loop [-n COUNT] [-r RATE] [-t THREADS] [-s SECONDS] [-m usdt|stamps]
  *
@@ -14,9 +14,9 @@
  *
  * The fd argument is a real (unconnected) TCP socket, so the BPF program
  * walks the fd table to the struct sock as it does for the real client.
- * -m stamps does what tools/wsclient.c does per message: one record in a
- * stamps ring (tools/lp_stamps.h, one ring per thread) while latprobe has
- * mapped it, else the same USDT probe; -m usdt (the default) always fires
+ * -m stamps does what wsclient does per message: one record in a stamps
+ * ring (lib/lp_stamps.h, one ring per thread) while latprobe has mapped it,
+ * else the same USDT probe; -m usdt (the default) always fires
  * the probe. Every loop is bounded by COUNT and by SECONDS. Prints one line:
  * hits= seconds= ns_per_hit= (ns_per_hit: mean over the loop, thread 0).
  */

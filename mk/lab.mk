@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# tools/lab/: the small single-file programs the tests, benches and the
+# socket lab drive (each one's users: its header comment). The targets
+# that run them stay with their users: mk/socketlab.mk, mk/bench.mk.
+
+# Socket lab (issue 5, docs/socket-profiling.md): sequenced UDP
+# publisher/subscriber, TCP feed server, client load generator.
+SOCKETLAB_TOOLS := $(OUT)/udp_burst $(OUT)/tcp_feed $(OUT)/conn_load
+TOOLS += $(SOCKETLAB_TOOLS)
+
+$(SOCKETLAB_TOOLS): $(OUT)/%: tools/lab/%.c | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@ -lpthread
+
+# latprobe's own workload tool
+TOOLS += $(OUT)/tcpflow
+
+$(OUT)/tcpflow: tools/lab/tcpflow.c src/now.h lib/tool_num.h | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Ilib $(LDFLAGS) $< -o $@
+
+# are BPF run-time stats on right now (tests/it_overhead.sh)
+TOOLS += $(OUT)/bpf_stats_probe
+
+$(OUT)/bpf_stats_probe: tools/lab/bpf_stats_probe.c lib/tool_num.h | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Ilib $(LDFLAGS) $< -o $@ $(LDLIBS_BPF)
+
+# make bench helpers (issue 6): a tight loop over the client's USDT probe
+TOOLS += $(OUT)/usdt_loop
+
+$(OUT)/usdt_loop: tools/lab/usdt_loop.c lib/lp_stamps.c lib/lp_stamps.h \
+		src/now.h lib/tool_num.h | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Ilib $(LDFLAGS) $(filter %.c,$^) -o $@ -lpthread
+
+# a process that only wakes every 10 ms: the bench's fair baseline (issue 14)
+TOOLS += $(OUT)/waker
+
+$(OUT)/waker: tools/lab/waker.c src/now.h lib/tool_num.h | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Ilib $(LDFLAGS) $< -o $@
+
+# The --callback target of the bench and the edge-case test (mk/anyclient.mk)
+TOOLS += $(OUT)/cb_loop
+
+$(OUT)/cb_loop: tools/lab/cb_loop.c src/now.h lib/tool_num.h | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Ilib -fcf-protection=full -fno-omit-frame-pointer \
+		$(LDFLAGS) $< -o $@ -lpthread
+
+# The tight SSL_write -> SSL_read loop that scripts/bench_tls.sh probes
+TOOLS += $(OUT)/ssl_read_loop
+
+$(OUT)/ssl_read_loop: tools/lab/ssl_read_loop.c $(LIB_OUT)/feed_tls.o \
+		lib/feed_tls.h lib/tool_num.h | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Ilib $(LDFLAGS) $< $(LIB_OUT)/feed_tls.o -o $@ \
+		-lssl -lcrypto

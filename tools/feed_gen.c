@@ -45,14 +45,18 @@ static int64_t base_price(const char *sym, struct feed_rng *r)
 	return 100 + (int64_t)(feed_rng_next(r) % 100000);
 }
 
-/* Stream kinds as the Binance documentation spells them. */
+/*
+ * Stream kinds as the Binance documentation spells them, with their
+ * documented update speed (0: real time, paced by --rate here).
+ */
 static const struct {
 	const char *name;
 	enum feed_kind kind;
+	unsigned int period_ms;
 } kinds[] = {
-	{"trade", FEED_TRADE},		 {"aggTrade", FEED_AGGTRADE},
-	{"bookTicker", FEED_BOOKTICKER}, {"depth", FEED_DEPTH},
-	{"depth@100ms", FEED_DEPTH},	 {"depth@1000ms", FEED_DEPTH},
+	{"trade", FEED_TRADE, 0},	    {"aggTrade", FEED_AGGTRADE, 0},
+	{"bookTicker", FEED_BOOKTICKER, 0}, {"depth", FEED_DEPTH, 1000},
+	{"depth@100ms", FEED_DEPTH, 100},   {"depth@1000ms", FEED_DEPTH, 1000},
 };
 
 int feed_stream_init(struct feed_stream *st, const char *name,
@@ -74,6 +78,8 @@ int feed_stream_init(struct feed_stream *st, const char *name,
 	if (i == sizeof(kinds) / sizeof(kinds[0]))
 		return -1;
 	st->kind = kinds[i].kind;
+	st->period_ms = kinds[i].period_ms;
+	st->next_ns = 0;
 	kind = kinds[i].name;
 	for (i = 0; i < symlen; i++) {
 		if (!isalnum((unsigned char)name[i]))

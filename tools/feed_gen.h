@@ -33,6 +33,9 @@ struct feed_stream {
 	int64_t price;	 /* in 1e-2 ticks */
 	uint64_t id;	 /* t, a, or u */
 	uint64_t sub_id; /* first trade id of aggTrade */
+	/* timed streams: documented update speed, 0 = event stream (--rate) */
+	unsigned int period_ms;
+	uint64_t next_ns; /* monotonic time of the next update */
 };
 
 void feed_rng_seed(struct feed_rng *r, uint64_t seed);

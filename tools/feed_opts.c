@@ -42,7 +42,10 @@ static void usage(FILE *f)
 		"  --cert F --key F    wss:// with this certificate and key (PEM)\n"
 		"  --symbols a,b,...   symbols served (default btcusdt,ethusdt,bnbusdt,solusdt,xrpusdt)\n"
 		"  --seed N            generator seed (default 1)\n"
-		"  --rate R            messages/s per connection, 0 = unpaced (default 100)\n"
+		"  --rate R            event streams (trade, aggTrade, bookTicker): messages/s\n"
+		"                      per connection, 0 = unpaced (default 100); timed\n"
+		"                      streams (depth...) keep their documented speed\n"
+		"  --depth-follows-rate  diff depth streams paced by --rate like trades\n"
 		"  --burst N           send messages in bursts of N at the same average rate\n"
 		"  --count N           per connection: N messages, then a normal close\n"
 		"  --duration S        stop after S seconds (default 30)\n"
@@ -70,6 +73,7 @@ enum {
 	O_SYMBOLS,
 	O_SEED,
 	O_RATE,
+	O_DEPTH_FOLLOWS_RATE,
 	O_BURST,
 	O_COUNT,
 	O_DURATION,
@@ -97,6 +101,7 @@ static const struct option long_opts[] = {
 	{"symbols", required_argument, NULL, O_SYMBOLS},
 	{"seed", required_argument, NULL, O_SEED},
 	{"rate", required_argument, NULL, O_RATE},
+	{"depth-follows-rate", no_argument, NULL, O_DEPTH_FOLLOWS_RATE},
 	{"burst", required_argument, NULL, O_BURST},
 	{"count", required_argument, NULL, O_COUNT},
 	{"duration", required_argument, NULL, O_DURATION},
@@ -157,6 +162,9 @@ int feed_parse_args(int argc, char **argv)
 		case O_RATE:
 			err = parse_double(PROG, "rate", optarg, 0, 1e7,
 					   &opt.rate);
+			break;
+		case O_DEPTH_FOLLOWS_RATE:
+			opt.depth_follows_rate = true;
 			break;
 		case O_BURST:
 			err = parse_u64(PROG, "burst", optarg, 1, 1000000,

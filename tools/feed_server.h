@@ -31,6 +31,7 @@ struct feed_opts {
 	char *symbols[MAX_SYMBOLS];
 	int nsyms;
 	double rate; /* msg/s per connection, 0 = as fast as possible */
+	bool depth_follows_rate; /* diff depth paced by --rate, not its speed */
 	uint64_t burst;
 	uint64_t count; /* per connection, then a normal close; 0 = no limit */
 	double duration;
@@ -72,6 +73,7 @@ struct session {
 	uint64_t idx;
 	bool combined, micros;
 	int nstreams, cap_streams;
+	int nevents; /* streams paced by --rate (the others are timed) */
 	struct feed_stream *streams;
 	unsigned int rr;
 	struct feed_rng rng;

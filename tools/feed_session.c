@@ -11,9 +11,10 @@
 #include "feed_server.h"
 #include "ws_common.h"
 
+/* Messages paced by --rate: a replay, or the event streams. */
 static bool has_source(const struct session *s)
 {
-	return replay.n || s->nstreams;
+	return replay.n || s->nevents;
 }
 
 /* Message slots allowed by now (bursts of opt.burst at opt.rate). */
@@ -66,29 +67,9 @@ static int send_fault(struct lws *wsi, struct session *s)
 	return 0;
 }
 
-/* Send the next slot: a message or a fault. -1 closes the connection. */
-static int send_next(struct lws *wsi, struct session *s)
+/* One message is out: -1 once --count is reached (a normal close). */
+static int count_sent(struct lws *wsi, struct session *s)
 {
-	char *buf = (char *)g.tx + LWS_PRE;
-	int n;
-
-	s->slots++;
-	if (opt.fault && s->slots % opt.fault_every == 0)
-		return send_fault(wsi, s);
-	if (replay.n) {
-		size_t i = s->replay_pos++ % replay.n;
-
-		n = feed_replay_line(replay.line[i], replay.len[i],
-				     event_time(s), buf, g.tx_cap);
-	} else {
-		struct feed_stream *st = &s->streams[s->rr++ % s->nstreams];
-
-		n = feed_format(st, &s->rng, event_time(s), s->combined, buf,
-				g.tx_cap);
-	}
-	if (n < 0 ||
-	    lws_write(wsi, (unsigned char *)buf, (size_t)n, LWS_WRITE_TEXT) < n)
-		return -1;
 	s->sent++;
 	g.sent++;
 	if (opt.count && s->sent >= opt.count) {
@@ -101,11 +82,93 @@ static int send_next(struct lws *wsi, struct session *s)
 	return 0;
 }
 
-static void schedule(struct lws *wsi, struct session *s, uint64_t now)
+static int send_stream(struct lws *wsi, struct session *s,
+		       struct feed_stream *st)
 {
-	uint64_t next = opt.ping_interval > 0 ? s->next_ping_ns : UINT64_MAX;
+	char *buf = (char *)g.tx + LWS_PRE;
+	int n = feed_format(st, &s->rng, event_time(s), s->combined, buf,
+			    g.tx_cap);
 
-	if (s->rcount) {
+	if (n < 0 ||
+	    lws_write(wsi, (unsigned char *)buf, (size_t)n, LWS_WRITE_TEXT) < n)
+		return -1;
+	return count_sent(wsi, s);
+}
+
+/* The next event stream (period 0) in round-robin order. */
+static struct feed_stream *next_event_stream(struct session *s)
+{
+	struct feed_stream *st;
+
+	do
+		st = &s->streams[s->rr++ % (unsigned int)s->nstreams];
+	while (st->period_ms);
+	return st;
+}
+
+/* Send the next slot: a message or a fault. -1 closes the connection. */
+static int send_next(struct lws *wsi, struct session *s)
+{
+	char *buf = (char *)g.tx + LWS_PRE;
+	size_t i;
+	int n;
+
+	s->slots++;
+	if (opt.fault && s->slots % opt.fault_every == 0)
+		return send_fault(wsi, s);
+	if (!replay.n)
+		return send_stream(wsi, s, next_event_stream(s));
+	i = s->replay_pos++ % replay.n;
+	n = feed_replay_line(replay.line[i], replay.len[i], event_time(s), buf,
+			     g.tx_cap);
+	if (n < 0 ||
+	    lws_write(wsi, (unsigned char *)buf, (size_t)n, LWS_WRITE_TEXT) < n)
+		return -1;
+	return count_sent(wsi, s);
+}
+
+/*
+ * Timed streams (depth, tickers, klines...) that are due: one update each,
+ * at their documented speed whatever --rate is. A stream that fell more
+ * than a period behind skips the missed updates, as a server would.
+ * Returns -1 to close, else 0; *next gets the earliest next update.
+ */
+static int send_timed(struct lws *wsi, struct session *s, uint64_t now,
+		      int *budget, uint64_t *next)
+{
+	struct feed_stream *st;
+	uint64_t period;
+	int i;
+
+	if (replay.n)
+		return 0;
+	for (i = 0; i < s->nstreams; i++) {
+		st = &s->streams[i];
+		if (!st->period_ms)
+			continue;
+		period = (uint64_t)st->period_ms * 1000000;
+		if (st->next_ns <= now && *budget > 0 && !s->drop_pending &&
+		    !lws_send_pipe_choked(wsi)) {
+			(*budget)--;
+			st->next_ns += period;
+			if (st->next_ns <= now)
+				st->next_ns = now + period;
+			if (send_stream(wsi, s, st))
+				return -1;
+		}
+		if (st->next_ns < *next)
+			*next = st->next_ns;
+	}
+	return 0;
+}
+
+/* @next: when the next timed stream update is due (UINT64_MAX: none). */
+static void schedule(struct lws *wsi, struct session *s, uint64_t now,
+		     uint64_t next)
+{
+	if (opt.ping_interval > 0 && s->next_ping_ns < next)
+		next = s->next_ping_ns;
+	if (s->rcount || next <= now) {
 		lws_callback_on_writable(wsi);
 		return;
 	}
@@ -201,6 +264,9 @@ static int on_writeable(struct lws *wsi, struct session *s)
 		lws_callback_on_writable(wsi);
 		return 0;
 	}
+	next = UINT64_MAX;
+	if (send_timed(wsi, s, now, &budget, &next))
+		return -1;
 	if (has_source(s)) {
 		due = slots_due(s, now);
 		while (s->slots < due && budget-- > 0 && !s->drop_pending &&
@@ -212,7 +278,7 @@ static int on_writeable(struct lws *wsi, struct session *s)
 		lws_callback_on_writable(wsi);
 		return 0;
 	}
-	schedule(wsi, s, now);
+	schedule(wsi, s, now, next);
 	return 0;
 }
 

@@ -44,6 +44,7 @@ $(OUT)/fuzz_ws_msg: tests/fuzz_ws_msg.c tools/ws_msg.c tools/ws_msg.h | $(OUT)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@ -lcjson
 
 $(OUT)/fuzz_feed_replay: tests/fuzz_feed_replay.c tools/feed_gen.c \
+		tools/feed_market.c \
 		tools/feed_gen.h | $(OUT)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@

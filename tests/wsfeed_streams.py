@@ -11,7 +11,9 @@ import sys
 import threading
 import time
 
-from wsfeed_lib import Feed, RawWS, check, finish
+from wsfeed_lib import Feed, RawWS, check, finish, http_upgrade
+from wsfeed_schema import (KLINE_INTERVALS, STREAMS, classify, mismatches,
+                           schema, stream_name)
 
 FEED = sys.argv[1] + "/wsfeed"
 
@@ -110,8 +112,132 @@ def check_cadence():
           "(%s)" % c)
 
 
+def check_timed_cadence():
+    print("cadence of the statistics streams (their Update Speed)")
+    kinds = [k for k, v in STREAMS.items() if v[1]]
+    names = [stream_name(k) for k in kinds]
+    with Feed(FEED, "--rate", "1000") as f:
+        c = per_stream(collect(f.port, "/stream?streams=" + "/".join(names),
+                               2.5))
+    for k, name in zip(kinds, names):
+        doc, ms, _ = STREAMS[k]
+        want = {100: (22, 28), 1000: (2, 3), 2000: (1, 1)}[ms]
+        n = c.get(name, 0)
+        check(want[0] <= n <= want[1], "%s: %s every %d ms: %d in 2.5 s "
+              "(%d-%d)" % (doc, name, ms, n, want[0], want[1]))
+
+
+def check_schemas():
+    print("payloads: every field and JSON type as documented, per stream")
+    kinds = list(STREAMS)
+    names = [stream_name(k) for k in kinds]
+    got = {}
+    with Feed(FEED, "--rate", "100") as f:
+        r = in_parallel([
+            ("ws", lambda: collect(f.port, "/ws/" + "/".join(names), 2.3)),
+            ("stream", lambda: collect(
+                f.port, "/stream?streams=" + "/".join(names), 2.3)),
+            ("us", lambda: collect(
+                f.port, "/stream?streams=" + "/".join(names) +
+                "&timeUnit=MICROSECOND", 2.3))])
+    for m in r["ws"]:
+        got.setdefault(("ws", classify(m)), []).append(m)
+    for path, m in [("stream", m) for m in r["stream"]] + \
+            [("us", m) for m in r["us"]]:
+        kind = m["stream"].split("@", 1)[1] if "@" in m["stream"] and \
+            not m["stream"].startswith("!") else m["stream"]
+        got.setdefault((path, kind), []).append(m["data"])
+    for k in kinds:
+        doc = STREAMS[k][0]
+        for path in ("ws", "stream"):
+            # /ws payloads carry no stream name: depth5 and depth10@100ms
+            # differ only in their levels, kline_1m and 1M only in "i"
+            key = k if path == "stream" else \
+                {"depth@100ms": "depth", "depth10@100ms": "depth10"}.get(k, k)
+            msgs = got.get((path, key), [])
+            bad = sorted(set(x for m in msgs for x in mismatches(m,
+                                                                 schema(k))))
+            check(msgs and not bad, "%s (%s) over /%s: %d payloads%s" % (
+                stream_name(k), doc, path, len(msgs),
+                ", " + "; ".join(bad[:4]) if bad else ""))
+    # timeUnit=MICROSECOND (GWI): every time field in microseconds
+    times = []
+    for (path, k), msgs in got.items():
+        if path != "us":
+            continue
+        for m in msgs:
+            for d in (m if isinstance(m, list) else [m]):
+                times += [d[f] for f in ("E", "T", "O", "C") if f in d]
+                times += [d["k"][f] for f in ("t", "T") if "k" in d]
+    check(times and all(len(str(t)) == 16 for t in times),
+          "timeUnit=MICROSECOND: E, T, O, C, k.t, k.T in microseconds "
+          "(%d values)" % len(times))
+    # klines: documented intervals, [t, T] one interval long
+    kl = got.get(("stream", "kline_1m"), [])
+    check(kl and all(d["k"]["T"] - d["k"]["t"] == 59999 and
+                     d["k"]["t"] <= d["E"] <= d["k"]["T"] + 1000 and
+                     d["k"]["i"] == "1m" for d in kl),
+          "Kline/Candlestick Streams for UTC: kline_1m spans 60 s, holds E")
+    lv = {k: got.get(("stream", k), []) for k in ("depth5", "depth10@100ms",
+                                                  "depth20")}
+    check(all(lv[k] and all(len(d["bids"]) == len(d["asks"]) == n
+                            for d in lv[k])
+              for k, n in (("depth5", 5), ("depth10@100ms", 10),
+                           ("depth20", 20))),
+          "Partial Book Depth Streams: 5, 10, 20 levels a side")
+    d = lv["depth5"]
+    check(d and all(float(x["bids"][0][0]) < float(x["asks"][0][0]) and
+                    [float(b[0]) for b in x["bids"]] ==
+                    sorted((float(b[0]) for b in x["bids"]), reverse=True)
+                    for x in d) and
+          all(a["lastUpdateId"] < b["lastUpdateId"]
+              for a, b in zip(d, d[1:])),
+          "Partial Book Depth Streams: bids below asks, best first, "
+          "lastUpdateId grows")
+    arr = got.get(("stream", "!miniTicker@arr"), [])
+    check(arr and all(sorted(t["s"] for t in a) ==
+                      ["BNBUSDT", "BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT"]
+                      for a in arr),
+          "All Market Mini Tickers Stream: one entry per symbol served")
+
+
+def check_names():
+    print("stream names: all documented kline intervals, nothing else")
+    with Feed(FEED, "--rate", "1") as f:
+        for i in KLINE_INTERVALS:
+            st, _, _ = http_upgrade(f.port, "/ws/btcusdt@kline_" + i)
+            if st != 101:
+                break
+        check(st == 101, "all %d kline intervals accepted (last status %d)"
+              % (len(KLINE_INTERVALS), st))
+        for name in ("btcusdt@kline_2m", "btcusdt@kline_1S", "btcusdt@depth7",
+                     "btcusdt@depth5@500ms", "!bookTicker@arr",
+                     "btcusdt@ticker_1h", "nosuch@ticker", "!ticker"):
+            st, _, body = http_upgrade(f.port, "/ws/" + name)
+            check(st == 400, "%s refused: %d" % (name, st))
+        ws = RawWS(f.port, "/ws")
+        ws.send(1, '{"method":"SUBSCRIBE","params":["BTCUSDT@DEPTH5",'
+                '"!MINITICKER@ARR","btcusdt@KLINE_1M"],"id":1}')
+        ws.send(1, '{"method":"LIST_SUBSCRIPTIONS","id":2}')
+        got = []
+        end = time.monotonic() + 3
+        while len(got) < 2 and time.monotonic() < end:
+            fr = ws.recv(1)
+            if fr and fr[0] == 1:
+                j = json.loads(fr[1])
+                if isinstance(j, dict) and "id" in j:
+                    got.append(j)
+        ws.close()
+        check(len(got) == 2 and got[1]["result"] == [
+            "btcusdt@depth5", "!miniTicker@arr", "btcusdt@kline_1M"],
+            "SUBSCRIBE in any case; the interval keeps its case: %s" % got)
+
+
 def main():
     check_cadence()
+    check_timed_cadence()
+    check_schemas()
+    check_names()
     finish()
 
 

@@ -86,8 +86,10 @@ static int send_stream(struct lws *wsi, struct session *s,
 		       struct feed_stream *st)
 {
 	char *buf = (char *)g.tx + LWS_PRE;
-	int n = feed_format(st, &s->rng, event_time(s), s->combined, buf,
-			    g.tx_cap);
+	int n;
+
+	st->micros = s->micros;
+	n = feed_format(st, &s->rng, event_time(s), s->combined, buf, g.tx_cap);
 
 	if (n < 0 ||
 	    lws_write(wsi, (unsigned char *)buf, (size_t)n, LWS_WRITE_TEXT) < n)

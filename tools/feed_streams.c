@@ -50,7 +50,9 @@ bool stream_valid(const char *name)
 	struct feed_stream tmp;
 	struct feed_rng r = {1};
 
-	return symbol_known(name) && !feed_stream_init(&tmp, name, &r);
+	/* "!ticker@arr" & co: every symbol served, none named */
+	return (name[0] == '!' || symbol_known(name)) &&
+	       !feed_stream_init(&tmp, name, &r);
 }
 
 void pace_restart(struct session *s)

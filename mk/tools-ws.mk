@@ -10,7 +10,7 @@ WS_COMMON := $(WS_OUT)/ws_common.o
 WSFEED_OBJS := $(addprefix $(WS_OUT)/,wsfeed.o feed_opts.o feed_streams.o \
 	feed_limits.o feed_request_text.o \
 	feed_request.o feed_session.o feed_replay.o feed_gen.o feed_fault.o \
-	feed_tls.o feed_market.o) $(WS_COMMON)
+	feed_tls.o feed_market.o feed_scenario.o) $(WS_COMMON)
 WSCLIENT_OBJS := $(addprefix $(WS_OUT)/,wsclient.o ws_msg.o ws_stats.o \
 	ws_publish.o lp_stamps.o) $(WS_COMMON)
 

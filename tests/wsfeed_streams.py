@@ -7,7 +7,12 @@ web-socket-streams.md).
 Usage: wsfeed_streams.py BUILD_DIR
 """
 import json
+import os
+import re
+import struct
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -85,18 +90,14 @@ def check_cadence():
         ("follow", cadence_case(["--rate", "200", "--depth-follows-rate"],
                                 S + "btcusdt@trade/btcusdt@depth@100ms")),
     ])
-    n = len(r["d100"])
-    check(22 <= n <= 28, "Diff. Depth Stream: depth@100ms at --rate 1000: "
-          "%d messages in 2.5 s (25 +- 3)" % n)
-    n = len(r["d100slow"])
-    check(22 <= n <= 28, "Diff. Depth Stream: depth@100ms at --rate 0.001: "
-          "%d messages in 2.5 s (25 +- 3)" % n)
-    n = len(r["d1000"])
-    check(2 <= n <= 3, "Diff. Depth Stream: depth (1000 ms) at --rate 1000: "
-          "%d messages in 2.5 s (2-3)" % n)
-    n = len(r["d1000ms"])
-    check(2 <= n <= 3, "Diff. Depth Stream: depth@1000ms at --rate 0 "
-          "(unpaced): %d messages in 2.5 s (2-3)" % n)
+    for key, lo, hi, what in [
+            ("d100", 22, 28, "depth@100ms at --rate 1000"),
+            ("d100slow", 22, 28, "depth@100ms at --rate 0.001"),
+            ("d1000", 2, 3, "depth (1000 ms) at --rate 1000"),
+            ("d1000ms", 2, 3, "depth@1000ms at --rate 0 (unpaced)")]:
+        n = len(r[key])
+        check(lo <= n <= hi, "Diff. Depth Stream: %s: %d messages in 2.5 s "
+              "(%d-%d)" % (what, n, lo, hi))
     c = per_stream(r["mixed"])
     ev = c.get("btcusdt@trade", 0) + c.get("ethusdt@bookTicker", 0)
     check(400 <= ev <= 530 and
@@ -233,11 +234,126 @@ def check_names():
             "SUBSCRIBE in any case; the interval keeps its case: %s" % got)
 
 
+def frames(port, path, secs):
+    """(seconds since the upgrade, opcode, payload) until close or EOF;
+    EOF without a close frame is (t, None, b"")."""
+    ws = RawWS(port, path)
+    t0, out = time.monotonic(), []
+    end = t0 + secs
+    while time.monotonic() < end:
+        try:
+            f = ws.recv(max(0.01, end - time.monotonic()))
+        except (EOFError, OSError):
+            out.append((time.monotonic() - t0, None, b""))
+            break
+        if f is None:
+            break
+        out.append((f[2] - t0, f[0], f[1]))
+        if f[0] == 8:
+            break
+    ws.close()
+    return out
+
+
+def scenario_file(text):
+    fd, path = tempfile.mkstemp(prefix="wsfeed-scn.", suffix=".txt")
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    return path
+
+
+def scenario_case(text, path, secs):
+    def fn():
+        scn = scenario_file(text)
+        try:
+            with Feed(FEED, "--rate", "100", "--scenario", scn) as f:
+                return frames(f.port, path, secs)
+        finally:
+            os.unlink(scn)
+    return fn
+
+
+def check_scenario():
+    print("--scenario FILE: each step seen by the client")
+    r = in_parallel([
+        ("main", scenario_case(
+            "# burst, pause, slow, then Binance's serverShutdown\n"
+            "at 0.5 burst 200\nat 1.0 pause 1.0\n\n"
+            "at 2.5 slow 10   # 10 msg/s\nat 4.0 shutdown\n",
+            "/stream?streams=btcusdt@trade/btcusdt@depth@100ms", 6)),
+        ("raw", scenario_case("at 0.3 shutdown\n", "/ws/btcusdt@trade", 3)),
+        ("drop", scenario_case("at 0.5 disconnect\n", "/ws/btcusdt@trade",
+                               3))])
+    fr = r["main"]
+    text = [(t, json.loads(p)) for t, op, p in fr if op == 1]
+
+    def n_in(a, b, stream="btcusdt@trade"):
+        return sum(1 for t, m in text
+                   if a <= t < b and m.get("stream") == stream)
+    n = n_in(0.45, 0.7)
+    check(n >= 200, "burst 200 at 0.5 s: %d trades within 0.45-0.7 s "
+          "(--rate 100 alone: 25)" % n)
+    n = n_in(1.1, 1.95) + n_in(1.1, 1.95, "btcusdt@depth@100ms")
+    check(n == 0 and n_in(0.8, 1.0) and n_in(2.1, 2.5) and
+          n_in(2.1, 2.5, "btcusdt@depth@100ms"),
+          "pause 1.0 at 1 s: nothing within 1.1-1.95 s (%d), trades and "
+          "depth before and after" % n)
+    n, m = n_in(2.1, 2.45), n_in(2.6, 3.9)
+    check(25 <= n <= 45 and 9 <= m <= 17, "slow 10 at 2.5 s: %d trades in "
+          "2.1-2.45 s (35), %d in 2.6-3.9 s (13)" % (n, m))
+    last = text[-1] if text else (0, {})
+    close = fr[-1] if fr and fr[-1][1] == 8 else None
+    check(last[1] == {"stream": "!serverShutdown",
+                      "data": {"e": "serverShutdown",
+                               "E": last[1].get("data", {}).get("E")}} and
+          type(last[1]["data"]["E"]) is int and 3.9 < last[0] < 4.3,
+          "shutdown at 4 s (Server Shutdown): last message %s at %.2f s" %
+          (json.dumps(last[1])[:90], last[0]))
+    code = struct.unpack("!H", close[2][:2])[0] if close and \
+        len(close[2]) >= 2 else None
+    check(code == 1001, "shutdown: then close 1001 (going away): %s" % code)
+    raw = [(t, op, p) for t, op, p in r["raw"] if op in (1, 8)]
+    ev = json.loads(raw[-2][2]) if len(raw) >= 2 and raw[-1][1] == 8 \
+        else {}
+    check(set(ev) == {"e", "E"} and ev["e"] == "serverShutdown" and
+          type(ev["E"]) is int,
+          "shutdown on /ws: raw {\"e\":\"serverShutdown\",\"E\":...}, "
+          "then close (%s)" % ev)
+    fr = r["drop"]
+    check(fr and fr[-1][1] is None and 0.4 < fr[-1][0] < 0.8 and
+          not any(op == 8 for _, op, _ in fr),
+          "disconnect at 0.5 s: connection dropped without a close frame "
+          "at %.2f s" % (fr[-1][0] if fr else -1))
+
+    for text, line, words in [
+            ("at 1 burst 10\nat x slow 2\n", 2, "bad time"),
+            ("# c\n\nat 1 explode\n", 3, "unknown action"),
+            ("at 1 burst\n", 1, "takes one number"),
+            ("at 1 burst 1.5\n", 1, "bad value"),
+            ("at 1 slow 0.5\n", 1, "bad value"),
+            ("at 2 pause 1\nat 1 shutdown\n", 2, "before the previous"),
+            ("at 1 shutdown now\n", 1, "takes no value"),
+            ("after 1 shutdown\n", 1, "want 'at SECONDS")]:
+        scn = scenario_file(text)
+        p = subprocess.run([FEED, "--scenario", scn, "--duration", "0.01",
+                            "--port", "0"], capture_output=True, text=True,
+                           timeout=10)
+        os.unlink(scn)
+        err = p.stderr.strip().split("\n")
+        ok = p.returncode == 2 and len(err) == 1 and \
+            err[0].startswith("wsfeed: %s:%d: " % (scn, line)) and \
+            words in err[0]
+        check(ok, "bad scenario (%s): exit %d, %r" % (
+            text.strip().replace("\n", " | "), p.returncode,
+            re.sub(r"/tmp/[^:\s]+", "FILE", p.stderr.strip())))
+
+
 def main():
     check_cadence()
     check_timed_cadence()
     check_schemas()
     check_names()
+    check_scenario()
     finish()
 
 

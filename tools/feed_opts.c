@@ -59,6 +59,8 @@ static void usage(FILE *f)
 		"  --max-lifetime S    close each connection after S seconds (default 86400)\n"
 		"  --no-limits         all four off, for load tests\n"
 		"  --replay FILE       send these JSON lines (E rewritten to now), looped\n"
+		"  --scenario FILE     per connection, lines 'at SECONDS ACTION': burst N,\n"
+		"                      slow F, pause S, shutdown, disconnect (man wsfeed)\n"
 		"  --fault KIND        broken-frame|bad-utf8|truncated|oversized|bad-json|disconnect\n"
 		"  --fault-every K     the fault replaces every Kth message (default 100)\n"
 		"  --oversize BYTES    size of an oversized message (default 2 MiB)\n"
@@ -86,6 +88,7 @@ enum {
 	O_MAX_LIFETIME,
 	O_NO_LIMITS,
 	O_REPLAY,
+	O_SCENARIO,
 	O_FAULT,
 	O_FAULT_EVERY,
 	O_OVERSIZE,
@@ -114,6 +117,7 @@ static const struct option long_opts[] = {
 	{"max-lifetime", required_argument, NULL, O_MAX_LIFETIME},
 	{"no-limits", no_argument, NULL, O_NO_LIMITS},
 	{"replay", required_argument, NULL, O_REPLAY},
+	{"scenario", required_argument, NULL, O_SCENARIO},
 	{"fault", required_argument, NULL, O_FAULT},
 	{"fault-every", required_argument, NULL, O_FAULT_EVERY},
 	{"oversize", required_argument, NULL, O_OVERSIZE},
@@ -209,6 +213,9 @@ int feed_parse_args(int argc, char **argv)
 		case O_REPLAY:
 			opt.replay = optarg;
 			break;
+		case O_SCENARIO:
+			opt.scenario = optarg;
+			break;
 		case O_FAULT:
 			opt.fault = feed_fault_parse(optarg);
 			if (opt.fault < 0) {
@@ -253,5 +260,7 @@ int feed_parse_args(int argc, char **argv)
 		fprintf(stderr, PROG ": --cert and --key go together\n");
 		return -1;
 	}
+	if (opt.scenario && feed_load_scenario(opt.scenario))
+		return -1;
 	return 0;
 }

@@ -39,7 +39,7 @@ ip -n $NS link set eth0 up
 ip -n $NS link set lo up
 
 ip netns exec $NS build/wsfeed --tls --bind $FEED_IP --port $PORT --rate "$RATE" \
-	--duration $((SECS + 15)) >build/demo-feed.log 2>&1 &
+	--depth-follows-rate --duration $((SECS + 15)) >build/demo-feed.log 2>&1 &
 PIDS+=($!)
 ./latprobe --client build/wsclient --duration $((SECS + 3)) --output "$OUT" \
 	--quiet 2>build/demo-latprobe.log &

@@ -136,7 +136,8 @@ wait_for "$LOGS/latprobe-nic.log" "stamps from" 20 || {
 grep "stamps from" "$LOGS/latprobe-nic.log" | sed 's/^/  /'
 
 ip netns exec "$NS" "$B/wsfeed" --tls --bind "$FEED_IP" --port "$PORT" \
-	--rate "$RATE" --duration $((SECS + 20)) >"$LOGS/wsfeed.log" 2>&1 &
+	--rate "$RATE" --depth-follows-rate --duration $((SECS + 20)) \
+		>"$LOGS/wsfeed.log" 2>&1 &
 PIDS+=($!)
 sleep 1.2 # latprobe notices latprobe-nic's statistics pin once a second
 

@@ -123,7 +123,7 @@ start_feed cert --tls --duration 10 && {
 }
 
 # 3. Combined streams, microsecond E.
-start_feed combined --rate 2000 --duration 20 && {
+start_feed combined --rate 2000 --depth-follows-rate --duration 20 && {
 	run_client combined --once --count 40 --print --duration 10 \
 		--url "ws://127.0.0.1:$PORT/stream?streams=btcusdt@trade/ethusdt@depth@100ms&timeUnit=MICROSECOND"
 	check "combined: client exits 0" [ $RC -eq 0 ]
@@ -203,7 +203,8 @@ start_feed replay --replay "$TMP/replay.jsonl" --count 9 --max-conns 1 \
 
 # 6. Same seed, same payloads (E and T aside).
 for i in 1 2; do
-	start_feed seed$i --seed 42 --count 50 --rate 0 --max-conns 1 --duration 10 || break
+	start_feed seed$i --seed 42 --count 50 --rate 0 --depth-follows-rate \
+		--max-conns 1 --duration 10 || break
 	run_client seed$i --url "ws://127.0.0.1:$PORT/ws/solusdt@depth" --once --print --duration 10
 	wait "$FEED_PID" 2>/dev/null
 	grep '^{' "$TMP/seed$i.out" | sed 's/"[ET]":[0-9]*//g' >"$TMP/seed$i.norm"

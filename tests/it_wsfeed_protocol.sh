@@ -26,4 +26,9 @@ if [ "$h" != "$m" ]; then
 	exit 1
 fi
 echo "  ok   wsfeed --help and man/wsfeed.1 name the same $(echo "$h" | wc -l) flags"
-cd "$ROOT/tests" && timeout -s TERM 150 "$PY" wsfeed_requests.py "$BIN"
+cd "$ROOT/tests" || exit 1
+rc=0
+timeout -s TERM 150 "$PY" wsfeed_requests.py "$BIN" || rc=1
+echo "wsfeed streams: cadence, payloads, scenarios"
+timeout -s TERM 120 "$PY" wsfeed_streams.py "$BIN" || rc=1
+exit $rc

@@ -45,15 +45,111 @@ static int64_t base_price(const char *sym, struct feed_rng *r)
 	return 100 + (int64_t)(feed_rng_next(r) % 100000);
 }
 
-/* Stream kinds as the Binance documentation spells them. */
+/*
+ * Stream kinds as the Binance documentation spells them, with their
+ * documented update speed (0: real time, paced by --rate here) and the
+ * depth levels or kline interval.
+ */
 static const struct {
 	const char *name;
 	enum feed_kind kind;
+	unsigned int period_ms;
+	unsigned int levels;
 } kinds[] = {
-	{"trade", FEED_TRADE},		 {"aggTrade", FEED_AGGTRADE},
-	{"bookTicker", FEED_BOOKTICKER}, {"depth", FEED_DEPTH},
-	{"depth@100ms", FEED_DEPTH},	 {"depth@1000ms", FEED_DEPTH},
+	{"trade", FEED_TRADE, 0, 0},
+	{"aggTrade", FEED_AGGTRADE, 0, 0},
+	{"bookTicker", FEED_BOOKTICKER, 0, 0},
+	{"depth", FEED_DEPTH, 1000, 0},
+	{"depth@100ms", FEED_DEPTH, 100, 0},
+	{"depth@1000ms", FEED_DEPTH, 1000, 0},
+	{"depth5", FEED_PARTIAL_DEPTH, 1000, 5},
+	{"depth10", FEED_PARTIAL_DEPTH, 1000, 10},
+	{"depth20", FEED_PARTIAL_DEPTH, 1000, 20},
+	{"depth5@100ms", FEED_PARTIAL_DEPTH, 100, 5},
+	{"depth10@100ms", FEED_PARTIAL_DEPTH, 100, 10},
+	{"depth20@100ms", FEED_PARTIAL_DEPTH, 100, 20},
+	{"miniTicker", FEED_MINITICKER, 1000, 0},
+	{"ticker", FEED_TICKER, 1000, 0},
+	{"avgPrice", FEED_AVGPRICE, 1000, 0},
+	/* Kline/Candlestick Streams for UTC: 1000 ms for 1s, else 2000 ms */
+	{"kline_1s", FEED_KLINE, 1000, 0},
+	{"kline_1m", FEED_KLINE, 2000, 0},
+	{"kline_3m", FEED_KLINE, 2000, 0},
+	{"kline_5m", FEED_KLINE, 2000, 0},
+	{"kline_15m", FEED_KLINE, 2000, 0},
+	{"kline_30m", FEED_KLINE, 2000, 0},
+	{"kline_1h", FEED_KLINE, 2000, 0},
+	{"kline_2h", FEED_KLINE, 2000, 0},
+	{"kline_4h", FEED_KLINE, 2000, 0},
+	{"kline_6h", FEED_KLINE, 2000, 0},
+	{"kline_8h", FEED_KLINE, 2000, 0},
+	{"kline_12h", FEED_KLINE, 2000, 0},
+	{"kline_1d", FEED_KLINE, 2000, 0},
+	{"kline_3d", FEED_KLINE, 2000, 0},
+	{"kline_1w", FEED_KLINE, 2000, 0},
+	{"kline_1M", FEED_KLINE, 2000, 0},
 };
+
+/* Streams of all symbols: no symbol before the '@'. */
+static const struct {
+	const char *name;
+	enum feed_kind kind;
+} all_market[] = {
+	{"!miniTicker@arr", FEED_MINITICKER_ARR},
+	{"!ticker@arr", FEED_TICKER_ARR},
+};
+
+#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
+
+/* Exact spelling first; any case but for a kline's interval (1m, 1M). */
+static size_t find_kind(const char *kind)
+{
+	size_t i;
+
+	for (i = 0; i < NKINDS; i++)
+		if (!strcmp(kind, kinds[i].name))
+			return i;
+	for (i = 0; i < NKINDS; i++)
+		if (kinds[i].kind != FEED_KLINE &&
+		    !strcasecmp(kind, kinds[i].name))
+			return i;
+	if (!strncasecmp(kind, "kline_", 6))
+		for (i = 0; i < NKINDS; i++)
+			if (kinds[i].kind == FEED_KLINE &&
+			    !strcmp(kind + 6, kinds[i].name + 6))
+				return i;
+	return NKINDS;
+}
+
+static void stream_clear(struct feed_stream *st)
+{
+	st->next_ns = 0;
+	st->levels = 0;
+	st->interval = NULL;
+	st->micros = false;
+	memset(&st->stats, 0, sizeof(st->stats));
+}
+
+static int all_market_init(struct feed_stream *st, const char *name,
+			   struct feed_rng *r)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(all_market) / sizeof(all_market[0]); i++) {
+		if (strcasecmp(name, all_market[i].name))
+			continue;
+		stream_clear(st);
+		st->kind = all_market[i].kind;
+		st->period_ms = 1000;
+		st->sym[0] = '\0';
+		snprintf(st->name, sizeof(st->name), "%s", all_market[i].name);
+		st->price = 0;
+		st->id = 100000000 + feed_rng_next(r) % 1000000;
+		st->sub_id = 0;
+		return 0;
+	}
+	return -1;
+}
 
 int feed_stream_init(struct feed_stream *st, const char *name,
 		     struct feed_rng *r)
@@ -64,16 +160,20 @@ int feed_stream_init(struct feed_stream *st, const char *name,
 	const char *kind;
 	size_t i;
 
+	if (name[0] == '!')
+		return all_market_init(st, name, r);
 	if (!at || symlen == 0 || symlen >= FEED_SYM_LEN ||
 	    strlen(name) >= FEED_NAME_LEN)
 		return -1;
-	kind = at + 1;
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (!strcasecmp(kind, kinds[i].name))
-			break;
-	if (i == sizeof(kinds) / sizeof(kinds[0]))
+	i = find_kind(at + 1);
+	if (i == NKINDS)
 		return -1;
+	stream_clear(st);
 	st->kind = kinds[i].kind;
+	st->period_ms = kinds[i].period_ms;
+	st->levels = kinds[i].levels;
+	if (st->kind == FEED_KLINE)
+		st->interval = kinds[i].name + 6;
 	kind = kinds[i].name;
 	for (i = 0; i < symlen; i++) {
 		if (!isalnum((unsigned char)name[i]))
@@ -88,27 +188,42 @@ int feed_stream_init(struct feed_stream *st, const char *name,
 	st->price = base_price(sym, r);
 	st->id = 100000000 + feed_rng_next(r) % 1000000;
 	st->sub_id = st->id * 3;
+	if (st->kind > FEED_DEPTH)
+		feed_market_init(st, r);
 	return 0;
 }
 
 /* "12345.67000000": Binance prints 8 decimals. */
-static int fmt_price(char *b, size_t len, int64_t ticks)
+int feed_fmt_price(char *b, size_t len, int64_t ticks)
 {
 	return snprintf(b, len, "%lld.%02lld000000", (long long)(ticks / 100),
 			(long long)(ticks % 100));
 }
 
 /* Quantity in 1e-8 units, 0.001 .. 2.0 */
-static int fmt_qty(char *b, size_t len, struct feed_rng *r)
+uint64_t feed_rand_qty(struct feed_rng *r)
 {
-	uint64_t q = 100000 + feed_rng_next(r) % 200000000;
+	return 100000 + feed_rng_next(r) % 200000000;
+}
 
+int feed_fmt_qty(char *b, size_t len, uint64_t q)
+{
 	return snprintf(b, len, "%llu.%08llu",
 			(unsigned long long)(q / 100000000),
 			(unsigned long long)(q % 100000000));
 }
 
-static void walk(struct feed_stream *st, struct feed_rng *r)
+static int fmt_price(char *b, size_t len, int64_t ticks)
+{
+	return feed_fmt_price(b, len, ticks);
+}
+
+static int fmt_qty(char *b, size_t len, struct feed_rng *r)
+{
+	return feed_fmt_qty(b, len, feed_rand_qty(r));
+}
+
+void feed_walk(struct feed_stream *st, struct feed_rng *r)
 {
 	/* +-1 tick, a little mean drift is fine for an emulator */
 	int64_t step = (int64_t)(feed_rng_next(r) % 3) - 1;
@@ -149,7 +264,9 @@ static int fmt_payload(struct feed_stream *st, struct feed_rng *r, uint64_t e,
 	bool m = feed_rng_next(r) & 1;
 	uint64_t first;
 
-	walk(st, r);
+	if (st->kind > FEED_DEPTH)
+		return feed_market_format(st, r, e, b, len);
+	feed_walk(st, r);
 	switch (st->kind) {
 	case FEED_TRADE:
 		fmt_price(p, sizeof(p), st->price);
@@ -200,6 +317,8 @@ static int fmt_payload(struct feed_stream *st, struct feed_rng *r, uint64_t e,
 			(unsigned long long)e, st->sym,
 			(unsigned long long)first, (unsigned long long)st->id,
 			bids, asks);
+	default:
+		break;
 	}
 	return -1;
 }

@@ -20,6 +20,27 @@ enum feed_kind {
 	FEED_AGGTRADE,
 	FEED_BOOKTICKER,
 	FEED_DEPTH,
+	/* timed streams with statistics (feed_market.c) */
+	FEED_KLINE,
+	FEED_MINITICKER,
+	FEED_TICKER,
+	FEED_MINITICKER_ARR,
+	FEED_TICKER_ARR,
+	FEED_AVGPRICE,
+	FEED_PARTIAL_DEPTH,
+};
+
+/*
+ * A symbol's running statistics: the 24 h window of the tickers, or the
+ * current kline. Prices in ticks of 0.01, volumes in 1e-8 units.
+ */
+struct feed_stats {
+	int64_t open, high, low;
+	uint64_t vol, taker_vol, last_qty;
+	double quote_vol, taker_quote_vol;
+	uint64_t first, n;	/* first trade id, number of trades */
+	uint64_t kstart, kend;	/* kline: open and close time, ms */
+	uint64_t last_trade_ms; /* avgPrice T */
 };
 
 struct feed_rng {
@@ -33,15 +54,43 @@ struct feed_stream {
 	int64_t price;	 /* in 1e-2 ticks */
 	uint64_t id;	 /* t, a, or u */
 	uint64_t sub_id; /* first trade id of aggTrade */
+	/* timed streams: documented update speed, 0 = event stream (--rate) */
+	unsigned int period_ms;
+	uint64_t next_ns;     /* monotonic time of the next update */
+	unsigned int levels;  /* partial depth: 5, 10 or 20 */
+	const char *interval; /* kline: "1m" ... */
+	bool micros;	      /* E in microseconds: set by the sender */
+	struct feed_stats stats;
 };
 
 void feed_rng_seed(struct feed_rng *r, uint64_t seed);
 uint64_t feed_rng_next(struct feed_rng *r);
 
+/* Shared by the payload formatters (feed_gen.c, feed_market.c). */
+int feed_fmt_price(char *b, size_t len, int64_t ticks);
+uint64_t feed_rand_qty(struct feed_rng *r);
+int feed_fmt_qty(char *b, size_t len, uint64_t q);
+void feed_walk(struct feed_stream *st, struct feed_rng *r);
+
 /*
- * Parse "<symbol>@<trade|aggTrade|bookTicker|depth[@100ms|@1000ms]>", in
- * any case; st->name gets the one spelling (lower-case symbol, kind as
- * documented). Returns 0, or -1 if the name is not a stream served here.
+ * feed_market.c: klines, tickers, average price and partial book depth.
+ * feed_market_init() sets up @st's statistics once its kind and price
+ * are known; feed_market_format() writes the next payload (no wrapping),
+ * returning the length or -1. The !...@arr streams list the symbols given
+ * to feed_market_symbols() (none until then).
+ */
+void feed_market_symbols(char *const *syms, int n);
+void feed_market_init(struct feed_stream *st, struct feed_rng *r);
+int feed_market_format(struct feed_stream *st, struct feed_rng *r, uint64_t e,
+		       char *b, size_t len);
+
+/*
+ * Parse "<symbol>@<kind>" (trade, aggTrade, bookTicker, depth[@100ms|
+ * @1000ms], depth<5|10|20>[@100ms], kline_<interval>, miniTicker, ticker,
+ * avgPrice) or "!miniTicker@arr", "!ticker@arr", in any case but for the
+ * kline interval (1m is not 1M); st->name gets the one spelling
+ * (lower-case symbol, kind as documented). Returns 0, or -1 if the name
+ * is not a stream served here.
  */
 int feed_stream_init(struct feed_stream *st, const char *name,
 		     struct feed_rng *r);

@@ -42,7 +42,12 @@ static void usage(FILE *f)
 		"  --cert F --key F    wss:// with this certificate and key (PEM)\n"
 		"  --symbols a,b,...   symbols served (default btcusdt,ethusdt,bnbusdt,solusdt,xrpusdt)\n"
 		"  --seed N            generator seed (default 1)\n"
-		"  --rate R            messages/s per connection, 0 = unpaced (default 100)\n"
+		"  --rate R            event streams (trade, aggTrade, bookTicker): messages/s\n"
+		"                      per connection, 0 = unpaced (default 100); timed\n"
+		"                      streams keep their documented speed: depth,\n"
+		"                      depth5|10|20[@100ms], kline_<i>, miniTicker, ticker,\n"
+		"                      avgPrice, !miniTicker@arr, !ticker@arr\n"
+		"  --depth-follows-rate  diff depth streams paced by --rate like trades\n"
 		"  --burst N           send messages in bursts of N at the same average rate\n"
 		"  --count N           per connection: N messages, then a normal close\n"
 		"  --duration S        stop after S seconds (default 30)\n"
@@ -54,6 +59,8 @@ static void usage(FILE *f)
 		"  --max-lifetime S    close each connection after S seconds (default 86400)\n"
 		"  --no-limits         all four off, for load tests\n"
 		"  --replay FILE       send these JSON lines (E rewritten to now), looped\n"
+		"  --scenario FILE     per connection, lines 'at SECONDS ACTION': burst N,\n"
+		"                      slow F, pause S, shutdown, disconnect (man wsfeed)\n"
 		"  --fault KIND        broken-frame|bad-utf8|truncated|oversized|bad-json|disconnect\n"
 		"  --fault-every K     the fault replaces every Kth message (default 100)\n"
 		"  --oversize BYTES    size of an oversized message (default 2 MiB)\n"
@@ -70,6 +77,7 @@ enum {
 	O_SYMBOLS,
 	O_SEED,
 	O_RATE,
+	O_DEPTH_FOLLOWS_RATE,
 	O_BURST,
 	O_COUNT,
 	O_DURATION,
@@ -80,6 +88,7 @@ enum {
 	O_MAX_LIFETIME,
 	O_NO_LIMITS,
 	O_REPLAY,
+	O_SCENARIO,
 	O_FAULT,
 	O_FAULT_EVERY,
 	O_OVERSIZE,
@@ -97,6 +106,7 @@ static const struct option long_opts[] = {
 	{"symbols", required_argument, NULL, O_SYMBOLS},
 	{"seed", required_argument, NULL, O_SEED},
 	{"rate", required_argument, NULL, O_RATE},
+	{"depth-follows-rate", no_argument, NULL, O_DEPTH_FOLLOWS_RATE},
 	{"burst", required_argument, NULL, O_BURST},
 	{"count", required_argument, NULL, O_COUNT},
 	{"duration", required_argument, NULL, O_DURATION},
@@ -107,6 +117,7 @@ static const struct option long_opts[] = {
 	{"max-lifetime", required_argument, NULL, O_MAX_LIFETIME},
 	{"no-limits", no_argument, NULL, O_NO_LIMITS},
 	{"replay", required_argument, NULL, O_REPLAY},
+	{"scenario", required_argument, NULL, O_SCENARIO},
 	{"fault", required_argument, NULL, O_FAULT},
 	{"fault-every", required_argument, NULL, O_FAULT_EVERY},
 	{"oversize", required_argument, NULL, O_OVERSIZE},
@@ -158,6 +169,9 @@ int feed_parse_args(int argc, char **argv)
 			err = parse_double(PROG, "rate", optarg, 0, 1e7,
 					   &opt.rate);
 			break;
+		case O_DEPTH_FOLLOWS_RATE:
+			opt.depth_follows_rate = true;
+			break;
 		case O_BURST:
 			err = parse_u64(PROG, "burst", optarg, 1, 1000000,
 					&opt.burst);
@@ -198,6 +212,9 @@ int feed_parse_args(int argc, char **argv)
 			break;
 		case O_REPLAY:
 			opt.replay = optarg;
+			break;
+		case O_SCENARIO:
+			opt.scenario = optarg;
 			break;
 		case O_FAULT:
 			opt.fault = feed_fault_parse(optarg);
@@ -243,5 +260,7 @@ int feed_parse_args(int argc, char **argv)
 		fprintf(stderr, PROG ": --cert and --key go together\n");
 		return -1;
 	}
+	if (opt.scenario && feed_load_scenario(opt.scenario))
+		return -1;
 	return 0;
 }

@@ -31,6 +31,7 @@ struct feed_opts {
 	char *symbols[MAX_SYMBOLS];
 	int nsyms;
 	double rate; /* msg/s per connection, 0 = as fast as possible */
+	bool depth_follows_rate; /* diff depth paced by --rate, not its speed */
 	uint64_t burst;
 	uint64_t count; /* per connection, then a normal close; 0 = no limit */
 	double duration;
@@ -45,7 +46,28 @@ struct feed_opts {
 	uint64_t oversize;
 	uint64_t max_conns;
 	const char *replay;
+	const char *scenario;
 	bool verbose;
+};
+
+/* --scenario FILE: steps each connection plays (feed_scenario.c). */
+enum scn_action {
+	SCN_BURST,
+	SCN_SLOW,
+	SCN_PAUSE,
+	SCN_SHUTDOWN,
+	SCN_DISCONNECT,
+};
+
+struct scn_step {
+	double at; /* s after the connection opened */
+	enum scn_action act;
+	double arg;
+};
+
+struct feed_scenario {
+	struct scn_step *step;
+	size_t n;
 };
 
 /* Recorded lines for --replay, sent in order and looped. */
@@ -72,11 +94,15 @@ struct session {
 	uint64_t idx;
 	bool combined, micros;
 	int nstreams, cap_streams;
+	int nevents; /* streams paced by --rate (the others are timed) */
 	struct feed_stream *streams;
 	unsigned int rr;
 	struct feed_rng rng;
 	uint64_t pace_start_ns, pace_base; /* pacing restarts on subscribe */
-	uint64_t slots, sent, faults;	   /* slots = messages + faults */
+	double rate;			   /* --rate, slowed by the scenario */
+	size_t scn_next;		   /* next scenario step */
+	uint64_t paused_until_ns;     /* scenario pause: no stream messages */
+	uint64_t slots, sent, faults; /* slots = messages + faults */
 	uint64_t opened_ns, next_ping_ns;
 	uint64_t ping_wait_ns; /* when the unanswered ping went out, 0 = none */
 	char ping_data[24];    /* its payload: the pong must copy it */
@@ -98,6 +124,7 @@ struct session {
 
 extern struct feed_opts opt;
 extern struct feed_replay replay;
+extern struct feed_scenario scenario;
 extern struct feed_state g;
 extern const struct lws_protocols feed_protocols[];
 
@@ -106,6 +133,12 @@ int feed_parse_args(int argc, char **argv);
 
 /* feed_replay.c: load --replay FILE into replay. */
 int feed_load_replay(const char *path);
+
+/* feed_scenario.c: --scenario FILE, checked whole. 0 or -1 (message). */
+int feed_load_scenario(const char *path);
+uint64_t scenario_next_ns(const struct session *s);
+int scenario_shutdown_event(const struct session *s, uint64_t e, char *buf,
+			    size_t len);
 
 /* feed_streams.c: the set of streams a session sends. */
 bool stream_valid(const char *name);

@@ -11,19 +11,23 @@
 #include "feed_server.h"
 #include "ws_common.h"
 
+/* Messages paced by --rate: a replay, or the event streams. */
 static bool has_source(const struct session *s)
 {
-	return replay.n || s->nstreams;
+	return replay.n || s->nevents;
 }
 
-/* Message slots allowed by now (bursts of opt.burst at opt.rate). */
+/* Message slots allowed by now (bursts of opt.burst at s->rate). */
 static uint64_t slots_due(const struct session *s, uint64_t now)
 {
 	double groups;
 
-	if (opt.rate <= 0)
+	if (s->rate <= 0)
 		return UINT64_MAX;
-	groups = (double)(now - s->pace_start_ns) / 1e9 * opt.rate /
+	/* pacing restarted (scenario) after this callback read the clock */
+	if (now < s->pace_start_ns)
+		now = s->pace_start_ns;
+	groups = (double)(now - s->pace_start_ns) / 1e9 * s->rate /
 		 (double)opt.burst;
 	return s->pace_base + ((uint64_t)groups + 1) * opt.burst;
 }
@@ -33,7 +37,7 @@ static uint64_t next_slot_ns(const struct session *s)
 	uint64_t group = (s->slots - s->pace_base) / opt.burst;
 
 	return s->pace_start_ns +
-	       (uint64_t)((double)group * (double)opt.burst / opt.rate * 1e9);
+	       (uint64_t)((double)group * (double)opt.burst / s->rate * 1e9);
 }
 
 static uint64_t event_time(const struct session *s)
@@ -66,29 +70,9 @@ static int send_fault(struct lws *wsi, struct session *s)
 	return 0;
 }
 
-/* Send the next slot: a message or a fault. -1 closes the connection. */
-static int send_next(struct lws *wsi, struct session *s)
+/* One message is out: -1 once --count is reached (a normal close). */
+static int count_sent(struct lws *wsi, struct session *s)
 {
-	char *buf = (char *)g.tx + LWS_PRE;
-	int n;
-
-	s->slots++;
-	if (opt.fault && s->slots % opt.fault_every == 0)
-		return send_fault(wsi, s);
-	if (replay.n) {
-		size_t i = s->replay_pos++ % replay.n;
-
-		n = feed_replay_line(replay.line[i], replay.len[i],
-				     event_time(s), buf, g.tx_cap);
-	} else {
-		struct feed_stream *st = &s->streams[s->rr++ % s->nstreams];
-
-		n = feed_format(st, &s->rng, event_time(s), s->combined, buf,
-				g.tx_cap);
-	}
-	if (n < 0 ||
-	    lws_write(wsi, (unsigned char *)buf, (size_t)n, LWS_WRITE_TEXT) < n)
-		return -1;
 	s->sent++;
 	g.sent++;
 	if (opt.count && s->sent >= opt.count) {
@@ -101,15 +85,151 @@ static int send_next(struct lws *wsi, struct session *s)
 	return 0;
 }
 
-static void schedule(struct lws *wsi, struct session *s, uint64_t now)
+static int send_stream(struct lws *wsi, struct session *s,
+		       struct feed_stream *st)
 {
-	uint64_t next = opt.ping_interval > 0 ? s->next_ping_ns : UINT64_MAX;
+	char *buf = (char *)g.tx + LWS_PRE;
+	int n;
 
-	if (s->rcount) {
+	st->micros = s->micros;
+	n = feed_format(st, &s->rng, event_time(s), s->combined, buf, g.tx_cap);
+
+	if (n < 0 ||
+	    lws_write(wsi, (unsigned char *)buf, (size_t)n, LWS_WRITE_TEXT) < n)
+		return -1;
+	return count_sent(wsi, s);
+}
+
+/* The next event stream (period 0) in round-robin order. */
+static struct feed_stream *next_event_stream(struct session *s)
+{
+	struct feed_stream *st;
+
+	do
+		st = &s->streams[s->rr++ % (unsigned int)s->nstreams];
+	while (st->period_ms);
+	return st;
+}
+
+/* Send the next slot: a message or a fault. -1 closes the connection. */
+static int send_next(struct lws *wsi, struct session *s)
+{
+	char *buf = (char *)g.tx + LWS_PRE;
+	size_t i;
+	int n;
+
+	s->slots++;
+	if (opt.fault && s->slots % opt.fault_every == 0)
+		return send_fault(wsi, s);
+	if (!replay.n)
+		return send_stream(wsi, s, next_event_stream(s));
+	i = s->replay_pos++ % replay.n;
+	n = feed_replay_line(replay.line[i], replay.len[i], event_time(s), buf,
+			     g.tx_cap);
+	if (n < 0 ||
+	    lws_write(wsi, (unsigned char *)buf, (size_t)n, LWS_WRITE_TEXT) < n)
+		return -1;
+	return count_sent(wsi, s);
+}
+
+/*
+ * Timed streams (depth, tickers, klines...) that are due: one update each,
+ * at their documented speed whatever --rate is. A stream that fell more
+ * than a period behind skips the missed updates, as a server would.
+ * Returns -1 to close, else 0; *next gets the earliest next update.
+ */
+static int send_timed(struct lws *wsi, struct session *s, uint64_t now,
+		      int *budget, uint64_t *next)
+{
+	struct feed_stream *st;
+	uint64_t period;
+	int i;
+
+	if (replay.n)
+		return 0;
+	for (i = 0; i < s->nstreams; i++) {
+		st = &s->streams[i];
+		if (!st->period_ms)
+			continue;
+		period = (uint64_t)st->period_ms * 1000000;
+		if (st->next_ns <= now && *budget > 0 && !s->drop_pending &&
+		    !lws_send_pipe_choked(wsi)) {
+			(*budget)--;
+			st->next_ns += period;
+			if (st->next_ns <= now)
+				st->next_ns = now + period;
+			if (send_stream(wsi, s, st))
+				return -1;
+		}
+		if (st->next_ns < *next)
+			*next = st->next_ns;
+	}
+	return 0;
+}
+
+/* --scenario shutdown: serverShutdown, then close 1001 (going away). */
+static int scenario_shutdown(struct lws *wsi, struct session *s)
+{
+	char *buf = (char *)g.tx + LWS_PRE;
+	int n = scenario_shutdown_event(s, event_time(s), buf, g.tx_cap);
+
+	if (n < 0 ||
+	    lws_write(wsi, (unsigned char *)buf, (size_t)n, LWS_WRITE_TEXT) < n)
+		return -1;
+	s->done = true;
+	lws_set_timer_usecs(wsi, LWS_SET_TIMER_USEC_CANCEL);
+	lws_close_reason(wsi, LWS_CLOSE_STATUS_GOINGAWAY,
+			 (unsigned char *)"server shutdown", 15);
+	return -1;
+}
+
+/* The --scenario steps that are due. -1: the connection ends here. */
+static int run_scenario(struct lws *wsi, struct session *s, uint64_t now)
+{
+	const struct scn_step *st;
+
+	while (scenario_next_ns(s) <= now) {
+		st = &scenario.step[s->scn_next++];
+		switch (st->act) {
+		case SCN_BURST:
+			s->pace_base += (uint64_t)st->arg;
+			break;
+		case SCN_SLOW:
+			s->rate = opt.rate / st->arg;
+			pace_restart(s);
+			break;
+		case SCN_PAUSE:
+			s->paused_until_ns = now + (uint64_t)(st->arg * 1e9);
+			break;
+		case SCN_SHUTDOWN:
+			return scenario_shutdown(wsi, s);
+		case SCN_DISCONNECT:
+			s->done = true;
+			abrupt_close(wsi);
+			return -1;
+		}
+	}
+	/* paused, not delayed: what was not sent meanwhile never is */
+	if (s->paused_until_ns && now >= s->paused_until_ns) {
+		s->paused_until_ns = 0;
+		pace_restart(s);
+	}
+	return 0;
+}
+
+/* @next: when the next timed stream update is due (UINT64_MAX: none). */
+static void schedule(struct lws *wsi, struct session *s, uint64_t now,
+		     uint64_t next)
+{
+	if (opt.ping_interval > 0 && s->next_ping_ns < next)
+		next = s->next_ping_ns;
+	if (scenario_next_ns(s) < next)
+		next = scenario_next_ns(s);
+	if (s->rcount || next <= now) {
 		lws_callback_on_writable(wsi);
 		return;
 	}
-	if (has_source(s)) {
+	if (has_source(s) && !s->paused_until_ns) {
 		if (slots_due(s, now) > s->slots) {
 			lws_callback_on_writable(wsi);
 			return;
@@ -201,7 +321,12 @@ static int on_writeable(struct lws *wsi, struct session *s)
 		lws_callback_on_writable(wsi);
 		return 0;
 	}
-	if (has_source(s)) {
+	if (run_scenario(wsi, s, now))
+		return -1;
+	next = s->paused_until_ns ? s->paused_until_ns : UINT64_MAX;
+	if (!s->paused_until_ns && send_timed(wsi, s, now, &budget, &next))
+		return -1;
+	if (has_source(s) && !s->paused_until_ns) {
 		due = slots_due(s, now);
 		while (s->slots < due && budget-- > 0 && !s->drop_pending &&
 		       !lws_send_pipe_choked(wsi))
@@ -212,7 +337,7 @@ static int on_writeable(struct lws *wsi, struct session *s)
 		lws_callback_on_writable(wsi);
 		return 0;
 	}
-	schedule(wsi, s, now);
+	schedule(wsi, s, now, next);
 	return 0;
 }
 
@@ -261,6 +386,7 @@ static int feed_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	case LWS_CALLBACK_ESTABLISHED:
 		memset(s, 0, sizeof(*s));
 		s->established = true;
+		s->rate = opt.rate;
 		s->idx = g.conns++;
 		g.active++;
 		feed_rng_seed(&s->rng, opt.seed + s->idx);

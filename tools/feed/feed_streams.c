@@ -50,7 +50,9 @@ bool stream_valid(const char *name)
 	struct feed_stream tmp;
 	struct feed_rng r = {1};
 
-	return symbol_known(name) && !feed_stream_init(&tmp, name, &r);
+	/* "!ticker@arr" & co: every symbol served, none named */
+	return (name[0] == '!' || symbol_known(name)) &&
+	       !feed_stream_init(&tmp, name, &r);
 }
 
 void pace_restart(struct session *s)
@@ -65,7 +67,7 @@ void pace_restart(struct session *s)
  */
 int add_stream(struct session *s, const char *name)
 {
-	struct feed_stream *n;
+	struct feed_stream *n, *st;
 	int cap;
 
 	if (!stream_valid(name))
@@ -82,8 +84,13 @@ int add_stream(struct session *s, const char *name)
 		s->streams = n;
 		s->cap_streams = cap;
 	}
-	feed_stream_init(&s->streams[s->nstreams], name, &s->rng);
-	if (s->nstreams++ == 0)
+	st = &s->streams[s->nstreams++];
+	feed_stream_init(st, name, &s->rng);
+	if (opt.depth_follows_rate && st->kind == FEED_DEPTH)
+		st->period_ms = 0;
+	if (st->period_ms)
+		st->next_ns = mono_ns() + (uint64_t)st->period_ms * 1000000;
+	else if (s->nevents++ == 0)
 		pace_restart(s);
 	return 0;
 }
@@ -94,6 +101,8 @@ void del_stream(struct session *s, const char *name)
 
 	if (i < 0)
 		return;
+	if (!s->streams[i].period_ms)
+		s->nevents--;
 	memmove(&s->streams[i], &s->streams[i + 1],
 		(size_t)(s->nstreams - i - 1) * sizeof(s->streams[0]));
 	s->nstreams--;
@@ -105,7 +114,7 @@ void streams_free(struct session *s)
 {
 	free(s->streams);
 	s->streams = NULL;
-	s->nstreams = s->cap_streams = 0;
+	s->nstreams = s->cap_streams = s->nevents = 0;
 }
 
 /* "a/b/c" (modified in place); the reason for a refusal goes to @why. */

@@ -65,6 +65,7 @@ int main(int argc, char **argv)
 
 	if (feed_parse_args(argc, argv))
 		return 2;
+	feed_market_symbols(opt.symbols, opt.nsyms);
 	if (opt.replay && feed_load_replay(opt.replay))
 		return 1;
 	ws_log_setup(PROG, opt.verbose);

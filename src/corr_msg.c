@@ -41,6 +41,34 @@ static void kernel_stages(struct corr *c, struct conn *cn,
 	corr_stage_add(c, cn, ST_WAKEUP_TO_READ, m->wake_ns, read_end);
 }
 
+/* A message or call is correlated when its read found the segment. */
+static void count_join(struct corr *c, const struct read_mark *rm)
+{
+	if (!rm || !rm->has_seg) {
+		c->t.msgs_no_read++;
+	} else {
+		c->t.msgs_correlated++;
+		c->t.msgs_by_last_read++;
+	}
+}
+
+/*
+ * The stages a joined read gives a message that user space saw at
+ * user_ns: exchange -> NIC (with the exchange time), the kernel stages of
+ * the read's segment, NIC (or TCP) -> user.
+ */
+static void read_stages(struct corr *c, struct conn *cn,
+			const struct read_mark *rm, uint64_t e_mono,
+			uint64_t user_ns)
+{
+	const struct seg_mark *m = &rm->seg;
+	uint64_t in = m->nic_ns ? m->nic_ns : m->dev_ns;
+
+	corr_stage_add(c, cn, ST_EXCHANGE_TO_NIC, e_mono, in);
+	kernel_stages(c, cn, m, rm->end_ns);
+	corr_stage_add(c, cn, ST_NIC_TO_USER, in ? in : m->tcp_ns, user_ns);
+}
+
 void corr_on_read(struct corr *c, struct conn *cn, const struct lp_hdr *h,
 		  const struct lp_read *r)
 {
@@ -100,7 +128,7 @@ void corr_on_msg(struct corr *c, const struct lp_hdr *h,
 		 const struct lp_msg *msg)
 {
 	const struct read_mark *rm = NULL;
-	uint64_t e_mono = 0, in = 0, first, last;
+	uint64_t e_mono = 0, first, last;
 	struct conn *cn;
 
 	c->t.msgs_seen++;
@@ -111,26 +139,15 @@ void corr_on_msg(struct corr *c, const struct lp_hdr *h,
 	}
 	cn->messages++;
 	rm = last_read(cn, h->tid, msg->frame_ns);
-	if (!rm || !rm->has_seg) {
-		c->t.msgs_no_read++;
-	} else {
-		c->t.msgs_correlated++;
-		c->t.msgs_by_last_read++;
-	}
+	count_join(c, rm);
 	if (!c->cfg.per_message)
 		return;
 	c->t.records++;
 	if (msg->exch_ns && (int64_t)msg->exch_ns > c->cfg.realtime_offset_ns)
 		e_mono = msg->exch_ns - c->cfg.realtime_offset_ns;
 	if (rm && rm->has_seg) {
-		const struct seg_mark *m = &rm->seg;
-
-		in = m->nic_ns ? m->nic_ns : m->dev_ns;
-		corr_stage_add(c, cn, ST_EXCHANGE_TO_NIC, e_mono, in);
-		kernel_stages(c, cn, m, rm->end_ns);
+		read_stages(c, cn, rm, e_mono, msg->frame_ns);
 		corr_stage_add(c, cn, ST_READ_TO_FRAME, rm->end_ns,
-			       msg->frame_ns);
-		corr_stage_add(c, cn, ST_NIC_TO_USER, in ? in : m->tcp_ns,
 			       msg->frame_ns);
 	}
 	corr_stage_add(c, cn, ST_FRAME_TO_PARSED, msg->frame_ns,
@@ -179,7 +196,7 @@ void corr_on_cb(struct corr *c, const struct lp_hdr *h, const struct lp_cb *cb)
 	const struct tid_reads *t = &c->tids[h->tid % CORR_TIDS];
 	const struct read_mark *rm = NULL;
 	struct conn *cn = NULL;
-	uint64_t e_mono = 0, exch, in;
+	uint64_t e_mono = 0, exch;
 	unsigned int n =
 		cb->ncopied < LP_CB_PAYLOAD ? cb->ncopied : LP_CB_PAYLOAD;
 
@@ -196,12 +213,7 @@ void corr_on_cb(struct corr *c, const struct lp_hdr *h, const struct lp_cb *cb)
 	}
 	if (cn)
 		cn->messages++;
-	if (!rm || !rm->has_seg) {
-		c->t.msgs_no_read++;
-	} else {
-		c->t.msgs_correlated++;
-		c->t.msgs_by_last_read++;
-	}
+	count_join(c, rm);
 	c->t.records++;
 	exch = corr_payload_exch_ns(cb->payload, n, cb->len > n);
 	if (exch && (int64_t)exch > c->cfg.realtime_offset_ns) {
@@ -209,15 +221,8 @@ void corr_on_cb(struct corr *c, const struct lp_hdr *h, const struct lp_cb *cb)
 		c->t.msgs_exch_time++;
 	}
 	corr_stage_add(c, cn, ST_CALLBACK, cb->entry_ns, h->ts_ns);
-	if (rm && rm->has_seg) {
-		const struct seg_mark *m = &rm->seg;
-
-		in = m->nic_ns ? m->nic_ns : m->dev_ns;
-		corr_stage_add(c, cn, ST_EXCHANGE_TO_NIC, e_mono, in);
-		kernel_stages(c, cn, m, rm->end_ns);
-		corr_stage_add(c, cn, ST_NIC_TO_USER, in ? in : m->tcp_ns,
-			       cb->entry_ns);
-	}
+	if (rm && rm->has_seg)
+		read_stages(c, cn, rm, e_mono, cb->entry_ns);
 	if (rm)
 		corr_stage_add(c, cn, ST_READ_TO_CALLBACK, rm->end_ns,
 			       cb->entry_ns);

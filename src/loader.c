@@ -142,20 +142,6 @@ done:
 	return 0;
 }
 
-static const char *const probe_names[PR_MAX] = {
-	[PR_TCP_RECVMSG] = "tcp_recvmsg",
-	[PR_TCP_SENDMSG] = "tcp_sendmsg",
-	[PR_TCP_CLEANUP_RBUF] = "tcp_cleanup_rbuf",
-	[PR_TCP_PROBE] = "tcp_probe",
-	[PR_SK_DATA_READY] = "sk_data_ready",
-	[PR_NETIF_RECEIVE_SKB] = "netif_receive_skb",
-	[PR_SOCK_STATE] = "inet_sock_set_state",
-	[PR_RCVQ_DROPS] = "rcvqueue_drops",
-	[PR_CLIENT_MESSAGE] = "client_message",
-	[PR_CALLBACK] = "client_callback",
-	[PR_TLS_READ] = "ssl_read",
-};
-
 static int ensure_fs(const char *path, long magic, const char *type)
 {
 	struct statfs st;
@@ -412,7 +398,7 @@ int loader_open(struct lp_loader *L, struct lp_opts *o)
 
 	memset(L, 0, sizeof(*L));
 	for (int i = 0; i < PR_MAX; i++)
-		L->probes[i].name = probe_names[i];
+		L->probes[i].name = lp_probes[i].name;
 	err = ensure_fs("/sys/fs/bpf", BPF_FS_MAGIC, "bpf");
 	if (err)
 		return err;

@@ -40,22 +40,8 @@ int loader_read_stats(struct lp_loader *L, uint64_t *out)
 
 void loader_probe_hits(struct lp_loader *L, const uint64_t *st)
 {
-	static const int slot[PR_MAX] = {
-		[PR_TCP_RECVMSG] = LP_P_RECV_EXIT,
-		[PR_TCP_SENDMSG] = LP_P_SEND,
-		[PR_TCP_CLEANUP_RBUF] = LP_P_CLEANUP,
-		[PR_TCP_PROBE] = LP_P_TCP_PROBE,
-		[PR_SK_DATA_READY] = LP_P_DATA_READY,
-		[PR_NETIF_RECEIVE_SKB] = LP_P_DEV_IN,
-		[PR_SOCK_STATE] = LP_P_STATE,
-		[PR_RCVQ_DROPS] = LP_P_DROP,
-		[PR_CLIENT_MESSAGE] = LP_P_USDT_MSG,
-		[PR_CALLBACK] = LP_P_CB_ENTRY,
-		[PR_TLS_READ] = LP_P_TLS_READ,
-	};
-
 	for (int i = 0; i < PR_MAX; i++)
-		L->probes[i].hits = st[LP_S_HITS + slot[i]];
+		L->probes[i].hits = st[LP_S_HITS + lp_probes[i].hits_slot];
 }
 
 int loader_read_drops(struct lp_loader *L, struct port_drops *out,

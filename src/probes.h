@@ -43,6 +43,19 @@ struct probe_info {
 	uint64_t hits;	       /* program runs (from the per-CPU counters) */
 };
 
+/*
+ * What every hook is, once: its reported name and the LP_P_* counter
+ * (bpf/latprobe.h) that counts its program runs. Adding a hook: a PR_*
+ * above, its row in lp_probes (probes.c), and, for a kernel hook with
+ * several mechanisms, its programs in loader.c's flavour table.
+ */
+struct lp_probe_desc {
+	const char *name; /* as reported: the kernel function or hook */
+	int hits_slot;	  /* LP_P_*: the per-CPU counter of its runs */
+};
+
+extern const struct lp_probe_desc lp_probes[PR_MAX];
+
 int lp_mech_parse(const char *s, enum lp_mech *out);
 
 #endif

@@ -143,6 +143,10 @@ int main(void)
 	char dir[] = "/tmp/lp-report-XXXXXX", path[256], *text;
 	struct stat sb;
 
+	/* every hook is described: a hole in lp_probes would report NULL */
+	for (int i = 0; i < PR_MAX; i++)
+		CHECK(lp_probes[i].name && lp_probes[i].name[0],
+		      "lp_probes[%d] described", i);
 	for (int i = 0; i < PR_MAX; i++) {
 		probes[i].name = i ? "other" : "tcp_recvmsg";
 		probes[i].used = MECH_TRACEPOINT;

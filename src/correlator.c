@@ -356,6 +356,18 @@ void corr_event(struct corr *c, const void *data, size_t size)
 	}
 }
 
+void corr_held_seg(struct corr *c, const struct lp_pending_seg *p)
+{
+	struct lp_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.h.type = LP_EV_SEG;
+	e.h.sk = p->sk;
+	e.h.ts_ns = p->tcp_ns;
+	e.seg = p->seg;
+	corr_event(c, &e, lp_event_size(LP_EV_SEG));
+}
+
 void corr_live_sock(struct corr *c, const struct lp_live_sock *ls)
 {
 	struct conn *cn = corr_lookup(c, ls->sk);

@@ -168,6 +168,8 @@ void corr_event(struct corr *c, const void *data, size_t size);
 struct conn *corr_lookup(struct corr *c, uint64_t sk);
 /* A traced socket still open at exit (the kernel's exit iterator). */
 void corr_live_sock(struct corr *c, const struct lp_live_sock *ls);
+/* A segment the kernel still held at exit: a segment record, late. */
+void corr_held_seg(struct corr *c, const struct lp_pending_seg *p);
 /*
  * The live connection with this 4-tuple (saddr/sport local, as in
  * lp_sock_info), for messages that name their socket by address instead of

@@ -11,7 +11,7 @@
 #include "opts.h"
 #include "probes.h"
 #include "report.h"
-#include "correlator.h"
+#include "nic_lookup.h"
 
 struct lp_loader {
 	struct latprobe_bpf *skel;
@@ -23,7 +23,6 @@ struct lp_loader {
 	bool pinned;	    /* --pin maps */
 	char pin_dir[256];  /* where --pin put them */
 	int tstamp_fd;	    /* --nic-timestamps: keeps RX stamping on */
-	uint64_t nic_checked_ns; /* last look for a NIC stamper */
 };
 
 /* Open the skeleton, apply filters, negotiate mechanisms (no load yet). */
@@ -34,9 +33,10 @@ void loader_detach(struct lp_loader *L);
 void loader_destroy(struct lp_loader *L);
 int loader_read_stats(struct lp_loader *L, uint64_t *out);
 void loader_probe_hits(struct lp_loader *L, const uint64_t *stats);
-void loader_drain_kernel_state(struct lp_loader *L, struct corr *c);
-int loader_nic_lookup(void *ctx, const struct lp_sock_info *sock, uint32_t seq,
-		      uint64_t tcp_ns, uint64_t *ns, uint8_t *src);
+/* What the kernel still holds at exit (after detach); *out is malloc'd. */
+int loader_read_held_segs(struct lp_loader *L, struct lp_pending_seg **out);
+int loader_read_live_socks(struct lp_loader *L, struct lp_live_sock **out);
+void loader_nic_source(struct lp_loader *L, struct nic_source *ns);
 void loader_poll_nic(struct lp_loader *L);
 int loader_read_drops(struct lp_loader *L, struct port_drops *out,
 		      unsigned int max);

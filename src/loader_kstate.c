@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Reading the kernel side's state back: counters, drops, what is still
- * held in the kernel at exit, and NIC stamps looked up late.
+ * Reading the kernel side's state back: counters, drops and what is still
+ * held in the kernel at exit. The loader hands it over; main feeds it to the
+ * correlator (the loader never calls the correlator).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,142 +83,81 @@ void loader_poll_nic(struct lp_loader *L)
 /*
  * Traced sockets still open: bytes sent and segment counters, from one pass
  * of the iter/tcp program over the kernel's TCP sockets (what their close
- * records would have carried).
+ * records would have carried). Returns how many are in *out (malloc'd).
  */
-static void drain_live_socks(struct lp_loader *L, struct corr *c)
+int loader_read_live_socks(struct lp_loader *L, struct lp_live_sock **out)
 {
+	struct lp_live_sock ls, *v = NULL, *nv;
+	size_t have = 0, n = 0, cap = 0;
 	struct bpf_link *link;
-	struct lp_live_sock ls;
-	size_t have = 0;
-	ssize_t n;
+	ssize_t r;
 	int fd;
 
+	*out = NULL;
 	link = bpf_program__attach_iter(L->skel->progs.live_socks, NULL);
 	if (!link) {
 		lp_info("reading open sockets' byte counts: %s",
 			strerror(errno));
-		return;
+		return 0;
 	}
 	fd = bpf_iter_create(bpf_link__fd(link));
 	if (fd < 0) {
 		lp_info("reading open sockets' byte counts: %s",
 			strerror(errno));
 		bpf_link__destroy(link);
-		return;
+		return 0;
 	}
 	/* bounded: one record per traced socket, the registry's size at most */
 	for (int i = 0; i < 1 << 20; i++) {
-		n = read(fd, (char *)&ls + have, sizeof(ls) - have);
-		if (n <= 0)
+		r = read(fd, (char *)&ls + have, sizeof(ls) - have);
+		if (r <= 0)
 			break;
-		have += n;
+		have += r;
 		if (have < sizeof(ls))
 			continue;
-		corr_live_sock(c, &ls);
 		have = 0;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv)
+				break;
+			v = nv;
+		}
+		v[n++] = ls;
 	}
 	close(fd);
 	bpf_link__destroy(link);
+	*out = v;
+	return (int)n;
 }
 
 /*
- * After detach: segments still held per CPU (waiting for a wake-up that
- * never came) go to the correlator, and live sockets get their byte counts.
+ * After detach: segments still held per CPU, waiting for a wake-up that
+ * never came. Returns how many are in *out (malloc'd).
  */
-void loader_drain_kernel_state(struct lp_loader *L, struct corr *c)
+int loader_read_held_segs(struct lp_loader *L, struct lp_pending_seg **out)
 {
-	int ncpu = libbpf_num_possible_cpus(), fd;
+	int ncpu = libbpf_num_possible_cpus(), n = 0;
 	struct lp_pending_seg *p;
-	struct lp_event e;
 	__u32 zero = 0;
 
+	*out = NULL;
 	p = ncpu > 0 ? calloc(ncpu, sizeof(*p)) : NULL;
-	fd = bpf_map__fd(L->skel->maps.pending);
-	if (p && bpf_map_lookup_elem(fd, &zero, p) == 0) {
-		for (int i = 0; i < ncpu; i++) {
-			if (!p[i].sk)
-				continue;
-			memset(&e, 0, sizeof(e));
-			e.h.type = LP_EV_SEG;
-			e.h.sk = p[i].sk;
-			e.h.ts_ns = p[i].tcp_ns;
-			e.seg = p[i].seg;
-			corr_event(c, &e, lp_event_size(LP_EV_SEG));
-		}
+	if (!p ||
+	    bpf_map_lookup_elem(bpf_map__fd(L->skel->maps.pending), &zero, p)) {
+		free(p);
+		return 0;
 	}
-	free(p);
-	drain_live_socks(L, c);
+	for (int i = 0; i < ncpu; i++)
+		if (p[i].sk)
+			p[n++] = p[i];
+	*out = p;
+	return n;
 }
 
-/* latprobe-nic pins its statistics (nic_stats*) next to nic_ts. */
-static bool nic_stamper_pinned(void)
+/* Where NIC stamps are looked up late (nic_lookup.c): nic_ts and its flag. */
+void loader_nic_source(struct lp_loader *L, struct nic_source *ns)
 {
-	DIR *d = opendir(LP_PIN_DIR);
-	struct dirent *e;
-	bool found = false;
-
-	if (!d)
-		return false;
-	while (!found && (e = readdir(d)))
-		found = !strncmp(e->d_name, "nic_stats", 9);
-	closedir(d);
-	return found;
-}
-
-/*
- * A stamper publishes a segment's stamp some microseconds after its NIC saw
- * it, which can be after the kernel delivered it and the reader read it. A
- * miss on a segment younger than this is looked up again once it is this
- * old: the consumer then runs up to this much behind, never more.
- */
-#define NIC_GRACE_NS 2000000ULL
-
-/* corr_nic_fn: look a segment up in nic_ts (user space, after tcp_probe). */
-int loader_nic_lookup(void *ctx, const struct lp_sock_info *sock, uint32_t seq,
-		      uint64_t tcp_ns, uint64_t *ns, uint8_t *src)
-{
-	struct lp_loader *L = ctx;
-	struct lp_nic_key k = {};
-	struct timespec wait = {};
-	struct lp_nic_val v;
-	uint64_t now;
-	int fd;
-
-	if (!L->skel)
-		return -ENOENT;
-	if (!L->skel->bss->nic_ts_active) {
-		/*
-		 * No stamper seen yet: look again at most every 10 ms, for
-		 * its statistics pin (a tiny directory read), not by
-		 * scanning nic_ts: get_next_key walks every bucket of an
-		 * empty 65536-entry LRU map.
-		 */
-		now = now_ns(CLOCK_MONOTONIC);
-		if (now - L->nic_checked_ns < 10000000ULL)
-			return -ENOENT;
-		L->nic_checked_ns = now;
-		if (!nic_stamper_pinned())
-			return -ENOENT;
-		L->skel->bss->nic_ts_active = true;
-	}
-	/* on the wire the peer is the sender */
-	memcpy(k.saddr, sock->daddr, sizeof(k.saddr));
-	memcpy(k.daddr, sock->saddr, sizeof(k.daddr));
-	k.sport = sock->dport;
-	k.dport = sock->sport;
-	k.seq = seq;
-	fd = bpf_map__fd(L->skel->maps.nic_ts);
-	if (bpf_map_lookup_elem(fd, &k, &v)) {
-		now = now_ns(CLOCK_MONOTONIC);
-		if (!tcp_ns || now >= tcp_ns + NIC_GRACE_NS ||
-		    tcp_ns > now + NIC_GRACE_NS)
-			return -ENOENT;
-		wait.tv_nsec = (long)(tcp_ns + NIC_GRACE_NS - now);
-		nanosleep(&wait, NULL);
-		if (bpf_map_lookup_elem(fd, &k, &v))
-			return -ENOENT;
-	}
-	*ns = v.ns;
-	*src = v.src;
-	return 0;
+	ns->fd = bpf_map__fd(L->skel->maps.nic_ts);
+	ns->active = &L->skel->bss->nic_ts_active;
 }

@@ -108,6 +108,26 @@ static void print_probes(const struct lp_loader *L)
 	}
 }
 
+/*
+ * After detach, what the kernel still holds goes to the correlator: the
+ * loader reads it, the correlator takes it (neither calls the other).
+ */
+static void drain_kernel_state(struct lp_loader *L, struct corr *c)
+{
+	struct lp_pending_seg *segs;
+	struct lp_live_sock *socks;
+	int n;
+
+	n = loader_read_held_segs(L, &segs);
+	for (int i = 0; i < n; i++)
+		corr_held_seg(c, &segs[i]);
+	free(segs);
+	n = loader_read_live_socks(L, &socks);
+	for (int i = 0; i < n; i++)
+		corr_live_sock(c, &socks[i]);
+	free(socks);
+}
+
 static int write_report(const struct lp_opts *o, struct lp_loader *L,
 			const struct cb_attach *cb, struct corr *c,
 			const struct timespec *start, uint64_t t0,
@@ -165,6 +185,7 @@ int main(int argc, char **argv)
 {
 	struct corr_cfg cfg = {};
 	struct lp_loader L = {};
+	struct nic_source nic_src = {.fd = -1};
 	struct overhead ov = { .stats_fd = -EBADF };
 	struct cb_attach cb = {};
 	struct ring_buffer *rb = NULL;
@@ -211,8 +232,8 @@ int main(int argc, char **argv)
 	cfg.max_conns = o.max_conns;
 	cfg.realtime_offset_ns = realtime_offset(&clk_err);
 	o.realtime_offset_ns = cfg.realtime_offset_ns;
-	cfg.nic_lookup = loader_nic_lookup;
-	cfg.nic_ctx = &L;
+	cfg.nic_lookup = nic_lookup; /* nic_src is filled once loaded */
+	cfg.nic_ctx = &nic_src;
 	c = corr_new(&cfg);
 	if (!c) {
 		lp_err("out of memory");
@@ -229,6 +250,8 @@ int main(int argc, char **argv)
 		err = callback_resolve(&cb, &o, &L.probes[PR_CALLBACK]);
 	if (!err)
 		err = loader_load_attach(&L, &o);
+	if (!err)
+		loader_nic_source(&L, &nic_src);
 	if (!err)
 		err = callback_attach(&cb, &o, L.skel, &L.probes[PR_CALLBACK]);
 	if (err)
@@ -363,7 +386,7 @@ int main(int argc, char **argv)
 	ring_buffer__consume(rb);
 	client_stamps_process(stamps, now_ns(CLOCK_MONOTONIC));
 	client_stamps_finish(stamps);
-	loader_drain_kernel_state(&L, c);
+	drain_kernel_state(&L, c);
 	if (!o.quiet && isatty(STDERR_FILENO))
 		fputc('\n', stderr);
 	err = write_report(&o, &L, &cb, c, &start, t0, clk_err, targets, 2, &ov);

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef __LP_NIC_LOOKUP_H
+#define __LP_NIC_LOOKUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct lp_sock_info;
+
+/*
+ * latprobe-nic's pinned nic_ts as the correlator sees it: the map's fd (-1
+ * until loaded) and the BPF side's "a stamper is publishing" flag, which a
+ * lookup sets once the stamper's statistics pin appears.
+ */
+struct nic_source {
+	int fd;
+	bool *active;
+	uint64_t checked_ns; /* last look for a stamper */
+};
+
+/* A corr_nic_fn (correlator.h); ctx is a struct nic_source. */
+int nic_lookup(void *ctx, const struct lp_sock_info *sock, uint32_t seq,
+	       uint64_t tcp_ns, uint64_t *ns, uint8_t *src);
+
+#endif

@@ -36,7 +36,7 @@ $(OUT)/fuzz_opts: tests/fuzz_opts.c src/opts.c src/probes.c src/*.h \
 		$(filter %.c,$^) -o $@ -lm
 
 $(OUT)/fuzz_breakdown: tests/fuzz_breakdown.c src/breakdown.c \
-		src/report_view.c src/correlator.c src/corr_segs.c \
+		src/report_view.c src/compare.c src/render_svg.c src/correlator.c src/corr_segs.c \
 		src/corr_msg.c src/corr_tls.c src/hist.c \
 		src/*.h bpf/latprobe.h | $(OUT)
 	$(call msg,FUZZ-CC,$@)

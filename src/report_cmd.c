@@ -10,7 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include "breakdown.h"
 #include "report_view.h"
 
 #define MAX_RUNS 16
@@ -103,8 +102,6 @@ int report_cmd_main(int argc, char **argv)
 			usage);
 		return 2;
 	}
-	if (n == 1 && !svg && !html)
-		return breakdown_print(stdout, argv[optind]);
 
 	v = calloc(n, sizeof(*v));
 	if (!v) {
@@ -117,7 +114,7 @@ int report_cmd_main(int argc, char **argv)
 			goto out;
 		}
 	if (n == 1)
-		err = breakdown_print(stdout, argv[optind]);
+		breakdown_print(stdout, &v[0]);
 	for (int i = 1; i < n; i++) {
 		if (i > 1)
 			fputc('\n', stdout);

@@ -100,6 +100,15 @@ report_err "latprobe: report $TMP/bad.txt: $NOTREP" "$TMP/bad.txt"
 report_err "latprobe: report $TMP/bad.json: $NOTREP" "$FIX/report-a.json" "$TMP/bad.json"
 report_err "latprobe: report $TMP/bad.json: $NOTREP" "$TMP/bad.json" --svg "$TMP/bad.svg"
 [ ! -e "$TMP/bad.svg" ] || fail "a picture of a non-report"
+# a report with a wrongly typed or missing key: that key, not a silent 0
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); d["stages"]["total"]["p50"] = "x"; del d["lost_events"]; json.dump(d, open(sys.argv[2], "w"))' \
+	"$FIX/report-a.json" "$TMP/typed.json"
+report_err "latprobe: report $TMP/typed.json: \"lost_events\": missing" "$TMP/typed.json"
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); d["stages"]["total"]["p50"] = "x"; json.dump(d, open(sys.argv[2], "w"))' \
+	"$FIX/report-a.json" "$TMP/typed.json"
+report_err "latprobe: report $TMP/typed.json: \"stages.total.p50\": a string, not a number" \
+	"$FIX/report-a.json" "$TMP/typed.json" --svg "$TMP/typed.svg"
+[ ! -e "$TMP/typed.svg" ] || fail "a picture of a report with a bad key"
 
 # a fresh report of real loopback traffic (per-read stages)
 if [ "$(id -u)" -eq 0 ]; then

@@ -30,7 +30,7 @@
 #include "overhead.h"
 #include "privs.h"
 #include "report.h"
-#include "report_view.h"
+#include "report/report_view.h"
 #include "target.h"
 
 

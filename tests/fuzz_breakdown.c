@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
-#include "report_view.h"
+#include "report/report_view.h"
 
 static int fd = -1;
 static char path[64];

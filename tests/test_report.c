@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include "check.h"
 #include "report.h"
-#include "report_view.h"
+#include "report/report_view.h"
 
 static const char *const top_keys[] = {
 	"schema", "tool", "timestamp", "duration_seconds", "total_events",

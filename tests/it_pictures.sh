@@ -77,6 +77,14 @@ report_err() {
 nowrite() { echo "latprobe: writing $1: $2 (no partial file left)"; }
 report_err "$(nowrite /nonexistent-dir/x.svg 'No such file or directory')" \
 	"$FIX/report-a.json" --svg /nonexistent-dir/x.svg
+# a directory or a device node as the picture: refused, never replaced
+mkdir -p "$TMP/adir"
+report_err "$(nowrite "$TMP/adir" 'Is a directory')" "$FIX/report-a.json" --svg "$TMP/adir"
+if [ "$(id -u)" -eq 0 ]; then
+	mknod "$TMP/anode" c 1 3 || fail "mknod"
+	report_err "$(nowrite "$TMP/anode" 'Invalid argument')" "$FIX/report-a.json" --html "$TMP/anode"
+	[ -c "$TMP/anode" ] || fail "--html replaced a device node"
+fi
 # a directory that exists but cannot be written: read-only for root,
 # mode 0555 for anyone else
 RO=$TMP/ro

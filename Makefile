@@ -36,7 +36,8 @@ endif
 BPF_OBJS := $(OUT)/latprobe.bpf.o $(OUT)/feature.bpf.o $(OUT)/client.bpf.o \
 	$(OUT)/tls.bpf.o
 SKELS := $(BPF_OBJS:.bpf.o=.skel.h)
-LP_SRCS := $(wildcard src/*.c)
+# src/report/: `latprobe report`, the reader and views of a saved report.
+LP_SRCS := $(wildcard src/*.c src/report/*.c)
 LP_OBJS := $(patsubst src/%.c,$(OUT)/%.o,$(LP_SRCS))
 # Symbol lookup and probe placement for uprobes on foreign code (libelf,
 # libstdc++'s demangler): unit tests that need it link it themselves.
@@ -69,8 +70,9 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst .,_,$*)_bpf > $@
 
-$(OUT)/%.o: src/%.c src/*.h bpf/latprobe.h $(SKELS) | $(OUT)
+$(OUT)/%.o: src/%.c src/*.h src/report/*.h bpf/latprobe.h $(SKELS) | $(OUT)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 latprobe: $(LP_OBJS)

@@ -35,10 +35,11 @@ $(OUT)/fuzz_opts: tests/fuzz_opts.c src/opts.c src/probes.c src/*.h \
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -include tests/fuzz_argp_noexit.h \
 		$(filter %.c,$^) -o $@ -lm
 
-$(OUT)/fuzz_breakdown: tests/fuzz_breakdown.c src/breakdown.c \
-		src/report_view.c src/correlator.c src/corr_segs.c \
+$(OUT)/fuzz_breakdown: tests/fuzz_breakdown.c src/report/breakdown.c \
+		src/report/report_view.c src/report/compare.c \
+		src/report/render_svg.c src/correlator.c src/corr_segs.c \
 		src/corr_msg.c src/corr_tls.c src/hist.c \
-		src/*.h bpf/latprobe.h | $(OUT)
+		src/*.h src/report/*.h bpf/latprobe.h | $(OUT)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@ -lcjson -lm
 

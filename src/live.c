@@ -8,7 +8,7 @@
 #include <sys/ioctl.h>
 #include "live.h"
 #include "report.h"
-#include "report_view.h"
+#include "report/report_view.h"
 
 #define LINE_MAX_COLS 400
 

@@ -17,7 +17,6 @@
 #include <linux/capability.h>
 #include <bpf/libbpf.h>
 #include "attach_callback.h"
-#include "breakdown.h"
 #include "client_stamps.h"
 #include "client.skel.h"
 #include "tls.skel.h"
@@ -31,7 +30,7 @@
 #include "overhead.h"
 #include "privs.h"
 #include "report.h"
-#include "report_view.h"
+#include "report/report_view.h"
 #include "target.h"
 
 

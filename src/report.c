@@ -493,11 +493,11 @@ int report_write_fallback(const cJSON *root, char *out, size_t len)
 	return err;
 }
 
-int report_write_file(const char *path, const cJSON *root)
+int report_write_bytes(const char *path, const void *buf, size_t len)
 {
 	char tmp[PATH_MAX];
-	char *text;
-	size_t len, off = 0;
+	struct stat st;
+	size_t off = 0;
 	int fd, err = 0;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >=
@@ -506,18 +506,16 @@ int report_write_file(const char *path, const cJSON *root)
 	/* planted after the check at start-up? still refused */
 	if ((err = check_symlink(path)))
 		return err;
-	text = cJSON_Print(root);
-	if (!text)
-		return -ENOMEM;
-	len = strlen(text);
+	/* rename() would replace a directory entry of any kind: not these */
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode) &&
+	    !S_ISLNK(st.st_mode))
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
 	fd = mkstemp(tmp);
-	if (fd < 0) {
-		err = -errno;
-		goto out;
-	}
+	if (fd < 0)
+		return -errno;
 	fchmod(fd, 0644);
 	while (off < len) {
-		ssize_t n = write(fd, text + off, len - off);
+		ssize_t n = write(fd, (const char *)buf + off, len - off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -527,15 +525,35 @@ int report_write_file(const char *path, const cJSON *root)
 		}
 		off += n;
 	}
-	if (!err && (write(fd, "\n", 1) != 1 || fsync(fd)))
-		err = -errno ? -errno : -EIO;
+	if (!err && fsync(fd))
+		err = -errno;
 	if (close(fd) && !err)
 		err = -errno;
 	if (!err && rename(tmp, path))
 		err = -errno;
 	if (err)
 		unlink(tmp);
-out:
-	free(text);
+	return err;
+}
+
+int report_write_file(const char *path, const cJSON *root)
+{
+	char *text = cJSON_Print(root), *t;
+	size_t len;
+	int err;
+
+	if (!text)
+		return -ENOMEM;
+	/* the JSON and a final newline, in one write */
+	len = strlen(text);
+	t = realloc(text, len + 2);
+	if (!t) {
+		free(text);
+		return -ENOMEM;
+	}
+	t[len] = '\n';
+	t[len + 1] = '\0';
+	err = report_write_bytes(path, t, len + 1);
+	free(t);
 	return err;
 }

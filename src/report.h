@@ -38,7 +38,15 @@ cJSON *report_tls_json(const struct corr *c);
 /* "ip:port" or "[ip6]:port", as the report's connection keys write it. */
 void report_endpoint(char *buf, size_t len, const uint8_t *addr,
 		     uint16_t port, uint16_t family);
-/* Atomic: temp file in the same directory, fsync, rename. 0 or -errno. */
+/*
+ * Whole or not at all: len bytes to a temp file in path's directory, fsync,
+ * rename over path. Refused: a symlink at path in a world-writable sticky
+ * directory (ELOOP), a directory (EISDIR) or anything but a regular file or
+ * a symlink (EINVAL: a device node). Nothing is left behind on failure.
+ * 0 or -errno.
+ */
+int report_write_bytes(const char *path, const void *buf, size_t len);
+/* The report as JSON through report_write_bytes(). 0 or -errno. */
 int report_write_file(const char *path, const cJSON *root);
 /*
  * Can the report be written to path at the end? Checked before attaching:

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * libFuzzer target: `latprobe report FILE`, the report reader, on arbitrary
- * file contents. The bytes go into a memfd that breakdown_print() opens by
- * its /proc/self/fd path, as it would open a report file.
+ * libFuzzer target: `latprobe report FILE`, the report reader and the
+ * breakdown table, on arbitrary file contents. The bytes go into a memfd
+ * that report_view_load() opens by its /proc/self/fd path, as it would open
+ * a report file; what it accepts is printed as the table, the comparison
+ * with itself and both pictures.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -10,11 +12,12 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
-#include "breakdown.h"
+#include "report/report_view.h"
 
 static int fd = -1;
 static char path[64];
 static FILE *sink;
+static struct report_view v;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -30,8 +33,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ftruncate(fd, 0) ||
 	    (size && pwrite(fd, data, size, 0) != (ssize_t)size))
 		abort();
-	r = breakdown_print(sink, path);
+	r = report_view_load(&v, path);
 	if (r != 0 && r != 1)
 		abort();
+	if (r == 0) {
+		breakdown_print(sink, &v);
+		compare_print(sink, &v, &v);
+		render_svg(sink, &v, 1);
+		render_html(sink, &v, 1);
+	}
 	return 0;
 }

@@ -77,6 +77,14 @@ report_err() {
 nowrite() { echo "latprobe: writing $1: $2 (no partial file left)"; }
 report_err "$(nowrite /nonexistent-dir/x.svg 'No such file or directory')" \
 	"$FIX/report-a.json" --svg /nonexistent-dir/x.svg
+# a directory or a device node as the picture: refused, never replaced
+mkdir -p "$TMP/adir"
+report_err "$(nowrite "$TMP/adir" 'Is a directory')" "$FIX/report-a.json" --svg "$TMP/adir"
+if [ "$(id -u)" -eq 0 ]; then
+	mknod "$TMP/anode" c 1 3 || fail "mknod"
+	report_err "$(nowrite "$TMP/anode" 'Invalid argument')" "$FIX/report-a.json" --html "$TMP/anode"
+	[ -c "$TMP/anode" ] || fail "--html replaced a device node"
+fi
 # a directory that exists but cannot be written: read-only for root,
 # mode 0555 for anyone else
 RO=$TMP/ro
@@ -100,6 +108,15 @@ report_err "latprobe: report $TMP/bad.txt: $NOTREP" "$TMP/bad.txt"
 report_err "latprobe: report $TMP/bad.json: $NOTREP" "$FIX/report-a.json" "$TMP/bad.json"
 report_err "latprobe: report $TMP/bad.json: $NOTREP" "$TMP/bad.json" --svg "$TMP/bad.svg"
 [ ! -e "$TMP/bad.svg" ] || fail "a picture of a non-report"
+# a report with a wrongly typed or missing key: that key, not a silent 0
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); d["stages"]["total"]["p50"] = "x"; del d["lost_events"]; json.dump(d, open(sys.argv[2], "w"))' \
+	"$FIX/report-a.json" "$TMP/typed.json"
+report_err "latprobe: report $TMP/typed.json: \"lost_events\": missing" "$TMP/typed.json"
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); d["stages"]["total"]["p50"] = "x"; json.dump(d, open(sys.argv[2], "w"))' \
+	"$FIX/report-a.json" "$TMP/typed.json"
+report_err "latprobe: report $TMP/typed.json: \"stages.total.p50\": a string, not a number" \
+	"$FIX/report-a.json" "$TMP/typed.json" --svg "$TMP/typed.svg"
+[ ! -e "$TMP/typed.svg" ] || fail "a picture of a report with a bad key"
 
 # a fresh report of real loopback traffic (per-read stages)
 if [ "$(id -u)" -eq 0 ]; then

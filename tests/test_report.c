@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include "check.h"
 #include "report.h"
+#include "report/report_view.h"
 
 static const char *const top_keys[] = {
 	"schema", "tool", "timestamp", "duration_seconds", "total_events",
@@ -78,19 +79,118 @@ static double ov_num(const cJSON *o, const char *k)
 }
 
 /* The overhead section: per-unit figures from the totals, null without units. */
+/* path holds text: report_view_load's answer, its stderr in err */
+static int view_of(const char *dir, const char *text, struct report_view *v,
+		   char *err, size_t len)
+{
+	char path[512], epath[512];
+	FILE *f, *saved;
+	int r, fd;
+
+	snprintf(path, sizeof(path), "%s/v.json", dir);
+	snprintf(epath, sizeof(epath), "%s/err", dir);
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	fflush(stderr);
+	fd = dup(2);
+	saved = freopen(epath, "w", stderr);
+	r = report_view_load(v, path);
+	fflush(stderr);
+	dup2(fd, 2);
+	close(fd);
+	(void)saved;
+	err[0] = '\0';
+	f = fopen(epath, "r");
+	if (f) {
+		if (!fgets(err, len, f))
+			err[0] = '\0';
+		fclose(f);
+	}
+	unlink(epath);
+	unlink(path);
+	return r;
+}
+
+#define VIEW_OK                                                           \
+	"\"timestamp\": \"t\", \"total_events\": 4, \"lost_events\": 0, " \
+	"\"connections\": {}, \"histogram\": {\"log2_ns\": {\"1024-2047\": 2}}, "
+
+/* The reader: what report_build writes reads back; a bad key is an error. */
+static void test_view(const char *dir, const char *report_text)
+{
+	static const struct {
+		const char *text, *err;
+	} bad[] = {
+		{"{" VIEW_OK "\"stages\": {}}", "\"messages\": missing"},
+		{"{" VIEW_OK "\"stages\": {\"total\": {\"count\": 1, "
+		 "\"p50\": \"x\", \"p99\": 1, \"p999\": 1}}, \"messages\": "
+		 "{\"seen\": 1, \"correlated\": 1, \"stage_records\": 1}}",
+		 "\"stages.total.p50\": a string, not a number"},
+		{"{" VIEW_OK "\"stages\": {\"total\": 5}, \"messages\": "
+		 "{\"seen\": 1, \"correlated\": 1, \"stage_records\": 1}}",
+		 "\"stages.total\": a number, not an object"},
+		{"{" VIEW_OK "\"stages\": {}, \"messages\": {\"seen\": -1, "
+		 "\"correlated\": 1, \"stage_records\": 1}}",
+		 "\"messages.seen\": not a finite number >= 0"},
+		{"{" VIEW_OK "\"stages\": {}, \"messages\": {\"seen\": 1, "
+		 "\"correlated\": 1, \"stage_records\": 1}, \"overhead\": {}}",
+		 "\"overhead.kernel\": missing"},
+	};
+	struct report_view v;
+	char err[256], want[512];
+
+	CHECK_EQ(view_of(dir, report_text, &v, err, sizeof(err)), 0);
+	CHECK(!err[0], "no error: %s", err);
+	CHECK_EQ(v.events, 301);
+	CHECK_EQ(v.lost, 3);
+	CHECK_EQ(v.connections, 1);
+	CHECK(v.st[ST_NIC_TO_TCP].present, "nic_to_tcp read");
+	CHECK_EQ(v.st[ST_NIC_TO_TCP].p50, 2);
+	CHECK(!strcmp(v.unit, "read"), "unit %s", v.unit);
+	CHECK(!v.ov.present, "no overhead section without in.ov");
+
+	/* optional keys absent: defaults; no overhead line */
+	CHECK_EQ(
+		view_of(dir,
+			"{" VIEW_OK "\"stages\": {}, \"messages\": "
+			"{\"seen\": 1, \"correlated\": 1, \"stage_records\": 1}}",
+			&v, err, sizeof(err)),
+		0);
+	CHECK(!strcmp(v.unit, "?") && !v.ov.present && !v.nic_stamped,
+	      "optional keys default");
+	CHECK_EQ(v.log2_ns[10], 2);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK_EQ(view_of(dir, bad[i].text, &v, err, sizeof(err)), 1);
+		snprintf(want, sizeof(want), "latprobe: report %s/v.json: %s\n",
+			 dir, bad[i].err);
+		CHECK(!strcmp(err, want), "bad[%zu]: got '%s', want '%s'", i,
+		      err, want);
+	}
+}
+
 static void test_overhead(void)
 {
-	struct overhead ov = { .stats_fd = 3, .started = true, .stopped = true,
-			       .nprogs = 3, .cpu_s = 0.25, .wall_s = 2.0,
-			       .peak_rss_kb = 9000 };
-	struct ov_units u = { .reads = 100, .ring_records = 150, .wakeups = 2 };
+	struct overhead ov = {.stats_fd = 3,
+			      .started = true,
+			      .stopped = true,
+			      .nprogs = 3,
+			      .cpu_s = 0.25,
+			      .wall_s = 2.0,
+			      .peak_rss_kb = 9000};
+	struct ov_units u = {.reads = 100, .ring_records = 150, .wakeups = 2};
 	cJSON *o, *k, *cl;
 
-	ov.progs[0] = (struct ov_prog){ .name = "recv_tp", .side = OV_KERNEL,
-					.run_ns = 30000, .run_cnt = 100 };
-	ov.progs[1] = (struct ov_prog){ .name = "tcp_in", .side = OV_KERNEL,
-					.run_ns = 10000, .run_cnt = 100 };
-	ov.progs[2] = (struct ov_prog){ .name = "client_msg", .side = OV_CLIENT };
+	ov.progs[0] = (struct ov_prog){.name = "recv_tp",
+				       .side = OV_KERNEL,
+				       .run_ns = 30000,
+				       .run_cnt = 100};
+	ov.progs[1] = (struct ov_prog){.name = "tcp_in",
+				       .side = OV_KERNEL,
+				       .run_ns = 10000,
+				       .run_cnt = 100};
+	ov.progs[2] = (struct ov_prog){.name = "client_msg", .side = OV_CLIENT};
 	o = overhead_json(&ov, &u);
 	k = cJSON_GetObjectItem(o, "kernel");
 	cl = cJSON_GetObjectItem(o, "client");
@@ -136,7 +236,7 @@ static void test_overhead(void)
 int main(void)
 {
 	struct probe_info probes[PR_MAX] = {};
-	struct port_drops drops[] = { { 5001, 7 } };
+	struct port_drops drops[] = {{5001, 7}};
 	struct report_in in = {};
 	struct corr *c = sample_corr();
 	cJSON *root, *back, *conn, *st, *o;
@@ -168,31 +268,38 @@ int main(void)
 		CHECK(cJSON_GetObjectItemCaseSensitive(back, top_keys[i]),
 		      "top-level key %s", top_keys[i]);
 	CHECK(!strcmp(cJSON_GetObjectItem(back, "schema")->valuestring,
-		      "latprobe/1"), "schema");
+		      "latprobe/1"),
+	      "schema");
 	CHECK_EQ(cJSON_GetObjectItem(back, "lost_events")->valuedouble, 3);
 	CHECK_EQ(cJSON_GetObjectItem(back, "total_events")->valuedouble, 301);
 	conn = cJSON_GetObjectItem(cJSON_GetObjectItem(back, "connections"),
 				   "127.0.0.1:5555 -> 127.0.0.2:9443");
 	if (CHECK(conn, "connection keyed by 4-tuple")) {
-		for (size_t i = 0; i < sizeof(conn_keys) / sizeof(*conn_keys); i++)
-			CHECK(cJSON_GetObjectItemCaseSensitive(conn, conn_keys[i]),
+		for (size_t i = 0; i < sizeof(conn_keys) / sizeof(*conn_keys);
+		     i++)
+			CHECK(cJSON_GetObjectItemCaseSensitive(conn,
+							       conn_keys[i]),
 			      "connection key %s", conn_keys[i]);
 		CHECK_EQ(cJSON_GetObjectItem(conn, "reads")->valuedouble, 100);
-		CHECK_EQ(cJSON_GetObjectItem(conn, "bytes_received")->valuedouble,
+		CHECK_EQ(cJSON_GetObjectItem(conn, "bytes_received")
+				 ->valuedouble,
 			 10000);
 		CHECK_EQ(cJSON_GetObjectItem(conn, "pid")->valuedouble, 42);
 	}
 	st = cJSON_GetObjectItem(cJSON_GetObjectItem(back, "stages"),
 				 "nic_to_tcp");
 	if (CHECK(st, "nic_to_tcp stage")) {
-		for (size_t i = 0; i < sizeof(stage_keys) / sizeof(*stage_keys); i++)
-			CHECK(cJSON_GetObjectItemCaseSensitive(st, stage_keys[i]),
+		for (size_t i = 0; i < sizeof(stage_keys) / sizeof(*stage_keys);
+		     i++)
+			CHECK(cJSON_GetObjectItemCaseSensitive(st,
+							       stage_keys[i]),
 			      "stage key %s", stage_keys[i]);
 		CHECK_EQ(cJSON_GetObjectItem(st, "p50")->valuedouble, 2);
 	}
 	/* stages never measured are absent, not zero */
 	CHECK(!cJSON_GetObjectItem(cJSON_GetObjectItem(back, "stages"),
-				   "read_to_frame"), "absent stage");
+				   "read_to_frame"),
+	      "absent stage");
 	o = cJSON_GetObjectItem(back, "histogram");
 	CHECK_EQ(cJSON_GetObjectItem(o, "0-1ms")->valuedouble, 100);
 	CHECK(cJSON_GetObjectItem(o, "log2_ns"), "fine buckets");
@@ -211,6 +318,17 @@ int main(void)
 		snprintf(path, sizeof(path), "%s/missing/r.json", dir);
 		CHECK(report_check_writable(path) < 0, "missing dir refused");
 		CHECK(report_write_file(path, root) < 0, "missing dir fails");
+		test_view(dir, text);
+		/* the bytes writer (pictures): exact bytes; a directory refused */
+		snprintf(path, sizeof(path), "%s/p.svg", dir);
+		CHECK_EQ(report_write_bytes(path, "<svg/>", 6), 0);
+		CHECK(stat(path, &sb) == 0 && sb.st_size == 6 &&
+			      (sb.st_mode & 0777) == 0644,
+		      "picture written whole, 0644");
+		unlink(path);
+		mkdir(path, 0755);
+		CHECK_EQ(report_write_bytes(path, "<svg/>", 6), -EISDIR);
+		rmdir(path);
 		rmdir(dir);
 	}
 	free(text);

@@ -5,12 +5,9 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/stat.h>
-#include "breakdown.h"
+#include "report.h"
 #include "report_view.h"
 
 #define MAX_RUNS 16
@@ -21,46 +18,39 @@ static const char usage[] =
 	"  several:  each run compared with the first (p50/p99, delta, ratio)\n"
 	"  --svg, --html: a self-contained picture of the run(s)\n";
 
-/* Whole or not at all, like the JSON report: temporary file + rename. */
+/*
+ * Whole or not at all, through the JSON report's writer (temp file, fsync,
+ * rename, symlink check): drawn in memory first, then written. No fallback
+ * path: a picture can be drawn again from the report.
+ */
 static int write_picture(const char *path, bool html,
 			 const struct report_view *v, unsigned int n)
 {
-	char tmp[PATH_MAX];
+	char *buf = NULL;
+	size_t len = 0;
 	FILE *f;
-	int fd, err = 0;
+	int err;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >=
-	    (int)sizeof(tmp)) {
-		err = ENAMETOOLONG;
+	f = open_memstream(&buf, &len);
+	if (!f) {
+		err = -errno;
 		goto out;
 	}
-	fd = mkstemp(tmp);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
-		err = errno;
-		if (fd >= 0) {
-			close(fd);
-			unlink(tmp);
-		}
-		goto out;
-	}
-	fchmod(fd, 0644);
 	if (html)
 		render_html(f, v, n);
 	else
 		render_svg(f, v, n);
-	if (ferror(f))
-		err = EIO;
+	err = ferror(f) ? -ENOMEM : 0;
 	if (fclose(f) && !err)
-		err = errno;
-	if (!err && rename(tmp, path))
-		err = errno;
-	if (err)
-		unlink(tmp);
+		err = -errno;
+	if (!err)
+		err = report_write_bytes(path, buf, len);
 out:
+	free(buf);
 	if (err)
 		fprintf(stderr,
 			"latprobe: writing %s: %s (no partial file left)\n",
-			path, strerror(err));
+			path, strerror(-err));
 	return err ? 1 : 0;
 }
 
@@ -103,8 +93,6 @@ int report_cmd_main(int argc, char **argv)
 			usage);
 		return 2;
 	}
-	if (n == 1 && !svg && !html)
-		return breakdown_print(stdout, argv[optind]);
 
 	v = calloc(n, sizeof(*v));
 	if (!v) {
@@ -117,7 +105,7 @@ int report_cmd_main(int argc, char **argv)
 			goto out;
 		}
 	if (n == 1)
-		err = breakdown_print(stdout, argv[optind]);
+		breakdown_print(stdout, &v[0]);
 	for (int i = 1; i < n; i++) {
 		if (i > 1)
 			fputc('\n', stdout);

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * latprobe report FILE.json: the per-stage breakdown as a terminal table
+ * with a bar per stage, from the report as report_view.c read and checked it.
+ */
+#include <math.h>
+#include <string.h>
+#include "report_view.h"
+
+#define BAR_WIDTH 32
+
+static void bar(FILE *out, double v, double max)
+{
+	double f = max > 0 ? v / max : 0;
+	int n;
+
+	/* huge but finite p50s: inf/inf must not escape */
+	if (!(f >= 0))
+		f = 0;
+	n = f < 1 ? (int)(f * BAR_WIDTH + 0.5) : BAR_WIDTH;
+
+	for (int i = 0; i < n; i++)
+		fputs("#", out);
+	for (int i = n; i < BAR_WIDTH; i++)
+		fputc(' ', out);
+}
+
+/* Where nic_to_tcp's first marks came from, when a NIC stamper was there. */
+static void nic_line(FILE *out, const struct report_view *v)
+{
+	const char *sep = "";
+	double dev_in = 0;
+
+	if (!(v->nic_stamped > 0))
+		return;
+	for (unsigned int i = 0; i < v->n_nic_src; i++)
+		if (!strcmp(v->nic_src[i].name, "dev_in"))
+			dev_in = v->nic_src[i].count;
+	fprintf(out, "nic: %.0f of %.0f segments NIC-stamped (", v->nic_stamped,
+		v->nic_stamped + dev_in);
+	for (unsigned int i = 0; i < v->n_nic_src; i++) {
+		const struct rv_nic_src *s = &v->nic_src[i];
+
+		if (!(s->count > 0) || !strcmp(s->name, "dev_in"))
+			continue;
+		fprintf(out, "%s%s %.0f", sep, s->name, s->count);
+		sep = ", ";
+	}
+	fprintf(out, "), %.0f later than tcp_in (by <= %.0f ns)\n",
+		v->nic_after_tcp, v->nic_after_tcp_max_ns);
+}
+
+/* A ratio of the overhead section, or "n/a" where it was null. */
+static const char *fig(char *buf, size_t len, double v, const char *f)
+{
+	if (isnan(v))
+		return "n/a";
+	snprintf(buf, len, f, v);
+	return buf;
+}
+
+/* What latprobe itself cost during the run, in one line. */
+static void overhead_line(FILE *out, const struct rv_overhead *ov)
+{
+	char a[32], b[32], d[32], e[32], f[32];
+
+	if (!ov->present)
+		return;
+	fprintf(out,
+		"overhead (per %s, bpf_stats %s): kernel BPF %s ns in %s runs (%s ns/run), client probes %s ns, ring records %s; consumer %.2f CPU s, peak RSS %.1f MiB\n",
+		ov->unit, ov->bpf_stats,
+		fig(a, sizeof(a), ov->kernel_ns_per_unit, "%.0f"),
+		fig(b, sizeof(b), ov->kernel_runs_per_unit, "%.2f"),
+		fig(d, sizeof(d), ov->kernel_ns_per_run, "%.0f"),
+		fig(e, sizeof(e), ov->client_ns_per_unit, "%.0f"),
+		fig(f, sizeof(f), ov->ring_records_per_unit, "%.2f"),
+		ov->cpu_seconds, ov->peak_rss_kb / 1024);
+}
+
+void breakdown_print(FILE *out, const struct report_view *v)
+{
+	bool msg = !strcmp(v->unit, "message");
+	double max = 0;
+
+	/* bars are scaled to the largest component stage's p50 */
+	for (int i = 0; i < ST_MAX; i++)
+		if (rv_component(i) && v->st[i].present && v->st[i].p50 > max)
+			max = v->st[i].p50;
+	/* a read is never called a message: the header says which it is */
+	fprintf(out, "%-20s %9s %10s %10s %10s  %s\n",
+		msg ? "per message (us)" : "per read (us)", "count", "p50",
+		"p99", "p999", "p50");
+	for (int i = 0; i < ST_MAX; i++) {
+		const struct rv_stage *s = &v->st[i];
+
+		if (i == ST_NIC_TO_USER || i == ST_TOTAL)
+			fprintf(out, "%-20s\n", "--");
+		if (!s->present) {
+			fprintf(out, "%-20s %9s\n", lp_stage_names[i],
+				"absent");
+			continue;
+		}
+		fprintf(out, "%-20s %9.0f %10.2f %10.2f %10.2f  ",
+			lp_stage_names[i], s->count, s->p50, s->p99, s->p999);
+		bar(out, s->p50 > max ? max : s->p50, max);
+		fputc('\n', out);
+	}
+	if (msg)
+		fprintf(out,
+			"\nunit: message  events %.0f  lost %.0f  messages seen %.0f correlated %.0f  connections %d\n",
+			v->events, v->lost, v->seen, v->correlated,
+			v->connections);
+	else
+		fprintf(out,
+			"\nunit: %s (one record per read that returned data; no client probe, so no message boundaries)  events %.0f  lost %.0f  records %.0f  connections %d\n",
+			v->unit, v->events, v->lost, v->stage_records,
+			v->connections);
+	nic_line(out, v);
+	overhead_line(out, &v->ov);
+}

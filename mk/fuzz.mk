@@ -50,7 +50,7 @@ $(OUT)/fuzz_ws_msg: tests/fuzz_ws_msg.c tools/client/ws_msg.c \
 		-lcjson
 
 $(OUT)/fuzz_feed_replay: tests/fuzz_feed_replay.c tools/feed/feed_gen.c \
-		tools/feed/feed_market.c \
+		tools/feed/feed_market.c tools/feed/feed_book.c \
 		tools/feed/feed_gen.h | $(OUT)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Itools/feed $(filter %.c,$^) -o $@

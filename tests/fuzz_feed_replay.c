@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * libFuzzer target: the feed emulator's inputs from outside
- * (tools/feed/feed_gen.c, tools/feed/feed_market.c): recorded JSON lines
+ * (tools/feed/feed_gen.c, feed_market.c, feed_book.c): recorded JSON lines
  * for --replay, split as wsfeed's load_replay() splits them and rewritten with a new E by
  * feed_replay_line(), and the stream name a client asks for
  * ("btcusdt@trade", from the request path) through feed_stream_init()

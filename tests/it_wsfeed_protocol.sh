@@ -4,7 +4,8 @@
 # documentation (docs/feed-emulator.md has the table): HTTP refusals of a
 # bad upgrade, every documented request and error reply, the connection
 # limits (message rate, streams, lifetime, ping / pong) triggering exactly
-# at the documented point, each one settable and off-switchable. Loopback
+# at the documented point, each one settable and off-switchable, stream
+# payloads and cadences, and one order book behind diff and partial depth. Loopback
 # only; clients: a raw RFC 6455 socket client and Python websockets.
 # Exit 0 = PASS, 1 = FAIL, 77 = SKIPPED (reason printed).
 set -u
@@ -31,4 +32,6 @@ rc=0
 timeout -s TERM 150 "$PY" wsfeed_requests.py "$BIN" || rc=1
 echo "wsfeed streams: cadence, payloads, scenarios"
 timeout -s TERM 120 "$PY" wsfeed_streams.py "$BIN" || rc=1
+echo "wsfeed order book: diff depth and partial depth of one symbol agree"
+timeout -s TERM 60 "$PY" wsfeed_book.py "$BIN" || rc=1
 exit $rc

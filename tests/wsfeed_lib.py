@@ -5,8 +5,10 @@ Feed: start build/wsfeed on an ephemeral loopback port, stop it.
 RawWS: a minimal RFC 6455 client on a plain socket, for what a library
 client hides: the server's ping frames and payloads, answering them (or
 not), unsolicited pongs, close codes and reasons.
+collect: the text frames of one connection, parsed.
 """
 import base64
+import json
 import os
 import re
 import socket
@@ -202,3 +204,25 @@ class RawWS:
             self.s.close()
         except OSError:
             pass
+
+
+def collect(port, path, secs):
+    """Text frames (parsed JSON) received on PATH for SECS seconds."""
+    ws = RawWS(port, path)
+    out = []
+    end = time.monotonic() + secs
+    while time.monotonic() < end:
+        try:
+            f = ws.recv(max(0.01, end - time.monotonic()))
+        except (EOFError, OSError):
+            break
+        if f is None:
+            break
+        if f[0] == 9:
+            ws.send(10, f[1])
+        elif f[0] == 1:
+            out.append(json.loads(f[1]))
+        elif f[0] == 8:
+            break
+    ws.close()
+    return out

@@ -16,33 +16,12 @@ import tempfile
 import threading
 import time
 
-from wsfeed_lib import Feed, RawWS, check, finish, http_upgrade
+from wsfeed_lib import (Feed, RawWS, check, collect, finish,
+                        http_upgrade)
 from wsfeed_schema import (KLINE_INTERVALS, STREAMS, classify, mismatches,
                            schema, stream_name)
 
 FEED = sys.argv[1] + "/wsfeed"
-
-
-def collect(port, path, secs):
-    """Text frames (parsed JSON) received on PATH for SECS seconds."""
-    ws = RawWS(port, path)
-    out = []
-    end = time.monotonic() + secs
-    while time.monotonic() < end:
-        try:
-            f = ws.recv(max(0.01, end - time.monotonic()))
-        except (EOFError, OSError):
-            break
-        if f is None:
-            break
-        if f[0] == 9:
-            ws.send(10, f[1])
-        elif f[0] == 1:
-            out.append(json.loads(f[1]))
-        elif f[0] == 8:
-            break
-    ws.close()
-    return out
 
 
 def per_stream(msgs):

@@ -128,6 +128,8 @@ static void stream_clear(struct feed_stream *st)
 	st->interval = NULL;
 	st->micros = false;
 	memset(&st->stats, 0, sizeof(st->stats));
+	st->book = NULL;
+	st->reader = -1;
 }
 
 static int all_market_init(struct feed_stream *st, const char *name,
@@ -232,40 +234,18 @@ void feed_walk(struct feed_stream *st, struct feed_rng *r)
 		st->price += step;
 }
 
-static int fmt_depth_levels(char *b, size_t len, struct feed_stream *st,
-			    struct feed_rng *r, int side)
-{
-	char p[32], q[32];
-	int n = 0, k, i, levels = 1 + (int)(feed_rng_next(r) % 3);
-
-	for (i = 0; i < levels; i++) {
-		int64_t px = st->price + side * (i + 1);
-
-		fmt_price(p, sizeof(p), px > 1 ? px : 1);
-		/* one level in five is a removal, qty "0.00000000" */
-		if (feed_rng_next(r) % 5 == 0)
-			snprintf(q, sizeof(q), "0.00000000");
-		else
-			fmt_qty(q, sizeof(q), r);
-		k = snprintf(b + n, len - n, "%s[\"%s\",\"%s\"]", i ? "," : "",
-			     p, q);
-		if (k < 0 || (size_t)k >= len - n)
-			return -1;
-		n += k;
-	}
-	return n;
-}
-
 static int fmt_payload(struct feed_stream *st, struct feed_rng *r, uint64_t e,
 		       char *b, size_t len)
 {
-	char p[32], q[32], p2[32], q2[32], bids[256], asks[256];
+	char p[32], q[32], p2[32], q2[32];
 	uint64_t t = e - feed_rng_next(r) % 2;
 	bool m = feed_rng_next(r) & 1;
 	uint64_t first;
 
 	if (st->kind > FEED_DEPTH)
 		return feed_market_format(st, r, e, b, len);
+	if (st->kind == FEED_DEPTH)
+		return feed_book_diff(st, r, e, b, len);
 	feed_walk(st, r);
 	switch (st->kind) {
 	case FEED_TRADE:
@@ -304,19 +284,6 @@ static int fmt_payload(struct feed_stream *st, struct feed_rng *r, uint64_t e,
 				"\"B\":\"%s\",\"a\":\"%s\",\"A\":\"%s\"}",
 				(unsigned long long)++st->id, st->sym, p, q, p2,
 				q2);
-	case FEED_DEPTH:
-		if (fmt_depth_levels(bids, sizeof(bids), st, r, -1) < 0 ||
-		    fmt_depth_levels(asks, sizeof(asks), st, r, 1) < 0)
-			return -1;
-		first = st->id + 1;
-		st->id += 1 + feed_rng_next(r) % 5;
-		return snprintf(
-			b, len,
-			"{\"e\":\"depthUpdate\",\"E\":%llu,\"s\":\"%s\","
-			"\"U\":%llu,\"u\":%llu,\"b\":[%s],\"a\":[%s]}",
-			(unsigned long long)e, st->sym,
-			(unsigned long long)first, (unsigned long long)st->id,
-			bids, asks);
 	default:
 		break;
 	}

@@ -47,6 +47,8 @@ struct feed_rng {
 	uint64_t s;
 };
 
+struct feed_book;
+
 struct feed_stream {
 	char name[FEED_NAME_LEN]; /* canonical: "btcusdt@depth@100ms" */
 	char sym[FEED_SYM_LEN];	  /* upper case, as in "s" */
@@ -61,6 +63,9 @@ struct feed_stream {
 	const char *interval; /* kline: "1m" ... */
 	bool micros;	      /* E in microseconds: set by the sender */
 	struct feed_stats stats;
+	/* depth streams: the symbol's book (feed_book.c), NULL: a scratch one */
+	struct feed_book *book;
+	int reader; /* diff depth: its queue of changes in the book */
 };
 
 void feed_rng_seed(struct feed_rng *r, uint64_t seed);
@@ -83,6 +88,24 @@ void feed_market_symbols(char *const *syms, int n);
 void feed_market_init(struct feed_stream *st, struct feed_rng *r);
 int feed_market_format(struct feed_stream *st, struct feed_rng *r, uint64_t e,
 		       char *b, size_t len);
+
+/*
+ * feed_book.c: one order book per symbol, shared by a session's diff and
+ * partial depth streams. feed_book_attach() gives a depth stream the book
+ * of its symbol in @list (made on first use; 0, or -1 when out of memory
+ * or readers), feed_book_detach() lets it go, feed_book_free_all() frees
+ * the list. The formatters step the book and write the next payload
+ * (no wrapping): the changes since this diff stream's last event, or the
+ * top st->levels levels. A stream with no book gets a fresh one each call.
+ */
+int feed_book_attach(struct feed_stream *st, struct feed_book **list,
+		     struct feed_rng *r);
+void feed_book_detach(struct feed_stream *st);
+void feed_book_free_all(struct feed_book **list);
+int feed_book_diff(struct feed_stream *st, struct feed_rng *r, uint64_t e,
+		   char *out, size_t len);
+int feed_book_partial(struct feed_stream *st, struct feed_rng *r, char *out,
+		      size_t len);
 
 /*
  * Parse "<symbol>@<kind>" (trade, aggTrade, bookTicker, depth[@100ms|

@@ -9,9 +9,8 @@
  *
  * Each stream keeps its own price walk and statistics (struct feed_stats):
  * trades happen between updates, so volumes and counts only grow within a
- * 24 h window or a kline. The generator keeps no order book: partial depth
- * levels sit around the stream's own price walk, not around the book a
- * diff depth stream of the same symbol describes.
+ * 24 h window or a kline. Partial depth is the top of the symbol's order
+ * book (feed_book.c), the one its diff depth streams describe.
  */
 #include <stdio.h>
 #include <string.h>
@@ -255,35 +254,6 @@ static int fmt_avg(const struct feed_stream *st, uint64_t e, char *b,
 			in_unit(st, x->last_trade_ms));
 }
 
-/* "Partial Book Depth Streams": the top levels around the price walk. */
-static int fmt_partial(struct feed_stream *st, struct feed_rng *r, char *b,
-		       size_t len)
-{
-	char p[32], q[32];
-	int n, k, side;
-	unsigned int i;
-
-	st->id += 1 + feed_rng_next(r) % 5;
-	n = snprintf(b, len, "{\"lastUpdateId\":%llu,\"bids\":[",
-		     (unsigned long long)st->id);
-	for (side = -1; side <= 1; side += 2) {
-		for (i = 0; i < st->levels && n > 0 && (size_t)n < len; i++) {
-			int64_t px = side < 0 ? st->price - (int64_t)i
-					      : st->price + 1 + (int64_t)i;
-
-			feed_fmt_price(p, sizeof(p), px > 1 ? px : 1);
-			feed_fmt_qty(q, sizeof(q), feed_rand_qty(r));
-			k = snprintf(b + n, len - (size_t)n,
-				     "%s[\"%s\",\"%s\"]", i ? "," : "", p, q);
-			n = k < 0 ? -1 : n + k;
-		}
-		if (n > 0 && (size_t)n < len)
-			n += snprintf(b + n, len - (size_t)n, "%s",
-				      side < 0 ? "],\"asks\":[" : "]}");
-	}
-	return n;
-}
-
 /*
  * "All Market Mini Tickers Stream", "All Market ... Ticker": an array of
  * one ticker per symbol served. Each is made afresh from @r (no state is
@@ -342,8 +312,7 @@ int feed_market_format(struct feed_stream *st, struct feed_rng *r, uint64_t e,
 		trades(st, r, ems);
 		return fmt_avg(st, e, b, len);
 	case FEED_PARTIAL_DEPTH:
-		feed_walk(st, r);
-		return fmt_partial(st, r, b, len);
+		return feed_book_partial(st, r, b, len);
 	case FEED_MINITICKER_ARR:
 	case FEED_TICKER_ARR:
 		return fmt_array(st, r, e, ems, b, len);

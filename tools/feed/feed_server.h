@@ -96,6 +96,7 @@ struct session {
 	int nstreams, cap_streams;
 	int nevents; /* streams paced by --rate (the others are timed) */
 	struct feed_stream *streams;
+	struct feed_book *books; /* one per symbol of its depth streams */
 	unsigned int rr;
 	struct feed_rng rng;
 	uint64_t pace_start_ns, pace_base; /* pacing restarts on subscribe */

@@ -84,8 +84,11 @@ int add_stream(struct session *s, const char *name)
 		s->streams = n;
 		s->cap_streams = cap;
 	}
-	st = &s->streams[s->nstreams++];
+	st = &s->streams[s->nstreams];
 	feed_stream_init(st, name, &s->rng);
+	if (feed_book_attach(st, &s->books, &s->rng))
+		return -2;
+	s->nstreams++;
 	if (opt.depth_follows_rate && st->kind == FEED_DEPTH)
 		st->period_ms = 0;
 	if (st->period_ms)
@@ -103,6 +106,7 @@ void del_stream(struct session *s, const char *name)
 		return;
 	if (!s->streams[i].period_ms)
 		s->nevents--;
+	feed_book_detach(&s->streams[i]);
 	memmove(&s->streams[i], &s->streams[i + 1],
 		(size_t)(s->nstreams - i - 1) * sizeof(s->streams[0]));
 	s->nstreams--;
@@ -114,6 +118,7 @@ void streams_free(struct session *s)
 {
 	free(s->streams);
 	s->streams = NULL;
+	feed_book_free_all(&s->books);
 	s->nstreams = s->cap_streams = s->nevents = 0;
 }
 

@@ -11,7 +11,7 @@ ARCH := x86
 
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -Werror -std=gnu11 -D_GNU_SOURCE
-CFLAGS += -I$(OUT) -Ibpf -Isrc
+CFLAGS += -I$(OUT) -Ibpf -Isrc -Ilib
 LDLIBS_BPF := -lbpf -lelf -lz
 ifeq ($(SANITIZE),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
@@ -70,7 +70,7 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst .,_,$*)_bpf > $@
 
-$(OUT)/%.o: src/%.c src/*.h src/report/*.h bpf/latprobe.h $(SKELS) | $(OUT)
+$(OUT)/%.o: src/%.c src/*.h src/report/*.h lib/now.h bpf/latprobe.h $(SKELS) | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@

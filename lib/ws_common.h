@@ -7,25 +7,19 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "now.h"
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define NSEC_PER_SEC 1000000000ULL
 
-static inline uint64_t clock_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
 static inline uint64_t mono_ns(void)
 {
-	return clock_ns(CLOCK_MONOTONIC);
+	return now_ns(CLOCK_MONOTONIC);
 }
 
 static inline uint64_t real_ns(void)
 {
-	return clock_ns(CLOCK_REALTIME);
+	return now_ns(CLOCK_REALTIME);
 }
 
 /*

@@ -15,7 +15,7 @@ $(SOCKETLAB_TOOLS): $(OUT)/%: tools/lab/%.c | $(OUT)
 # latprobe's own workload tool
 TOOLS += $(OUT)/tcpflow
 
-$(OUT)/tcpflow: tools/lab/tcpflow.c src/now.h lib/tool_num.h | $(OUT)
+$(OUT)/tcpflow: tools/lab/tcpflow.c lib/now.h lib/tool_num.h | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Ilib $(LDFLAGS) $< -o $@
 
@@ -30,21 +30,21 @@ $(OUT)/bpf_stats_probe: tools/lab/bpf_stats_probe.c lib/tool_num.h | $(OUT)
 TOOLS += $(OUT)/usdt_loop
 
 $(OUT)/usdt_loop: tools/lab/usdt_loop.c lib/lp_stamps.c lib/lp_stamps.h \
-		src/now.h lib/tool_num.h | $(OUT)
+		lib/now.h lib/tool_num.h | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Ilib $(LDFLAGS) $(filter %.c,$^) -o $@ -lpthread
 
 # a process that only wakes every 10 ms: the bench's fair baseline (issue 14)
 TOOLS += $(OUT)/waker
 
-$(OUT)/waker: tools/lab/waker.c src/now.h lib/tool_num.h | $(OUT)
+$(OUT)/waker: tools/lab/waker.c lib/now.h lib/tool_num.h | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Ilib $(LDFLAGS) $< -o $@
 
 # The --callback target of the bench and the edge-case test (mk/anyclient.mk)
 TOOLS += $(OUT)/cb_loop
 
-$(OUT)/cb_loop: tools/lab/cb_loop.c src/now.h lib/tool_num.h | $(OUT)
+$(OUT)/cb_loop: tools/lab/cb_loop.c lib/now.h lib/tool_num.h | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Ilib -fcf-protection=full -fno-omit-frame-pointer \
 		$(LDFLAGS) $< -o $@ -lpthread

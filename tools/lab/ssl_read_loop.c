@@ -19,14 +19,12 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include "feed_tls.h"
+#include "now.h"
 #include "tool_num.h"
 
 static uint64_t mono_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	return now_ns(CLOCK_MONOTONIC);
 }
 
 static SSL_CTX *ctx_new(const struct feed_tls *t, bool server)

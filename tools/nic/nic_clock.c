@@ -5,16 +5,14 @@
 #include <time.h>
 
 #include "nic_clock.h"
+#include "now.h"
 
 #define BRACKETS 16
 #define RATE_WEIGHT 0.25 /* weight of the newest rate measurement */
 
 uint64_t nic_mono_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return now_ns(CLOCK_MONOTONIC);
 }
 
 /* Tightest of BRACKETS (mono, counter, mono) samples. */

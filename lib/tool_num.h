@@ -7,19 +7,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "num.h"
+
 static inline long tool_num(const char *prog, const char *s, long min, long max,
 			    const char *what)
 {
-	char *end;
-	long v;
+	uint64_t v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max) {
+	if (num_u64(s, (uint64_t)min, (uint64_t)max, &v)) {
 		fprintf(stderr, "%s: invalid %s '%s'\n", prog, what, s);
 		exit(2);
 	}
-	return v;
+	return (long)v;
 }
 
 #endif

@@ -5,25 +5,19 @@
 #include <stdlib.h>
 #include <libwebsockets.h>
 
+#include "num.h"
 #include "ws_common.h"
 
 int parse_u64(const char *prog, const char *name, const char *arg, uint64_t min,
 	      uint64_t max, uint64_t *out)
 {
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (errno || end == arg || *end || arg[0] == '-' || v < min ||
-	    v > max) {
+	if (num_u64(arg, min, max, out)) {
 		fprintf(stderr,
 			"%s: bad value for --%s: '%s' (want %llu..%llu)\n",
 			prog, name, arg, (unsigned long long)min,
 			(unsigned long long)max);
 		return -1;
 	}
-	*out = v;
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <linux/types.h>
 #include "latprobe.h" /* LP_PIN_DIR */
+#include "num.h"
 #include "opts.h"
 
 const char *argp_program_version = "latprobe " LP_VERSION;
@@ -84,14 +85,9 @@ static const struct argp_option options[] = {
 int lp_parse_ulong(const char *s, unsigned long min, unsigned long max,
 		   unsigned long *out)
 {
-	unsigned long v;
-	char *end;
+	uint64_t v;
 
-	if (!s || !*s || !isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v < min || v > max)
+	if (num_u64(s, min, max, &v))
 		return -1;
 	*out = v;
 	return 0;

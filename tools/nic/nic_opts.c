@@ -9,6 +9,7 @@
 #include <rte_config.h>
 
 #include "latprobe_nic.h"
+#include "num.h"
 
 void usage(FILE *f)
 {
@@ -35,14 +36,12 @@ void usage(FILE *f)
 
 static int parse_ulong(const char *s, unsigned long max, unsigned long *v)
 {
-	char *end;
+	uint64_t u;
+	int err = num_u64(s, 0, max, &u);
 
-	if (*s < '0' || *s > '9')
-		return -EINVAL; /* no sign, no space */
-	errno = 0;
-	*v = strtoul(s, &end, 10);
-	if (errno || *end || *v > max)
+	if (err)
 		return -EINVAL;
+	*v = u;
 	return 0;
 }
 

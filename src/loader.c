@@ -27,9 +27,9 @@
 #include "log.h"
 #include "now.h"
 
-#define MAX_PROGS 6
+#define MAX_PROGS LP_PROBE_MAX_PROGS
 
-/* The flavours of one kernel-function probe, as skeleton programs. */
+/* The flavours of one kernel hook (lp_probes), as skeleton programs. */
 struct probe_flavours {
 	enum lp_probe_id id;
 	const char *kfunc; /* NULL: tracepoint only */
@@ -39,6 +39,34 @@ struct probe_flavours {
 	struct bpf_program *tp[MAX_PROGS];
 	const char *fentry_point, *kprobe_point, *tp_point;
 };
+
+/* lp_probes[id]'s programs, found by name in the object. */
+static int flavours_of(struct bpf_object *obj, enum lp_probe_id id,
+		       struct probe_flavours *f)
+{
+	const struct lp_probe_desc *d = &lp_probes[id];
+	const char *const *names[] = {d->fentry, d->kprobe, d->tp};
+	struct bpf_program **progs[] = {f->fentry, f->kprobe, f->tp};
+
+	memset(f, 0, sizeof(*f));
+	f->id = id;
+	f->kfunc = d->kfunc;
+	f->required = d->required;
+	f->fentry_point = d->fentry_point;
+	f->kprobe_point = d->kprobe_point;
+	f->tp_point = d->tp_point;
+	for (int m = 0; m < 3; m++)
+		for (int i = 0; i < MAX_PROGS && names[m][i]; i++) {
+			progs[m][i] = bpf_object__find_program_by_name(
+				obj, names[m][i]);
+			if (!progs[m][i]) {
+				lp_err("BPF program %s (%s) not in the object",
+				       names[m][i], d->name);
+				return -ENOENT;
+			}
+		}
+	return 0;
+}
 
 static void set_autoload(struct bpf_program *const *p, bool on)
 {
@@ -433,50 +461,17 @@ int loader_open(struct lp_loader *L, struct lp_opts *o)
 	bpf_program__set_autoattach(s->progs.live_socks, false);
 	bpf_map__set_max_entries(s->maps.rb, o->ringbuf_size);
 
-	struct probe_flavours fl[] = {
-		{ PR_TCP_RECVMSG, "tcp_recvmsg", true,
-		  { s->progs.recv_fentry, s->progs.recv_fexit },
-		  { s->progs.recv_kprobe, s->progs.recv_kretprobe },
-		  { s->progs.recv_tp },
-		  "fentry+fexit/tcp_recvmsg", "kprobe+kretprobe/tcp_recvmsg",
-		  "tp_btf/sock_recv_length" },
-		{ PR_TCP_SENDMSG, "tcp_sendmsg", false,
-		  { s->progs.send_fexit },
-		  { s->progs.send_kprobe, s->progs.send_kretprobe },
-		  { s->progs.send_tp },
-		  "fexit/tcp_sendmsg", "kprobe+kretprobe/tcp_sendmsg",
-		  "tp_btf/sock_send_length" },
-		{ PR_TCP_CLEANUP_RBUF, "tcp_cleanup_rbuf", false,
-		  { s->progs.cleanup_fentry },
-		  { s->progs.cleanup_kprobe },
-		  { s->progs.cleanup_tp },
-		  "fentry/tcp_cleanup_rbuf", "kprobe/tcp_cleanup_rbuf",
-		  "tp_btf/tcp_rcv_space_adjust (called right before tcp_cleanup_rbuf)" },
-		/* TCP's sk_data_ready is sock_def_readable; the tracepoint is newer */
-		{ PR_SK_DATA_READY, "sock_def_readable", false,
-		  { s->progs.wakeup_fentry },
-		  { s->progs.wakeup_kprobe },
-		  { s->progs.wakeup },
-		  "fentry/sock_def_readable", "kprobe/sock_def_readable",
-		  "tp_btf/sk_data_ready" },
-		{ PR_TCP_PROBE, NULL, true, {}, {}, { s->progs.tcp_in },
-		  NULL, NULL, "tp_btf/tcp_probe" },
-		{ PR_NETIF_RECEIVE_SKB, NULL, false, {}, {}, { s->progs.dev_in },
-		  NULL, NULL, "tp_btf/netif_receive_skb" },
-		{ PR_SOCK_STATE, NULL, true, {}, {}, { s->progs.state },
-		  NULL, NULL, "tp_btf/inet_sock_set_state" },
-		{ PR_RCVQ_DROPS, NULL, false, {}, {},
-		  { s->progs.rcvq_full, s->progs.udp_fail },
-		  NULL, NULL,
-		  "tp_btf/sock_rcvqueue_full + tp_btf/udp_fail_queue_rcv_skb" },
-	};
+	struct probe_flavours fl;
 	struct btf *vmlinux = btf__load_vmlinux_btf();
 
 	if (!vmlinux)
 		lp_info("cannot read vmlinux BTF to check tracepoints; trying anyway");
-	for (size_t i = 0; i < sizeof(fl) / sizeof(fl[0]); i++) {
-		err = negotiate(&fl[i], &L->probes[fl[i].id], o->attach,
-				vmlinux);
+	for (int i = 0; i < PR_MAX; i++) {
+		if (!lp_probes[i].tp[0])
+			continue; /* a user-space hook: attached elsewhere */
+		err = flavours_of(s->obj, i, &fl);
+		if (!err)
+			err = negotiate(&fl, &L->probes[i], o->attach, vmlinux);
 		if (err)
 			break;
 	}

@@ -44,14 +44,24 @@ struct probe_info {
 };
 
 /*
- * What every hook is, once: its reported name and the LP_P_* counter
- * (bpf/latprobe.h) that counts its program runs. Adding a hook: a PR_*
- * above, its row in lp_probes (probes.c), and, for a kernel hook with
- * several mechanisms, its programs in loader.c's flavour table.
+ * What every hook is, once: its reported name, the LP_P_* counter
+ * (bpf/latprobe.h) that counts its program runs and, for the kernel hooks
+ * the loader negotiates, its BPF programs per mechanism (by name in the
+ * skeleton) and what each attaches to. Adding a hook: a PR_* above, its
+ * row in lp_probes (probes.c), its programs in bpf/.
  */
+#define LP_PROBE_MAX_PROGS 3
+
 struct lp_probe_desc {
 	const char *name; /* as reported: the kernel function or hook */
 	int hits_slot;	  /* LP_P_*: the per-CPU counter of its runs */
+	/* kernel hooks (tp[0] set): negotiated by loader.c */
+	const char *kfunc; /* fentry/kprobe target; NULL: tracepoint only */
+	bool required;	   /* latprobe cannot work without it */
+	const char *fentry[LP_PROBE_MAX_PROGS];
+	const char *kprobe[LP_PROBE_MAX_PROGS];
+	const char *tp[LP_PROBE_MAX_PROGS];
+	const char *fentry_point, *kprobe_point, *tp_point;
 };
 
 extern const struct lp_probe_desc lp_probes[PR_MAX];

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Pins of latprobe's maps (loader_pin.c), for the loader. */
+#ifndef __LP_LOADER_PIN_H
+#define __LP_LOADER_PIN_H
+
+#include <stdbool.h>
+
+struct bpf_map;
+
+/* Pin map as dir/name, 0600, replacing a stale pin. */
+int pin_map(struct bpf_map *map, const char *dir, const char *name);
+void unpin(struct bpf_map *map, const char *dir, const char *name);
+/* Remove stale pins; with pin, refuse pins a live latprobe holds in dir. */
+int unpin_stale(const char *pin_dir, bool pin);
+/* --pin-dir: created if missing; it must be in a BPF filesystem. */
+int make_pin_dir(const char *dir);
+
+#endif

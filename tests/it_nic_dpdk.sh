@@ -253,7 +253,10 @@ if [ "$FAILED" = 0 ]; then
 		fail "secondary: capture stamps refused"
 	grep -q "probes_seen=[1-9]" "$TMP/nic1.log" ||
 		fail "secondary: no probe came back"
-	grep -q "never late" "$TMP/nic1.log" ||
+	# bounded by the probes; how late a capture stamp can be depends on
+	# how busy the primary's lcore was (a timing, not a behaviour)
+	grep -Eq "offset bounded by [1-9][0-9]* probes.*(never late|late by <= [0-9]+ ns)" \
+		"$TMP/nic1.log" ||
 		fail "secondary: capture clock offset not bounded"
 	[ -e "$MAP" ] && [ -e "$SMAP" ] || fail "secondary: --keep lost pins"
 	python3 "$TMP/check.py" "$MAP" "$SMAP" "$TMP" "$SUB" "$PORT" \

@@ -18,7 +18,7 @@ $(CLIENT_OUT):
 
 $(CLIENT_OUT)/%.o: tools/client/%.c $(CLIENT_HDRS) | $(CLIENT_OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Ilib -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(OUT)/wsclient: $(WSCLIENT_OBJS)
 	$(call msg,LINK,$@)

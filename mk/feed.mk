@@ -17,7 +17,7 @@ $(FEED_OUT):
 
 $(FEED_OUT)/%.o: tools/feed/%.c $(FEED_HDRS) | $(FEED_OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Ilib -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(OUT)/wsfeed: $(WSFEED_OBJS)
 	$(call msg,LINK,$@)

@@ -17,14 +17,14 @@ TOOLS += $(OUT)/tcpflow
 
 $(OUT)/tcpflow: tools/lab/tcpflow.c lib/now.h lib/tool_num.h | $(OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Ilib $(LDFLAGS) $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@
 
 # are BPF run-time stats on right now (tests/it_overhead.sh)
 TOOLS += $(OUT)/bpf_stats_probe
 
 $(OUT)/bpf_stats_probe: tools/lab/bpf_stats_probe.c lib/tool_num.h | $(OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Ilib $(LDFLAGS) $< -o $@ $(LDLIBS_BPF)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@ $(LDLIBS_BPF)
 
 # make bench helpers (issue 6): a tight loop over the client's USDT probe
 TOOLS += $(OUT)/usdt_loop
@@ -32,21 +32,21 @@ TOOLS += $(OUT)/usdt_loop
 $(OUT)/usdt_loop: tools/lab/usdt_loop.c lib/lp_stamps.c lib/lp_stamps.h \
 		lib/now.h lib/tool_num.h | $(OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Ilib $(LDFLAGS) $(filter %.c,$^) -o $@ -lpthread
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.c,$^) -o $@ -lpthread
 
 # a process that only wakes every 10 ms: the bench's fair baseline (issue 14)
 TOOLS += $(OUT)/waker
 
 $(OUT)/waker: tools/lab/waker.c lib/now.h lib/tool_num.h | $(OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Ilib $(LDFLAGS) $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@
 
 # The --callback target of the bench and the edge-case test (mk/anyclient.mk)
 TOOLS += $(OUT)/cb_loop
 
 $(OUT)/cb_loop: tools/lab/cb_loop.c lib/now.h lib/tool_num.h | $(OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Ilib -fcf-protection=full -fno-omit-frame-pointer \
+	$(Q)$(CC) $(CFLAGS) -fcf-protection=full -fno-omit-frame-pointer \
 		$(LDFLAGS) $< -o $@ -lpthread
 
 # The tight SSL_write -> SSL_read loop that scripts/bench_tls.sh probes
@@ -55,5 +55,5 @@ TOOLS += $(OUT)/ssl_read_loop
 $(OUT)/ssl_read_loop: tools/lab/ssl_read_loop.c $(LIB_OUT)/feed_tls.o \
 		lib/feed_tls.h lib/tool_num.h | $(OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Ilib $(LDFLAGS) $< $(LIB_OUT)/feed_tls.o -o $@ \
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OUT)/feed_tls.o -o $@ \
 		-lssl -lcrypto

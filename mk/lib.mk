@@ -12,4 +12,4 @@ $(LIB_OUT):
 
 $(LIB_OUT)/%.o: lib/%.c $(LIB_HDRS) | $(LIB_OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Ilib -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@

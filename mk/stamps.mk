@@ -9,7 +9,7 @@ TESTS += $(OUT)/test_stamps
 $(OUT)/test_stamps: tests/test_stamps.c tests/check.h lib/lp_stamps.c \
 		lib/lp_stamps.h src/stamps_read.c src/stamps_read.h | $(OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Ilib -Itests $(LDFLAGS) $(filter %.c,$^) -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) $(filter %.c,$^) -o $@
 
 # in FUZZ_NAMES (mk/fuzz.mk): built with the other fuzzers
 $(OUT)/fuzz_stamps: tests/fuzz_stamps.c src/stamps_read.c src/stamps_read.h \

@@ -10,7 +10,7 @@
 #define __LP_STAMPS_READ_H
 
 #include <stdint.h>
-#include "../lib/lp_stamps.h"
+#include "lp_stamps.h"
 
 struct stamps_view {
 	uint8_t *base; /* the mapping */

@@ -17,7 +17,7 @@
 #include <sys/socket.h>
 #include "check.h"
 #include "lp_stamps.h"
-#include "../src/stamps_read.h"
+#include "stamps_read.h"
 
 static struct lp_stamps *ring(unsigned int n)
 {

@@ -29,15 +29,12 @@
 
 #define MAX_PROGS LP_PROBE_MAX_PROGS
 
-/* The flavours of one kernel hook (lp_probes), as skeleton programs. */
+/* A kernel hook's description (lp_probes) and its skeleton programs. */
 struct probe_flavours {
-	enum lp_probe_id id;
-	const char *kfunc; /* NULL: tracepoint only */
-	bool required;	   /* latprobe cannot work without it */
+	const struct lp_probe_desc *d;
 	struct bpf_program *fentry[MAX_PROGS];
 	struct bpf_program *kprobe[MAX_PROGS];
 	struct bpf_program *tp[MAX_PROGS];
-	const char *fentry_point, *kprobe_point, *tp_point;
 };
 
 /* lp_probes[id]'s programs, found by name in the object. */
@@ -49,12 +46,7 @@ static int flavours_of(struct bpf_object *obj, enum lp_probe_id id,
 	struct bpf_program **progs[] = {f->fentry, f->kprobe, f->tp};
 
 	memset(f, 0, sizeof(*f));
-	f->id = id;
-	f->kfunc = d->kfunc;
-	f->required = d->required;
-	f->fentry_point = d->fentry_point;
-	f->kprobe_point = d->kprobe_point;
-	f->tp_point = d->tp_point;
+	f->d = d;
 	for (int m = 0; m < 3; m++)
 		for (int i = 0; i < MAX_PROGS && names[m][i]; i++) {
 			progs[m][i] = bpf_object__find_program_by_name(
@@ -116,10 +108,10 @@ static int negotiate(struct probe_flavours *f, struct probe_info *pi,
 
 	pi->requested = want;
 	/* a hook with no kernel-function variant has only its tracepoint */
-	if (!f->kfunc)
+	if (!f->d->kfunc)
 		want = MECH_TRACEPOINT;
 	if (want == MECH_AUTO || want == MECH_FENTRY) {
-		if (!feature_fentry(f->kfunc, why, sizeof(why))) {
+		if (!feature_fentry(f->d->kfunc, why, sizeof(why))) {
 			pi->used = MECH_FENTRY;
 			goto done;
 		}
@@ -130,7 +122,7 @@ static int negotiate(struct probe_flavours *f, struct probe_info *pi,
 		appendf(pi->why, sizeof(pi->why), "%s", why);
 	}
 	if (want == MECH_AUTO || want == MECH_KPROBE) {
-		if (!feature_kprobe(f->kfunc, why, sizeof(why))) {
+		if (!feature_kprobe(f->d->kfunc, why, sizeof(why))) {
 			pi->used = MECH_KPROBE;
 			goto done;
 		}
@@ -142,7 +134,7 @@ static int negotiate(struct probe_flavours *f, struct probe_info *pi,
 	}
 	pi->used = MECH_TRACEPOINT;
 	if (!tracepoints_exist(f->tp, vmlinux, why, sizeof(why))) {
-		if (pi->requested == MECH_TRACEPOINT || f->required) {
+		if (pi->requested == MECH_TRACEPOINT || f->d->required) {
 			lp_err("%s%s: %s",
 			       pi->requested == MECH_TRACEPOINT ?
 				       "--attach tracepoint: " : "",
@@ -158,10 +150,11 @@ done:
 	set_autoload(f->kprobe, pi->used == MECH_KPROBE);
 	set_autoload(f->tp, pi->used == MECH_TRACEPOINT);
 	snprintf(pi->attach_point, sizeof(pi->attach_point), "%s",
-		 pi->used == MECH_FENTRY ? f->fentry_point :
-		 pi->used == MECH_KPROBE ? f->kprobe_point :
-		 pi->used == MECH_TRACEPOINT ? f->tp_point : "");
-	if (!f->kfunc)
+		 pi->used == MECH_FENTRY       ? f->d->fentry_point
+		 : pi->used == MECH_KPROBE     ? f->d->kprobe_point
+		 : pi->used == MECH_TRACEPOINT ? f->d->tp_point
+					       : "");
+	if (!f->d->kfunc)
 		appendf(pi->why, sizeof(pi->why), "%s",
 			"tracepoint is this hook's only mechanism");
 	else if (pi->used == MECH_TRACEPOINT && pi->requested == MECH_AUTO)

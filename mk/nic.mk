@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# tools/nic/: latprobe-nic (DPDK 22.11 + libbpf) and its packet-parser unit
-# test. The targets below that run DPDK (nic-demo, bench-nic) always pass
+# tools/nic/: latprobe-nic (DPDK 22.11 + libbpf) and its unit tests (packet
+# parser, capture clock, nic_ts slots). The targets below that run DPDK (nic-demo, bench-nic) always pass
 # --no-pci. The parser is plain C; only NIC_DPDK_OBJS see DPDK headers, and
 # rte_pdump and rte_pcapng_mbuf_size are still experimental in 22.11.
 
@@ -13,10 +13,10 @@ NIC_DPDK_OBJS := $(addprefix $(NIC_OBJDIR)/,latprobe_nic.o nic_opts.o \
 	nic_port.o nic_rx.o)
 NIC_OBJS := $(NIC_DPDK_OBJS) $(addprefix $(NIC_OBJDIR)/,nic_capclock.o \
 	nic_clock.o nic_map.o nic_parse.o nic_probe.o)
-NIC_HDRS := $(wildcard tools/nic/*.h) bpf/latprobe.h
+NIC_HDRS := $(wildcard tools/nic/*.h) bpf/latprobe.h lib/nic_slot.h
 
 TOOLS += $(OUT)/latprobe-nic
-TESTS += $(OUT)/test_nic_parse $(OUT)/test_nic_capclock
+TESTS += $(OUT)/test_nic_parse $(OUT)/test_nic_capclock $(OUT)/test_nic_slot
 
 $(NIC_OBJDIR):
 	$(Q)mkdir -p $@
@@ -43,6 +43,10 @@ $(OUT)/test_nic_capclock: tests/test_nic_capclock.c \
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itools/nic -Itests $(LDFLAGS) $< \
 		$(NIC_OBJDIR)/nic_capclock.o -o $@
+
+$(OUT)/test_nic_slot: tests/test_nic_slot.c $(NIC_HDRS) | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests -pthread $(LDFLAGS) $< -o $@ -lm
 
 # libFuzzer target for the parser (clang with compiler-rt; not part of all):
 #   make build/fuzz_nic_parse && build/fuzz_nic_parse -max_total_time=60

@@ -303,14 +303,6 @@ struct lp_pending_seg {
 	struct lp_seg seg;
 };
 
-struct lp_nic_val {
-	__u64 ns;  /* CLOCK_MONOTONIC of the NIC arrival */
-	__u8 src;  /* enum lp_nic_src */
-	__u8 pad[7];
-};
-
-#define LP_NIC_TS_MAX_ENTRIES 65536 /* NIC stamps (nic_ts, latprobe-nic) */
-
 /*
  * The pinned map /sys/fs/bpf/latprobe/nic_ts: a BPF_MAP_TYPE_ARRAY with
  * BPF_F_MMAPABLE of 1 + LP_NIC_TS_SLOTS struct lp_nic_slot, which

@@ -21,7 +21,7 @@ const volatile __s64 realtime_offset_ns = 0; /* CLOCK_REALTIME - MONOTONIC */
 #define LP_MAX_CPUS 256
 const volatile __u32 nr_cpus = 1;
 
-/* Set by user space once the pinned nic_ts map has entries (latprobe-nic). */
+/* Set by user space once a stamper has published into nic_ts (its header). */
 bool nic_ts_active = false;
 
 static __always_inline bool seq_before(__u32 a, __u32 b)
@@ -112,18 +112,23 @@ static __always_inline __u64 dev_in_of(const struct sk_buff *skb)
 
 /* ---- NIC stamps: latprobe-nic's pinned map, or the skb's own ---- */
 
+/* latprobe-nic's stamps: slots and protocol in latprobe.h (lp_nic_slot) */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, LP_NIC_TS_MAX_ENTRIES);
-	__type(key, struct lp_nic_key);
-	__type(value, struct lp_nic_val);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, LP_NIC_TS_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct lp_nic_slot);
 } nic_ts SEC(".maps");
 
 static __always_inline void nic_lookup(struct sock *sk, __u32 seq,
 				       struct lp_seg *seg)
 {
 	struct lp_nic_key k = {};
-	struct lp_nic_val *v;
+	struct lp_nic_slot *s;
+	__u64 w[5], diff = 0, ns;
+	__u32 i, c;
+	__u8 src;
 
 	/* on the wire the peer is the sender */
 	read_addrs(sk, BPF_CORE_READ(sk, __sk_common.skc_family), k.daddr,
@@ -131,11 +136,27 @@ static __always_inline void nic_lookup(struct sock *sk, __u32 seq,
 	k.sport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	k.dport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	k.seq = seq;
-	v = bpf_map_lookup_elem(&nic_ts, &k);
-	if (v) {
-		seg->nic_ns = v->ns;
-		seg->nic_src = v->src;
-	}
+	i = lp_nic_slot_of(&k);
+	s = bpf_map_lookup_elem(&nic_ts, &i);
+	if (!s)
+		return;
+	/*
+	 * seqcount read: the count, the fields, the count again. Loads are not
+	 * reordered with loads on x86 (the stamper's host); elsewhere a torn
+	 * stamp still needs its key to match.
+	 */
+	c = *(volatile __u32 *)&s->cnt;
+	barrier();
+	__builtin_memcpy(w, &k, sizeof(w));
+	for (int j = 0; j < 5; j++)
+		diff |= w[j] ^ ((volatile __u64 *)&s->key)[j];
+	ns = s->ns;
+	src = s->src;
+	barrier();
+	if ((c & 1) || *(volatile __u32 *)&s->cnt != c || diff || !src)
+		return;
+	seg->nic_ns = ns;
+	seg->nic_src = src;
 }
 
 /*

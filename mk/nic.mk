@@ -31,7 +31,7 @@ $(NIC_OBJDIR)/%.o: tools/nic/%.c $(NIC_HDRS) | $(NIC_OBJDIR)
 
 $(OUT)/latprobe-nic: $(NIC_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(NIC_DPDK_LIBS) $(LDLIBS_BPF)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(NIC_DPDK_LIBS) $(LDLIBS_BPF) -lm
 
 $(OUT)/test_nic_parse: tests/test_nic_parse.c $(NIC_OBJDIR)/nic_parse.o \
 		$(NIC_HDRS) | $(OUT)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <time.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <linux/net_tstamp.h>
@@ -22,6 +23,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "loader.h"
+#include "nic_slot.h"
 #include "loader_pin.h"
 #include "feature.h"
 #include "log.h"
@@ -232,17 +234,26 @@ static int enable_rx_timestamps(struct lp_loader *L, bool required)
 /* nic_ts is shared with latprobe-nic: reuse a pinned one, else create it. */
 static int setup_nic_ts(struct lp_loader *L)
 {
-	char path[] = LP_PIN_DIR "/nic_ts";
-	int fd;
+	char path[] = LP_PIN_DIR "/nic_ts", why[160];
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd, err;
 
 	fd = bpf_obj_get(path);
 	if (fd >= 0) {
-		int err = bpf_map__reuse_fd(L->skel->maps.nic_ts, fd);
-
+		err = bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : 0;
+		if (!err && lp_nic_ts_mismatch(&info, why, sizeof(why))) {
+			lp_err("%s: %s: remove it once no latprobe or latprobe-nic of that version uses it",
+			       path, why);
+			close(fd);
+			return -EINVAL;
+		}
+		if (!err)
+			err = bpf_map__reuse_fd(L->skel->maps.nic_ts, fd);
 		close(fd);
 		if (err) {
-			lp_err("%s exists but does not match latprobe's layout (%s); remove it",
-			       path, strerror(-err));
+			lp_err("%s: cannot reuse it (%s); remove it", path,
+			       strerror(-err));
 			return err;
 		}
 		lp_info("using NIC timestamps from %s", path);
@@ -470,6 +481,9 @@ void loader_destroy(struct lp_loader *L)
 		if (strcmp(L->pin_dir, LP_PIN_DIR))
 			rmdir(L->pin_dir); /* only if empty */
 	}
+	if (L->nic_slots)
+		munmap((void *)L->nic_slots, LP_NIC_TS_MMAP_LEN);
+	L->nic_slots = NULL;
 	if (L->pinned_nic_ts)
 		unpin(L->skel->maps.nic_ts, LP_PIN_DIR, "nic_ts");
 	rmdir(LP_PIN_DIR); /* only if empty: latprobe-nic may still use it */

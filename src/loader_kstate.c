@@ -9,10 +9,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "loader.h"
 #include "log.h"
+#include "nic_slot.h"
 #include "now.h"
 
 /* Sum a per-CPU counter array into out[LP_S_MAX]. */
@@ -64,19 +66,16 @@ int loader_read_drops(struct lp_loader *L, struct port_drops *out,
 }
 
 /*
- * tcp_probe skips the nic_ts lookup until the map has entries: most runs
- * have no NIC stamper, and the lookup hashes a 40-byte key per segment.
+ * tcp_probe skips the nic_ts lookup until a stamper has published (the
+ * header's generation is non-zero): most runs have no NIC stamper.
  */
 void loader_poll_nic(struct lp_loader *L)
 {
-	struct lp_nic_key key;
-
-	if (L->skel->bss->nic_ts_active)
+	if (L->skel->bss->nic_ts_active || !L->nic_slots)
 		return;
-	if (bpf_map_get_next_key(bpf_map__fd(L->skel->maps.nic_ts), NULL,
-				 &key) == 0) {
+	if (lp_nic_generation(L->nic_slots)) {
 		L->skel->bss->nic_ts_active = true;
-		lp_info("nic_ts has entries: NIC timestamps in use");
+		lp_info("nic_ts has stamps: NIC timestamps in use");
 	}
 }
 
@@ -155,9 +154,22 @@ int loader_read_held_segs(struct lp_loader *L, struct lp_pending_seg **out)
 	return n;
 }
 
-/* Where NIC stamps are looked up late (nic_lookup.c): nic_ts and its flag. */
+/*
+ * Where NIC stamps are looked up late (nic_lookup.c): nic_ts mmap()ed
+ * read-only, and its flag. Without the mapping there are no late lookups.
+ */
 void loader_nic_source(struct lp_loader *L, struct nic_source *ns)
 {
-	ns->fd = bpf_map__fd(L->skel->maps.nic_ts);
+	void *p;
+
+	p = mmap(NULL, LP_NIC_TS_MMAP_LEN, PROT_READ, MAP_SHARED,
+		 bpf_map__fd(L->skel->maps.nic_ts), 0);
+	if (p == MAP_FAILED) {
+		lp_info("mmap of nic_ts: %s: NIC stamps only at tcp_probe",
+			strerror(errno));
+		return;
+	}
+	L->nic_slots = p;
+	ns->slots = L->nic_slots;
 	ns->active = &L->skel->bss->nic_ts_active;
 }

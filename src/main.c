@@ -184,7 +184,7 @@ int main(int argc, char **argv)
 {
 	struct corr_cfg cfg = {};
 	struct lp_loader L = {};
-	struct nic_source nic_src = {.fd = -1};
+	struct nic_source nic_src = {};
 	struct overhead ov = { .stats_fd = -EBADF };
 	struct cb_attach cb = {};
 	struct ring_buffer *rb = NULL;

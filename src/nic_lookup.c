@@ -2,32 +2,17 @@
 /*
  * NIC stamps looked up late, in user space: the correlator asks (its
  * corr_nic_fn) for segments whose stamp the BPF side did not find yet.
+ * The slots are read in place (mmap), with the seqcount check of nic_slot.h.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 #include <time.h>
-#include <bpf/bpf.h>
 #include <linux/types.h>
 #include "latprobe.h"
 #include "nic_lookup.h"
+#include "nic_slot.h"
 #include "now.h"
-
-/* latprobe-nic pins its statistics (nic_stats*) next to nic_ts. */
-static bool nic_stamper_pinned(void)
-{
-	DIR *d = opendir(LP_PIN_DIR);
-	struct dirent *e;
-	bool found = false;
-
-	if (!d)
-		return false;
-	while (!found && (e = readdir(d)))
-		found = !strncmp(e->d_name, "nic_stats", 9);
-	closedir(d);
-	return found;
-}
 
 /*
  * A stamper publishes a segment's stamp some microseconds after its NIC saw
@@ -43,24 +28,13 @@ int nic_lookup(void *ctx, const struct lp_sock_info *sock, uint32_t seq,
 	struct nic_source *S = ctx;
 	struct lp_nic_key k = {};
 	struct timespec wait = {};
-	struct lp_nic_val v;
 	uint64_t now;
-	int fd;
 
-	if (S->fd < 0 || !S->active)
+	if (!S->slots || !S->active)
 		return -ENOENT;
 	if (!*S->active) {
-		/*
-		 * No stamper seen yet: look again at most every 10 ms, for
-		 * its statistics pin (a tiny directory read), not by
-		 * scanning nic_ts: get_next_key walks every bucket of an
-		 * empty 65536-entry LRU map.
-		 */
-		now = now_ns(CLOCK_MONOTONIC);
-		if (now - S->checked_ns < 10000000ULL)
-			return -ENOENT;
-		S->checked_ns = now;
-		if (!nic_stamper_pinned())
+		/* no stamper seen yet: its first burst bumps the header */
+		if (!lp_nic_generation(S->slots))
 			return -ENOENT;
 		*S->active = true;
 	}
@@ -70,18 +44,13 @@ int nic_lookup(void *ctx, const struct lp_sock_info *sock, uint32_t seq,
 	k.sport = sock->dport;
 	k.dport = sock->sport;
 	k.seq = seq;
-	fd = S->fd;
-	if (bpf_map_lookup_elem(fd, &k, &v)) {
-		now = now_ns(CLOCK_MONOTONIC);
-		if (!tcp_ns || now >= tcp_ns + NIC_GRACE_NS ||
-		    tcp_ns > now + NIC_GRACE_NS)
-			return -ENOENT;
-		wait.tv_nsec = (long)(tcp_ns + NIC_GRACE_NS - now);
-		nanosleep(&wait, NULL);
-		if (bpf_map_lookup_elem(fd, &k, &v))
-			return -ENOENT;
-	}
-	*ns = v.ns;
-	*src = v.src;
-	return 0;
+	if (!lp_nic_slot_read(S->slots, &k, ns, src))
+		return 0;
+	now = now_ns(CLOCK_MONOTONIC);
+	if (!tcp_ns || now >= tcp_ns + NIC_GRACE_NS ||
+	    tcp_ns > now + NIC_GRACE_NS)
+		return -ENOENT;
+	wait.tv_nsec = (long)(tcp_ns + NIC_GRACE_NS - now);
+	nanosleep(&wait, NULL);
+	return lp_nic_slot_read(S->slots, &k, ns, src) ? -ENOENT : 0;
 }

@@ -6,16 +6,16 @@
 #include <stdint.h>
 
 struct lp_sock_info;
+struct lp_nic_slot;
 
 /*
- * latprobe-nic's pinned nic_ts as the correlator sees it: the map's fd (-1
- * until loaded) and the BPF side's "a stamper is publishing" flag, which a
- * lookup sets once the stamper's statistics pin appears.
+ * latprobe-nic's pinned nic_ts as the correlator sees it: its slots mmap()ed
+ * read-only (NULL until loaded) and the BPF side's "a stamper is publishing"
+ * flag, which a lookup sets once the header's generation is non-zero.
  */
 struct nic_source {
-	int fd;
+	const struct lp_nic_slot *slots;
 	bool *active;
-	uint64_t checked_ns; /* last look for a stamper */
 };
 
 /* A corr_nic_fn (correlator.h); ctx is a struct nic_source. */

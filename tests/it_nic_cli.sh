@@ -4,7 +4,7 @@
 # latprobe-nic's bad input: its own flags are checked before DPDK starts
 # (exit 2, one line, nothing started); a secondary with no primary, a port
 # that does not exist, --probe-iface given to a primary, and unusable map
-# paths end with one clear line and exit 1. DPDK runs with --no-huge on a
+# paths or an old-format nic_ts end with one clear line and exit 1. DPDK runs with --no-huge on a
 # net_null vdev: no hugepages, no NIC. Exit 0 PASS, 1 FAIL, 77 SKIPPED.
 set -u
 HERE=$(cd "$(dirname "$0")/.." && pwd)
@@ -71,6 +71,15 @@ expect 1 "/tmp/[^:]*: bpf_obj_pin: " "${EAL[@]}" -- --map "$TMP/x" \
 	--stats-map /sys/fs/bpf/lpnc$$/st
 expect 1 "/etc/passwd: bpf_obj_get: " "${EAL[@]}" -- --map /etc/passwd \
 	--stats-map /sys/fs/bpf/lpnc$$/st
+# a nic_ts of the old format (LRU hash of 16-byte stamps): refused, one line
+if command -v bpftool >/dev/null; then
+	mkdir -p /sys/fs/bpf/lpnc$$
+	bpftool map create /sys/fs/bpf/lpnc$$/old type lru_hash key 40 value 16 \
+		entries 1024 name nic_ts || fail "bpftool map create"
+	expect 1 "/sys/fs/bpf/lpnc$$/old: old-format nic_ts (map type 9, .*); remove it: " \
+		"${EAL[@]}" -- --map /sys/fs/bpf/lpnc$$/old --stats-map /sys/fs/bpf/lpnc$$/st
+	rm -f /sys/fs/bpf/lpnc$$/old
+fi
 # and a good run on the same vdev: exit 0, statistics, pins removed
 timeout 30 "$NIC" "${EAL[@]}" -- "${M[@]}" --duration 0.3 >"$TMP/out" 2>&1 ||
 	fail "good run: exit $?: $(head -3 "$TMP/out")"

@@ -35,10 +35,15 @@ TX=$!
 sleep 0.5
 bpftool -j map dump pinned $PIN/socks >"$TMP/socks.json" || fail "bpftool dump socks"
 bpftool -j map dump pinned $PIN/stats >"$TMP/stats.json" || fail "bpftool dump stats"
+# nic_ts (2^18 slots: looked up, not dumped): its header with field names
+bpftool -j map lookup pinned $PIN/nic_ts key 0 0 0 0 >"$TMP/nic_ts.json" ||
+	fail "bpftool lookup nic_ts"
 wait $TX $RX
-python3 - "$TMP/socks.json" "$TMP/stats.json" <<'PY' || fail "named fields"
+python3 - "$TMP/socks.json" "$TMP/stats.json" "$TMP/nic_ts.json" <<'PY' || fail "named fields"
 import json, sys
 socks, stats = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+hdr = json.load(open(sys.argv[3]))["formatted"]["value"]
+assert "cnt" in hdr and "ns" in hdr and "seq" in hdr["key"], hdr
 assert socks, "socks map empty while a traced connection is open"
 f = socks[0]["formatted"]["value"]
 assert "traced" in f and "tgid" in f, f
@@ -67,4 +72,32 @@ stop_latprobe
 for m in $OURS; do
 	[ -e $PIN/$m ] && fail "$PIN/$m left behind after exit"
 done
-pass "maps pinned 0600 with BTF names, removed on exit; capabilities dropped after attach"
+# an old-format nic_ts (an older latprobe-nic's LRU hash) that a process
+# holds (unheld it would be removed as stale): one line, exit 1
+if [ ! -e $PIN/nic_ts ]; then
+	mkdir -p $PIN
+	bpftool map create $PIN/nic_ts type lru_hash key 40 value 16 entries 1024 \
+		name nic_ts || fail "bpftool map create"
+	python3 - $PIN/nic_ts "$TMP/held" <<'PY' &
+import ctypes, struct, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+path = ctypes.create_string_buffer(sys.argv[1].encode())
+attr = struct.pack("=QII", ctypes.addressof(path), 0, 0) + bytes(104)
+fd = libc.syscall(321, 7, ctypes.c_char_p(attr), len(attr)) # BPF_OBJ_GET
+open(sys.argv[2], "w").write(str(fd))
+time.sleep(20)
+PY
+	HOLDER=$!
+	cleanup_add kill $HOLDER
+	for _ in $(seq 50); do [ -s "$TMP/held" ] && break; sleep 0.1; done
+	"$LATPROBE" --port $PORT --duration 1 >"$TMP/o3" 2>"$TMP/e3"
+	rc=$?
+	kill $HOLDER
+	rm -f $PIN/nic_ts
+	rmdir $PIN 2>/dev/null
+	[ $rc -eq 1 ] || fail "old nic_ts: exit $rc, expected 1"
+	[ "$(wc -l <"$TMP/e3")" = 1 ] &&
+		grep -q "^latprobe: $PIN/nic_ts: old-format nic_ts (map type 9, flags 0x0, value 16 B, 1024 entries; this version needs an mmapable array, value 64 B, 262145 entries): remove it" "$TMP/e3" ||
+		fail "old nic_ts (held by fd $(cat "$TMP/held")): $(cat "$TMP/e3")"
+fi
+pass "maps pinned 0600 with BTF names, removed on exit; capabilities dropped after attach; an old-format nic_ts refused"

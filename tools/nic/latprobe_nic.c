@@ -2,7 +2,8 @@
 /*
  * latprobe-nic: stamps TCP segments as a DPDK port receives them and
  * publishes {segment -> CLOCK_MONOTONIC ns} in the pinned nic_ts map that
- * latprobe looks up at tcp_probe.
+ * latprobe looks up at tcp_probe: an mmap()ed array, written with plain
+ * stores (bpf/latprobe.h, lib/nic_slot.h).
  *
  *   latprobe-nic [EAL options] -- [--port N] [--map PATH] [--stats] ...
  *
@@ -32,6 +33,7 @@
 #include <rte_ring.h>
 
 #include "latprobe_nic.h"
+#include "nic_slot.h"
 #include "now.h" /* src/: realtime_offset() */
 
 volatile sig_atomic_t exiting;
@@ -126,7 +128,6 @@ int main(int argc, char **argv)
 	}
 	nc->ts_fd = nc->stats_fd = -1;
 	nc->ts_off = -1;
-	nc->batch_ok = true;
 	nc->o = o;
 	nc->primary = rte_eal_process_type() == RTE_PROC_PRIMARY;
 	signal(SIGINT, sig_handler);
@@ -147,6 +148,15 @@ int main(int argc, char **argv)
 			strerror(-err));
 		goto cleanup;
 	}
+	nc->slots = nic_ts_mmap(nc->ts_fd, &why);
+	if (!nc->slots) {
+		err = -errno;
+		fprintf(stderr, "latprobe-nic: %s: %s: %s\n", nc->o.map, why,
+			strerror(-err));
+		goto cleanup;
+	}
+	/* seqcounts never repeat on this map: carry on from its generation */
+	nc->gen = nc->gen0 = lp_nic_generation(nc->slots);
 	nc->stats_fd = nic_stats_create(nc->o.stats_map, &nc->stats_btf, &why);
 	if (nc->stats_fd < 0) {
 		err = nc->stats_fd;
@@ -240,6 +250,7 @@ cleanup:
 			unlink(nc->o.stats_map);
 		close(nc->stats_fd);
 	}
+	nic_ts_munmap(nc->slots);
 	if (nc->ts_fd >= 0) {
 		if (nc->ts_created && !nc->o.keep)
 			unlink(nc->o.map);

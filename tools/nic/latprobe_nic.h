@@ -52,10 +52,9 @@ struct nic {
 	int ts_off;	  /* timestamp dynfield offset, -1 if none */
 	uint64_t ts_flag; /* its "valid" ol_flag */
 	uint64_t tsc_hz;
-	bool batch_ok;
-	unsigned int n;
-	struct lp_nic_key keys[BURST];
-	struct lp_nic_val vals[BURST];
+	struct lp_nic_slot *slots; /* nic_ts, mmap()ed */
+	uint64_t gen;		   /* stamps written: the header's generation */
+	uint64_t gen0;		   /* ... when this run started */
 	struct rte_mempool *pool;
 	struct rte_ring *ring;
 	bool pdump_on;

@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -14,6 +15,7 @@
 #include <bpf/libbpf.h>
 
 #include "nic_map.h"
+#include "nic_slot.h"
 
 #ifndef BPF_FS_MAGIC
 #define BPF_FS_MAGIC 0xcafe4a11
@@ -24,7 +26,6 @@ static const char *const stat_names[NS_PARSE] = {
 	[NS_TCP] = "tcp_segments",
 	[NS_STAMPED] = "stamped",
 	[NS_MAP_UPDATES] = "map_updates",
-	[NS_MAP_ERRORS] = "map_update_errors",
 	[NS_EVICT_EST] = "evictions_est",
 	[NS_SRC_HW] = "src_dpdk_hw",
 	[NS_SRC_TSC_CAPTURE] = "src_tsc_capture",
@@ -96,10 +97,56 @@ static int pin(int fd, const char *path, const char **why)
 	return 0;
 }
 
+/*
+ * BTF of nic_ts as latprobe's BPF object describes it (bpf/latprobe.h), so
+ * that bpftool prints the same field names whichever side created the map.
+ */
+static struct btf *slot_btf(__u32 *key_id, __u32 *val_id)
+{
+	int u8, u16, u32, u64, a16, a3, key, slot;
+	struct btf *btf;
+
+	btf = btf__new_empty();
+	if (!btf)
+		return NULL;
+	u8 = btf__add_int(btf, "unsigned char", 1, 0);
+	u16 = btf__add_int(btf, "short unsigned int", 2, 0);
+	u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	u64 = btf__add_int(btf, "long long unsigned int", 8, 0);
+	a16 = btf__add_array(btf, u32, u8, LP_ADDR_LEN);
+	a3 = btf__add_array(btf, u32, u8, 3);
+	key = btf__add_struct(btf, "lp_nic_key", sizeof(struct lp_nic_key));
+	if (u8 < 0 || u16 < 0 || u32 < 0 || u64 < 0 || a16 < 0 || a3 < 0 ||
+	    key < 0 || btf__add_field(btf, "saddr", a16, 0, 0) ||
+	    btf__add_field(btf, "daddr", a16, 128, 0) ||
+	    btf__add_field(btf, "sport", u16, 256, 0) ||
+	    btf__add_field(btf, "dport", u16, 272, 0) ||
+	    btf__add_field(btf, "seq", u32, 288, 0))
+		goto fail;
+	slot = btf__add_struct(btf, "lp_nic_slot", sizeof(struct lp_nic_slot));
+	if (slot < 0 || btf__add_field(btf, "cnt", u32, 0, 0) ||
+	    btf__add_field(btf, "src", u8, 32, 0) ||
+	    btf__add_field(btf, "pad", a3, 40, 0) ||
+	    btf__add_field(btf, "ns", u64, 64, 0) ||
+	    btf__add_field(btf, "key", key, 128, 0) ||
+	    btf__add_field(btf, "pad2", u64, 448, 0) ||
+	    btf__load_into_kernel(btf))
+		goto fail;
+	*key_id = u32;
+	*val_id = slot;
+	return btf;
+fail:
+	btf__free(btf);
+	return NULL;
+}
+
 int nic_ts_open(const char *path, bool *created, const char **why)
 {
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE);
+	static char mismatch[192];
 	struct bpf_map_info info = {};
 	__u32 ilen = sizeof(info);
+	struct btf *btf;
 	int fd, err;
 
 	*created = false;
@@ -111,11 +158,11 @@ int nic_ts_open(const char *path, bool *created, const char **why)
 			close(fd);
 			return err;
 		}
-		if (info.type != BPF_MAP_TYPE_LRU_HASH ||
-		    info.key_size != sizeof(struct lp_nic_key) ||
-		    info.value_size != sizeof(struct lp_nic_val)) {
-			*why = "pinned map has another layout than lp_nic_key/"
-			       "lp_nic_val LRU hash";
+		if (lp_nic_ts_mismatch(&info, mismatch, sizeof(mismatch))) {
+			/* one line: what it is, then what to do */
+			strncat(mismatch, "; remove it",
+				sizeof(mismatch) - strlen(mismatch) - 1);
+			*why = mismatch;
 			close(fd);
 			return -EINVAL;
 		}
@@ -129,9 +176,20 @@ int nic_ts_open(const char *path, bool *created, const char **why)
 	err = prepare_dir(path, why);
 	if (err)
 		return err;
-	fd = bpf_map_create(
-		BPF_MAP_TYPE_LRU_HASH, "nic_ts", sizeof(struct lp_nic_key),
-		sizeof(struct lp_nic_val), LP_NIC_TS_MAX_ENTRIES, NULL);
+	btf = slot_btf(&opts.btf_key_type_id, &opts.btf_value_type_id);
+	if (btf)
+		opts.btf_fd = btf__fd(btf);
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "nic_ts", sizeof(__u32),
+			    sizeof(struct lp_nic_slot), LP_NIC_TS_ENTRIES,
+			    &opts);
+	if (fd < 0 && btf) {
+		/* BTF refused: raw bytes in bpftool, layout in latprobe.h */
+		opts.btf_fd = opts.btf_key_type_id = opts.btf_value_type_id = 0;
+		fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "nic_ts", sizeof(__u32),
+				    sizeof(struct lp_nic_slot),
+				    LP_NIC_TS_ENTRIES, &opts);
+	}
+	btf__free(btf);
 	if (fd < 0) {
 		*why = "bpf_map_create(nic_ts)";
 		return -errno;
@@ -146,6 +204,25 @@ int nic_ts_open(const char *path, bool *created, const char **why)
 	}
 	*created = true;
 	return fd;
+}
+
+struct lp_nic_slot *nic_ts_mmap(int fd, const char **why)
+{
+	void *p;
+
+	p = mmap(NULL, LP_NIC_TS_MMAP_LEN, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 fd, 0);
+	if (p == MAP_FAILED) {
+		*why = "mmap of nic_ts";
+		return NULL;
+	}
+	return p;
+}
+
+void nic_ts_munmap(struct lp_nic_slot *slots)
+{
+	if (slots)
+		munmap(slots, LP_NIC_TS_MMAP_LEN);
 }
 
 /* BTF: u32 key, struct latprobe_nic_stats { u64 <name>; ... } value. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * bpffs side of latprobe-nic: the pinned nic_ts LRU hash it writes (opened,
- * or created with latprobe's layout) and its own statistics array map.
+ * bpffs side of latprobe-nic: the pinned nic_ts array it writes through
+ * mmap() (opened, or created with latprobe's layout: bpf/latprobe.h,
+ * lib/nic_slot.h) and its own statistics array map.
  */
 #ifndef __NIC_MAP_H
 #define __NIC_MAP_H
@@ -19,9 +20,8 @@ enum nic_stat {
 	NS_PACKETS = 0,	    /* frames seen */
 	NS_TCP,		    /* TCP segments parsed (with or without payload) */
 	NS_STAMPED,	    /* TCP segments with payload that got a stamp */
-	NS_MAP_UPDATES,	    /* successful nic_ts updates */
-	NS_MAP_ERRORS,	    /* failed nic_ts updates */
-	NS_EVICT_EST,	    /* updates beyond LP_NIC_TS_MAX_ENTRIES (bound) */
+	NS_MAP_UPDATES,	    /* nic_ts slots written */
+	NS_EVICT_EST,	    /* ... overwriting another segment's (estimate) */
 	NS_SRC_HW,	    /* stamps from the NIC clock */
 	NS_SRC_TSC_CAPTURE, /* stamps from the primary's pdump capture TSC */
 	NS_SRC_TSC_RX,	    /* stamps from our own TSC read at RX/dequeue */
@@ -47,13 +47,20 @@ struct nic_stats {
 
 const char *nic_stat_name(int idx, char *buf, size_t len);
 
+struct lp_nic_slot;
+
 /*
- * Open the pinned nic_ts map at path, checking its layout; if absent create
- * it (LRU hash, lp_nic_key -> lp_nic_val, LP_NIC_TS_MAX_ENTRIES), mounting
- * bpffs and making the directory first, and pin it 0600. *created says which.
- * Returns an fd or a negative errno; *why names the failing step.
+ * Open the pinned nic_ts map at path, checking its layout (an old LRU-hash
+ * nic_ts is refused, *why says so); if absent create it (mmapable array of
+ * LP_NIC_TS_ENTRIES lp_nic_slot, with BTF), mounting bpffs and making the
+ * directory first, and pin it 0600. *created says which. Returns an fd or a
+ * negative errno; *why names the failing step.
  */
 int nic_ts_open(const char *path, bool *created, const char **why);
+
+/* nic_ts mapped for writing (NULL on failure), and unmapped. */
+struct lp_nic_slot *nic_ts_mmap(int fd, const char **why);
+void nic_ts_munmap(struct lp_nic_slot *slots);
 
 /*
  * Create and pin (0600) the statistics map: an array with one element whose

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * latprobe-nic's RX loop: parse each packet, stamp the TCP segments that
- * carry data and publish them to the nic_ts map a burst at a time; once a
- * second recalibrate the clocks and publish the counters.
+ * carry data into their nic_ts slots (mmap: plain stores), bump the header's
+ * generation once a burst; once a second recalibrate the clocks and publish
+ * the counters.
  */
 #include <errno.h>
+#include <math.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -13,9 +15,8 @@
 #include <rte_pdump.h>
 #include <rte_ring.h>
 
-#include <bpf/bpf.h>
-
 #include "latprobe_nic.h"
+#include "nic_slot.h"
 #include "now.h" /* src/: realtime_offset() */
 
 #define EPB_HLEN 28 /* pcapng enhanced packet block header */
@@ -26,62 +27,30 @@
 #define PROBE_FIRST_NS 2000000ull /* bound is tight before stamps rely on it */
 #define PROBE_SPIN_NS 1000000ull  /* ...then 1 ms of polling without sleeps */
 
-/* Publish the pending stamps; one syscall per burst where the kernel can. */
-static void flush(struct nic *nc)
+/* The header's generation: latprobe starts looking up once it moves. */
+static void publish(struct nic *nc)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, bo, .elem_flags = 0);
-	__u32 count = nc->n, i;
-
-	if (!nc->n)
-		return;
-	if (nc->batch_ok) {
-		if (!bpf_map_update_batch(nc->ts_fd, nc->keys, nc->vals, &count,
-					  &bo)) {
-			nc->st.v[NS_MAP_UPDATES] += nc->n;
-			goto out;
-		}
-		if (errno == EINVAL || errno == 524 /* ENOTSUPP */ ||
-		    errno == EOPNOTSUPP) {
-			nc->batch_ok = false; /* older kernel: per element */
-		} else {
-			nc->st.v[NS_MAP_UPDATES] += count;
-			nc->st.v[NS_MAP_ERRORS] += nc->n - count;
-			goto out;
-		}
-	}
-	for (i = 0; i < nc->n; i++) {
-		if (bpf_map_update_elem(nc->ts_fd, &nc->keys[i], &nc->vals[i],
-					BPF_ANY))
-			nc->st.v[NS_MAP_ERRORS]++;
-		else
-			nc->st.v[NS_MAP_UPDATES]++;
-	}
-out:
-	if (nc->st.v[NS_MAP_UPDATES] > LP_NIC_TS_MAX_ENTRIES)
-		nc->st.v[NS_EVICT_EST] =
-			nc->st.v[NS_MAP_UPDATES] - LP_NIC_TS_MAX_ENTRIES;
-	nc->n = 0;
+	lp_nic_publish(nc->slots, nc->gen);
 }
 
 static void handle(struct nic *nc, const uint8_t *frame, size_t len,
 		   uint64_t ns, uint8_t src, int stat_src)
 {
-	struct lp_nic_key *key = &nc->keys[nc->n];
+	struct lp_nic_key key;
 	uint32_t plen;
 	int r;
 
-	r = nic_parse(frame, len, key, &plen);
+	r = nic_parse(frame, len, &key, &plen);
 	nc->st.v[NS_PARSE - r]++;
 	if (r != NIC_OK)
 		return;
 	nc->st.v[NS_TCP]++;
 	if (!plen)
 		return; /* latprobe stamps segments that carry data */
-	nc->vals[nc->n] = (struct lp_nic_val){.ns = ns, .src = src};
+	/* plain stores into the mmap()ed slot: no system call */
+	lp_nic_slot_write(nc->slots, &key, ns, src, nc->gen++);
 	nc->st.v[NS_STAMPED]++;
 	nc->st.v[stat_src]++;
-	if (++nc->n == BURST)
-		flush(nc);
 }
 
 /* Pointer to len bytes at off, copied to nc->buf if the mbuf is chained. */
@@ -132,7 +101,7 @@ static void rx_primary(struct nic *nc, struct rte_mbuf **pkts, uint16_t n,
 		}
 		rte_pktmbuf_free(m);
 	}
-	flush(nc);
+	publish(nc);
 }
 
 /*
@@ -189,7 +158,7 @@ static void rx_secondary(struct nic *nc, struct rte_mbuf **pkts, uint16_t n,
 	next:
 		rte_pktmbuf_free(m);
 	}
-	flush(nc);
+	publish(nc);
 }
 
 static uint64_t tsc_now(void)
@@ -214,6 +183,19 @@ static void probe_send(struct nic *nc)
 	nc->st.v[NS_PROBES_KSTAMP] = nc->probe.stamped_by_kernel;
 }
 
+/*
+ * Stamps overwritten before being read, if every one is another segment's:
+ * n writes into S slots leave S * (1 - exp(-n / S)) of them occupied. (A
+ * retransmission overwrites its own stamp; a test replaying the same
+ * segments overwrites nothing.)
+ */
+static uint64_t evictions_est(uint64_t n)
+{
+	double S = LP_NIC_TS_SLOTS;
+
+	return n - (uint64_t)(S * -expm1(-(double)n / S) + 0.5);
+}
+
 /* Once a second: recalibrate clocks, refresh pdump drops, publish stats. */
 void tick(struct nic *nc)
 {
@@ -235,6 +217,8 @@ void tick(struct nic *nc)
 		nc->st.v[NS_PDUMP_NOMBUF] = ps.nombuf;
 		check_pool_ops(nc);
 	}
+	nc->st.v[NS_MAP_UPDATES] = nc->gen - nc->gen0;
+	nc->st.v[NS_EVICT_EST] = evictions_est(nc->st.v[NS_MAP_UPDATES]);
 	if (nc->stats_fd >= 0)
 		nic_stats_write(nc->stats_fd, &nc->st);
 	if (nc->o.stats)

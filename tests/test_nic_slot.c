@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <arpa/inet.h>
 
 #include "check.h"
@@ -131,15 +132,16 @@ static void test_stable(void)
 
 /*
  * A writer alternates two keys of one slot, each stamp's ns a function of
- * its key and generation; readers must only ever get consistent stamps.
+ * its key and generation, until the reader has read enough stamps (or 5 s
+ * passed: a loaded machine); the reader must never get an inconsistent one.
  */
-#define RACE_WRITES 2000000u
+#define RACE_READS 200000u
 
 struct race {
 	struct lp_nic_slot *slots;
 	struct lp_nic_key k[2];
-	volatile int done;
-	uint64_t found[2], torn;
+	volatile int stop;
+	uint64_t writes, found[2], torn;
 };
 
 static uint64_t race_ns(const struct lp_nic_key *k, uint64_t gen)
@@ -150,26 +152,30 @@ static uint64_t race_ns(const struct lp_nic_key *k, uint64_t gen)
 static void *race_writer(void *arg)
 {
 	struct race *r = arg;
+	uint64_t g;
 
-	for (uint64_t g = 0; g < RACE_WRITES; g++)
+	for (g = 0; !r->stop; g++)
 		lp_nic_slot_write(r->slots, &r->k[g & 1],
 				  race_ns(&r->k[g & 1], g), LP_NIC_DPDK_TSC, g);
-	r->done = 1;
+	r->writes = g;
 	return NULL;
 }
 
 static void test_race(struct lp_nic_slot *slots)
 {
 	struct race r = {.slots = slots};
+	uint64_t ns, end;
+	struct timespec ts;
 	pthread_t t;
-	uint64_t ns;
 	uint8_t src;
 
 	r.k[0] = flow_key(777777);
 	r.k[1] = colliding(&r.k[0]);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	end = ts.tv_sec + 5;
 	if (!CHECK(!pthread_create(&t, NULL, race_writer, &r), "thread"))
 		return;
-	while (!r.done) {
+	while (r.found[0] + r.found[1] < RACE_READS) {
 		for (int i = 0; i < 2; i++) {
 			if (lp_nic_slot_read(slots, &r.k[i], &ns, &src))
 				continue;
@@ -178,13 +184,17 @@ static void test_race(struct lp_nic_slot *slots)
 			    src != LP_NIC_DPDK_TSC)
 				r.torn++;
 		}
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if ((uint64_t)ts.tv_sec > end)
+			break;
 	}
+	r.stop = 1;
 	pthread_join(t, NULL);
 	CHECK_EQ(r.torn, 0);
 	CHECK(r.found[0] + r.found[1] > 0, "reader never got a stamp");
-	printf("race: %llu + %llu stamps read, %llu torn\n",
-	       (unsigned long long)r.found[0], (unsigned long long)r.found[1],
-	       (unsigned long long)r.torn);
+	printf("race: %llu writes; %llu + %llu stamps read, %llu torn\n",
+	       (unsigned long long)r.writes, (unsigned long long)r.found[0],
+	       (unsigned long long)r.found[1], (unsigned long long)r.torn);
 }
 
 static void test_mismatch(void)

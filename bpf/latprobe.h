@@ -14,15 +14,15 @@
 
 enum lp_event_type {
 	LP_EV_SOCK = 1, /* first sight of a traced socket: 4-tuple and owner */
-	LP_EV_SEG,  /* tcp_probe: TCP accepted a segment (+ dev_in / NIC stamp,
+	LP_EV_SEG,	/* tcp_probe: TCP accepted a segment (+ dev_in / NIC stamp,
 			 * + the wake-up that followed it in the same softirq) */
-	LP_EV_WAKE, /* sk_data_ready with no segment pending on this CPU */
-	LP_EV_READ, /* tcp_recvmsg returned data */
-	LP_EV_CLOSE, /* socket closed (+ bytes sent): user space frees its state */
-	LP_EV_MSG, /* client USDT: one market-data message, in-process stamps */
-	LP_EV_CB, /* --callback: one call of the client's per-message callback */
-	LP_EV_TLS, /* TLS probes: one SSL_read/SSL_read_ex that returned data */
-	LP_EV_READS, /* up to LP_READS_BATCH reads of one socket (batched) */
+	LP_EV_WAKE,	/* sk_data_ready with no segment pending on this CPU */
+	LP_EV_READ,	/* tcp_recvmsg returned data */
+	LP_EV_CLOSE,	/* socket closed (+ bytes sent): user space frees its state */
+	LP_EV_MSG,	/* client USDT: one market-data message, in-process stamps */
+	LP_EV_CB,	/* --callback: one call of the client's per-message callback */
+	LP_EV_TLS,	/* TLS probes: one SSL_read/SSL_read_ex that returned data */
+	LP_EV_READS,	/* up to LP_READS_BATCH reads of one socket (batched) */
 	LP_EV_MAX
 };
 
@@ -159,9 +159,9 @@ struct lp_read {
 };
 
 /*
- * Batched reads (kernel-only runs, see bpf/latprobe.bpf.c): a socket's reads
- * wait in its storage and leave LP_READS_BATCH at a time, or when user space
- * flushes them (every poll, at close, at exit). Each entry is what an
+ * Batched reads (kernel-only runs, bpf/read_batch.bpf.h): a socket's reads
+ * wait in its storage and leave LP_READS_BATCH at a time, or when they are
+ * flushed (by user space once a second and at exit, at close). Each entry is what an
  * LP_EV_READ record would carry: its header's time and thread, and the read.
  */
 #define LP_READS_BATCH 8

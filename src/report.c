@@ -18,10 +18,14 @@
 #include "report.h"
 
 static const char *const ev_names[LP_EV_MAX] = {
-	[LP_EV_SOCK] = "sock",		[LP_EV_SEG] = "tcp_probe",
-	[LP_EV_WAKE] = "sk_data_ready", [LP_EV_READ] = "tcp_recvmsg",
-	[LP_EV_CLOSE] = "close",	[LP_EV_MSG] = "client_message",
-	[LP_EV_TLS] = "ssl_read",	[LP_EV_READS] = "tcp_recvmsg_batch",
+	[LP_EV_SOCK] = "sock",
+	[LP_EV_SEG] = "tcp_probe",
+	[LP_EV_WAKE] = "sk_data_ready",
+	[LP_EV_READ] = "tcp_recvmsg",
+	[LP_EV_CLOSE] = "close",
+	[LP_EV_MSG] = "client_message",
+	[LP_EV_TLS] = "ssl_read",
+	[LP_EV_READS] = "tcp_recvmsg_batch",
 };
 
 static double round3(double v)

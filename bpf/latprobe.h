@@ -161,8 +161,9 @@ struct lp_read {
 /*
  * Batched reads (kernel-only runs, bpf/read_batch.bpf.h): a socket's reads
  * wait in its storage and leave LP_READS_BATCH at a time, or when they are
- * flushed (by user space once a second and at exit, at close). Each entry is what an
- * LP_EV_READ record would carry: its header's time and thread, and the read.
+ * flushed (by user space once a second and at exit, at close). Each entry
+ * is what an LP_EV_READ record would carry: its header's time and thread,
+ * and the read.
  */
 #define LP_READS_BATCH 8
 struct lp_read_ent {

@@ -64,8 +64,12 @@ int loader_read_drops(struct lp_loader *L, struct port_drops *out,
 }
 
 /*
- * tcp_probe skips the nic_ts lookup until the map has entries: most runs
- * have no NIC stamper, and the lookup hashes a 40-byte key per segment.
+ * tcp_probe skips the nic_ts lookup until a stamper runs (its statistics
+ * pin) or the map has entries: most runs have no NIC stamper, and the
+ * lookup hashes a 40-byte key per segment. Noticed at the status tick,
+ * before the stamper's first entries where it can be: segments that came
+ * before were joined to their reads in the kernel, which hands only a
+ * read's last segment to the late lookups.
  */
 void loader_poll_nic(struct lp_loader *L)
 {
@@ -73,10 +77,11 @@ void loader_poll_nic(struct lp_loader *L)
 
 	if (L->skel->bss->nic_ts_active)
 		return;
-	if (bpf_map_get_next_key(bpf_map__fd(L->skel->maps.nic_ts), NULL,
+	if (nic_stamper_pinned() ||
+	    bpf_map_get_next_key(bpf_map__fd(L->skel->maps.nic_ts), NULL,
 				 &key) == 0) {
 		L->skel->bss->nic_ts_active = true;
-		lp_info("nic_ts has entries: NIC timestamps in use");
+		lp_info("a NIC stamper runs: NIC timestamps in use");
 	}
 }
 

@@ -15,7 +15,7 @@
 #include "now.h"
 
 /* latprobe-nic pins its statistics (nic_stats*) next to nic_ts. */
-static bool nic_stamper_pinned(void)
+bool nic_stamper_pinned(void)
 {
 	DIR *d = opendir(LP_PIN_DIR);
 	struct dirent *e;

@@ -180,12 +180,12 @@ def order_ok(msgs, snap, n):
 
 # Per market: the feed's flags, the streams of the second connection,
 # and (connection, diff, snapshot, levels, snapshots compared at least).
+BOTH = [("pair", "btcusdt@depth@100ms", "btcusdt@depth20@100ms", 20, 20),
+        ("many", "btcusdt@depth@100ms", "btcusdt@depth20@100ms", 20, 20)]
 MARKETS = {
     "spot": ([], ["btcusdt@depth@100ms", "btcusdt@depth20@100ms",
                   "btcusdt@depth5", "btcusdt@depth", "ethusdt@depth@100ms",
-                  "ethusdt@depth10@100ms"], [
-        ("pair", "btcusdt@depth@100ms", "btcusdt@depth20@100ms", 20, 20),
-        ("many", "btcusdt@depth@100ms", "btcusdt@depth20@100ms", 20, 20),
+                  "ethusdt@depth10@100ms"], BOTH + [
         ("many", "btcusdt@depth@100ms", "btcusdt@depth5", 5, 1),
         ("many", "btcusdt@depth", "btcusdt@depth20@100ms", 20, 1),
         ("many", "ethusdt@depth@100ms", "ethusdt@depth10@100ms", 10, 20)]),
@@ -193,9 +193,7 @@ MARKETS = {
     "futures": (["--market", "futures"], [
         "btcusdt@depth@100ms", "btcusdt@depth20@100ms", "btcusdt@depth5",
         "btcusdt@depth@500ms", "btcusdt@depth", "ethusdt@depth@100ms",
-        "ethusdt@depth10@500ms"], [
-        ("pair", "btcusdt@depth@100ms", "btcusdt@depth20@100ms", 20, 20),
-        ("many", "btcusdt@depth@100ms", "btcusdt@depth20@100ms", 20, 20),
+        "ethusdt@depth10@500ms"], BOTH + [
         ("many", "btcusdt@depth@100ms", "btcusdt@depth5", 5, 8),
         ("many", "btcusdt@depth@500ms", "btcusdt@depth20@100ms", 20, 3),
         ("many", "btcusdt@depth", "btcusdt@depth5", 5, 8),

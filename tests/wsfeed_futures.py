@@ -12,6 +12,7 @@ Usage: wsfeed_futures.py BUILD_DIR
 """
 import asyncio
 import json
+import subprocess
 import sys
 import time
 
@@ -136,6 +137,11 @@ def check_event_rate():
 
 def check_names():
     print("futures stream names: served, and refused like unknown streams")
+    p = subprocess.run([FEED, "--market", "perp", "--port", "0"],
+                       capture_output=True, text=True, timeout=10)
+    check(p.returncode == 2 and p.stderr.strip() == "wsfeed: bad value for "
+          "--market: 'perp' (want spot or futures)",
+          "--market perp: exit %d, %r" % (p.returncode, p.stderr.strip()))
     with Feed(FEED, "--rate", "1", *FUT) as f:
         for i in FUTURES_KLINE_INTERVALS:
             st, _, _ = http_upgrade(f.port, "/ws/btcusdt@kline_" + i)

@@ -301,6 +301,7 @@ cJSON *report_build(const struct report_in *in)
 	add_num(o, "submitted", (double)in->stats[LP_S_SUBMITTED]);
 	add_num(o, "received", (double)(t->events + t->malformed));
 	add_num(o, "malformed", (double)t->malformed);
+	add_num(o, "read_batch", (double)in->read_batch);
 	add_num(o, "reads_batched", (double)t->reads_batched);
 	add_num(o, "reads_lost", (double)in->stats[LP_S_READS_LOST]);
 	add_num(o, "forced_wakeups", (double)in->stats[LP_S_WAKEUPS]);

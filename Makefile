@@ -33,6 +33,7 @@ endif
 .PHONY: all clean test unit-test integration-test demo demo-anyclient bench deps \
 	fmt tools tests
 
+$(OUT)/latprobe.bpf.o: BPF_CFLAGS += -mcpu=v3
 BPF_OBJS := $(OUT)/latprobe.bpf.o $(OUT)/feature.bpf.o $(OUT)/client.bpf.o \
 	$(OUT)/tls.bpf.o
 SKELS := $(BPF_OBJS:.bpf.o=.skel.h)
@@ -44,7 +45,7 @@ LP_OBJS := $(patsubst src/%.c,$(OUT)/%.o,$(LP_SRCS))
 US_OBJS := $(OUT)/uprobe_site.o $(OUT)/uprobe_lib.o $(OUT)/uprobe_place.o
 # Objects of latprobe that unit tests link (everything but main and loader).
 LP_CORE_OBJS := $(filter-out $(OUT)/main.o $(OUT)/loader.o $(OUT)/loader_kstate.o $(OUT)/feature.o \
-	$(OUT)/nic_lookup.o $(OUT)/loader_pin.o \
+	$(OUT)/nic_lookup.o $(OUT)/loader_pin.o $(OUT)/loader_batch.o \
 	$(OUT)/metrics.o $(OUT)/overhead.o $(US_OBJS) \
 	$(OUT)/attach_callback.o \
 	$(OUT)/attach_tls.o, $(LP_OBJS))

@@ -45,14 +45,6 @@ struct {
 	__type(value, struct lp_cb_state);
 } cb_zero SEC(".maps");
 
-static __always_inline void stat_add(__u32 idx, __u64 n)
-{
-	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
-
-	if (v)
-		*v += n;
-}
-
 /*
  * Frame index the verifier can bound: clang drops a plain "& 7" after a
  * "< 8" check it already made, and the verifier then loses the bound on

@@ -23,6 +23,7 @@
 #include "maps.bpf.h"
 #include "sock_state.bpf.h"
 #include "seg_marks.bpf.h"
+#include "read_batch.bpf.h"
 
 #define MSG_PEEK 2
 
@@ -71,24 +72,53 @@ static __always_inline void read_enter(struct sock *sk)
 
 /* ---- tcp_recvmsg: return ---- */
 
-static __always_inline void read_fill(struct lp_event *e, int ret, __u32 after,
+static __always_inline void read_fill(struct lp_read *r, int ret, __u32 after,
 				      struct lp_start *s, __u64 sk)
 {
-	e->read.seq_end = after;
-	e->read.seq_start = after - ret;
-	e->read.ret = ret;
-	e->read.joined = 0;
-	e->read.has_mark = 0;
-	e->read.pad[0] = e->read.pad[1] = 0;
-	e->read.start_ns = 0;
-	e->read.cleanup_ns = 0;
-	__builtin_memset(&e->read.mark, 0, sizeof(e->read.mark));
-	__builtin_memset(&e->read.segs, 0, sizeof(e->read.segs));
+	r->seq_end = after;
+	r->seq_start = after - ret;
+	r->ret = ret;
+	r->joined = 0;
+	r->has_mark = 0;
+	r->pad[0] = r->pad[1] = 0;
+	r->start_ns = 0;
+	r->cleanup_ns = 0;
+	__builtin_memset(&r->mark, 0, sizeof(r->mark));
+	__builtin_memset(&r->segs, 0, sizeof(r->segs));
 	if (s && s->sk == sk) {
-		e->read.start_ns = s->ts;
-		e->read.cleanup_ns = s->cleanup_ns;
-		e->read.seq_start = s->copied_seq;
+		r->start_ns = s->ts;
+		r->cleanup_ns = s->cleanup_ns;
+		r->seq_start = s->copied_seq;
 	}
+}
+
+/* Queue the read in the socket's storage; false: send it on its own. */
+static __always_inline bool read_queue(struct sock *sk, struct lp_sk *k,
+				       __u32 after, int ret, struct lp_start *s)
+{
+	struct lp_read_ent *q;
+	__u64 id;
+	__u32 n;
+
+	if (!rq_take(k))
+		return false;
+	n = k->rn;
+	if (n >= LP_READS_BATCH) { /* not reached: a full queue leaves */
+		rq_flush((__u64)sk, k);
+		n = 0;
+	}
+	q = &k->rq[n & (LP_READS_BATCH - 1)];
+	id = bpf_get_current_pid_tgid();
+	q->ts_ns = bpf_ktime_get_ns();
+	q->tid = (__u32)id;
+	q->tgid = id >> 32;
+	read_fill(&q->r, ret, after, s, (__u64)sk);
+	marks_take(k, after, &q->r);
+	k->rn = n + 1;
+	if (n + 1 == LP_READS_BATCH)
+		rq_flush((__u64)sk, k);
+	rq_release(k);
+	return true;
 }
 
 /* tp_btf and fexit: sk is a BTF pointer, the state is in its storage. */
@@ -109,10 +139,13 @@ static __always_inline void read_exit(struct sock *sk, int ret, int flags)
 	tp = k ? bpf_skc_to_tcp_sock(sk) : NULL;
 	if (!tp)
 		goto out;
+	if (batch_reads && join_marks &&
+	    read_queue(sk, k, tp->copied_seq, ret, s))
+		goto out;
 	e = rb_reserve(LP_EV_READ, (__u64)sk, bpf_ktime_get_ns());
 	if (!e)
 		goto out;
-	read_fill(e, ret, tp->copied_seq, s, (__u64)sk);
+	read_fill(&e->read, ret, tp->copied_seq, s, (__u64)sk);
 	if (join_marks)
 		marks_take(k, tp->copied_seq, &e->read);
 	rb_submit(e);
@@ -160,7 +193,7 @@ int BPF_KRETPROBE(recv_kretprobe, int ret)
 	if (ret > 0 && sock_traced_reg(sk, true, 0)) {
 		e = rb_reserve(LP_EV_READ, s->sk, bpf_ktime_get_ns());
 		if (e) {
-			read_fill(e, ret,
+			read_fill(&e->read, ret,
 				  BPF_CORE_READ((struct tcp_sock *)sk,
 						copied_seq),
 				  s, s->sk);
@@ -448,6 +481,11 @@ int BPF_PROG(state, const struct sock *csk, const int oldstate,
 	if (p && p->sk == key)
 		flush_pending(p, 0, 0);
 	k = bpf_sk_storage_get(&sk_state, sk, NULL, 0);
+	/* its queued reads before its close (a reader holding them sends) */
+	if (k && k->rn && rq_take(k)) {
+		rq_flush(key, k);
+		rq_release(k);
+	}
 	tp = bpf_skc_to_tcp_sock(sk);
 	if (st->traced && tp) {
 		e = rb_reserve(LP_EV_CLOSE, key, bpf_ktime_get_ns());

@@ -22,6 +22,7 @@ enum lp_event_type {
 	LP_EV_MSG,	/* client USDT: one market-data message, in-process stamps */
 	LP_EV_CB,	/* --callback: one call of the client's per-message callback */
 	LP_EV_TLS,	/* TLS probes: one SSL_read/SSL_read_ex that returned data */
+	LP_EV_READS,	/* up to LP_READS_BATCH reads of one socket (batched) */
 	LP_EV_MAX
 };
 
@@ -56,19 +57,20 @@ enum lp_probe {
 
 /* Per-CPU counters (map "stats"); index with enum lp_stat. */
 enum lp_stat {
-	LP_S_LOST = 0,	     /* ring-buffer reservations that failed */
-	LP_S_SUBMITTED,	     /* records submitted */
-	LP_S_FILTERED,	     /* hits dropped by filters before reserving */
-	LP_S_SOCK_FULL,	     /* sockets not tracked: socks map full */
-	LP_S_WAKEUPS,	     /* forced consumer wake-ups */
-	LP_S_RCVQ_FULL,	     /* sock_rcvqueue_full hits (drops) */
-	LP_S_UDP_FAIL,	     /* udp_fail_queue_rcv_skb hits (drops) */
-	LP_S_CB_NESTED,	     /* --callback: calls made inside another call */
-	LP_S_CB_TOO_DEEP,    /* ... nested deeper than LP_CB_DEPTH: not timed */
-	LP_S_CB_ABANDONED,   /* ... calls that never returned (stack unwound) */
-	LP_S_CB_NO_STATE,    /* ... per-thread state map full: not timed */
-	LP_S_CB_SKIPPED,     /* ... calls filtered out (lws reason, tgid) */
-	LP_S_HITS,	     /* first of LP_P_MAX per-probe hit counters */
+	LP_S_LOST = 0,	   /* ring-buffer reservations that failed */
+	LP_S_SUBMITTED,	   /* records submitted */
+	LP_S_FILTERED,	   /* hits dropped by filters before reserving */
+	LP_S_SOCK_FULL,	   /* sockets not tracked: socks map full */
+	LP_S_WAKEUPS,	   /* forced consumer wake-ups */
+	LP_S_RCVQ_FULL,	   /* sock_rcvqueue_full hits (drops) */
+	LP_S_UDP_FAIL,	   /* udp_fail_queue_rcv_skb hits (drops) */
+	LP_S_CB_NESTED,	   /* --callback: calls made inside another call */
+	LP_S_CB_TOO_DEEP,  /* ... nested deeper than LP_CB_DEPTH: not timed */
+	LP_S_CB_ABANDONED, /* ... calls that never returned (stack unwound) */
+	LP_S_CB_NO_STATE,  /* ... per-thread state map full: not timed */
+	LP_S_CB_SKIPPED,   /* ... calls filtered out (lws reason, tgid) */
+	LP_S_READS_LOST,   /* reads in LP_EV_READS records that were lost */
+	LP_S_HITS,	   /* first of LP_P_MAX per-probe hit counters */
 	LP_S_MAX = LP_S_HITS + LP_P_MAX
 };
 
@@ -156,6 +158,27 @@ struct lp_read {
 	struct lp_seg_counts segs;
 };
 
+/*
+ * Batched reads (kernel-only runs, bpf/read_batch.bpf.h): a socket's reads
+ * wait in its storage and leave LP_READS_BATCH at a time, or when they are
+ * flushed (by user space once a second and at exit, at close). Each entry
+ * is what an LP_EV_READ record would carry: its header's time and thread,
+ * and the read.
+ */
+#define LP_READS_BATCH 8
+struct lp_read_ent {
+	__u64 ts_ns; /* the read's return, as lp_hdr.ts_ns */
+	__u32 tid;
+	__u32 tgid;
+	struct lp_read r;
+};
+
+struct lp_reads {
+	__u32 n; /* entries valid, 1..LP_READS_BATCH */
+	__u32 pad;
+	struct lp_read_ent ent[LP_READS_BATCH];
+};
+
 struct lp_close {
 	__u64 bytes_sent; /* bytes the application queued (write_seq moved) */
 	struct lp_seg_counts segs; /* valid if has_segs (join mode) */
@@ -227,6 +250,7 @@ struct lp_event {
 		struct lp_msg msg;
 		struct lp_cb cb;
 		struct lp_tls tls;
+		struct lp_reads reads;
 	};
 };
 
@@ -249,6 +273,8 @@ static inline __u32 lp_event_size(__u8 type)
 		return sizeof(struct lp_hdr) + sizeof(struct lp_cb);
 	case LP_EV_TLS:
 		return sizeof(struct lp_hdr) + sizeof(struct lp_tls);
+	case LP_EV_READS:
+		return sizeof(struct lp_hdr) + sizeof(struct lp_reads);
 	}
 	return 0;
 }

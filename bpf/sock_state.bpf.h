@@ -48,6 +48,10 @@ struct lp_sk {
 	/* reader side */
 	__u32 mtail __attribute__((aligned(LP_CACHELINE)));
 	__u32 evicted;
+	/* batched reads (read_batch.bpf.h): rq[0..rn) while rbusy is ours */
+	__u32 rbusy;
+	__u32 rn;
+	struct lp_read_ent rq[LP_READS_BATCH];
 };
 
 struct {

@@ -489,10 +489,11 @@ def cmd_report(args):
                f"{n} {v['mean_ns']['median']} ns x {v['run_cnt_median']} runs" for n, v in heavy)
            + ". tcp_in and wakeup find the socket's state in its socket storage "
              "(bpf_sk_storage_get) and keep the segment's marks there; recv_tp joins them to the "
-             "read and reserves and submits the message's one ring record "
-             "(bpf_ringbuf_reserve takes the ring's spinlock with interrupts off; both CPUs "
-             "produce into the one ring); the tp_btf trampoline (bpf_trace_run*) comes on top "
-             "of run_time." + perf_txt + " See the per-program table.")
+             "read and queues it in the socket's storage; every eighth read reserves one ring "
+             "record for the batch (bpf_ringbuf_reserve takes the ring's spinlock with "
+             "interrupts off, and turning them back on is a paravirtual call on this guest: "
+             "results/kernel-cost.md) and copies the batch into it; the tp_btf trampoline "
+             "(bpf_trace_run*) comes on top of run_time." + perf_txt + " See the per-program table.")
 
     # ---- 2. round trips ----
     excluded = {k: sum(1 for r in by.get(k, []) if r.get("foreign_tracer"))
@@ -735,8 +736,9 @@ def cmd_report(args):
                    f"time per message, feed side included), their trampolines, and latprobe's "
                    f"consumer sharing two vCPUs with the feed and the client. 0.95 leaves "
                    f"{fmt(None if not cpu_u else cpu_u * 1000 * 0.05 / 0.95, 0)} ns per message "
-                   f"for everything: cheaper kernel programs (fewer ring records, per-CPU rings) "
-                   f"are the next lever.")
+                   f"for everything: cheaper kernel programs are the next lever (with --client every "
+                   f"read is still a ring record of its own: the client's records are joined to "
+                   f"reads in ring order, docs/design.md \"Batched reads\").")
     else:
         hit_txt = (f"Most of it is the one USDT hit per message: "
         f"{fmt(probe['per_hit_cost_ns'], 0)} ns per hit in the tight loop = client_msg BPF "
@@ -930,9 +932,9 @@ def cmd_report(args):
            "run's messages: see the per-program table (section 1)", src)
     target("records_per_msg", "ring records per message",
            k14["ring_records_per_message"].get("median"), 1, "<=", "",
-           "segments are joined in the kernel, so a message is one record (its read); what "
-           "is above 1 is per-connection records (close, socket state) spread over the run's "
-           "messages", src)
+           "segments are joined in the kernel and a kernel-only run sends a socket's reads "
+           "eight per record (docs/design.md \"Batched reads\"); the rest is per-connection "
+           "records (close, socket state) and the partial batches flushed once a second", src)
     target("bpf_mean_ns", "mean BPF run time per program run, kernel side",
            k14["ns_per_run"].get("median"), 120, "<=", " ns", bpf_mean_cause,
            f"{src}; section 1's flood: {fmt(ev_mean, 0)} ns")
@@ -1261,10 +1263,11 @@ CAUSES_STATIC = [
     "",
     "- Kernel side: every traced message costs {runs} program runs and {recs} ring records "
     "(section 1's workload: events / messages; segments are joined to their read in the "
-    "kernel). perf puts {ring_share} of the BPF time in bpf_ringbuf_reserve/submit: one ring "
-    "shared by both CPUs, reserved under its spinlock with interrupts off. Per-CPU rings "
-    "(merged by timestamp in the consumer) attack that share; the tp_btf dispatch and "
-    "bpf_ktime_get_ns per mark are next.",
+    "kernel, and a kernel-only run batches a socket's reads eight per record). perf puts "
+    "{ring_share} of the BPF time in bpf_ringbuf_reserve/submit: one ring shared by both "
+    "CPUs, reserved under its spinlock with interrupts off, whose re-enabling is a "
+    "paravirtual call on this guest (results/kernel-cost.md). Next: a compact batch entry "
+    "(less to copy across CPUs), then the tp_btf dispatch and bpf_ktime_get_ns per mark.",
     "- Client side: our client writes its stamps into a shared-memory ring latprobe maps (no "
     "trap, no system call; scripts/bench_client.sh). Where no ring is mapped, the USDT probe "
     "is a 1-byte nop that the kernel emulates through an int3 trap, and its BPF program "

@@ -381,7 +381,8 @@ void client_stamps_event(struct client_stamps *cs, const void *data,
 				cs->closes_early++;
 				apply_closes(cs, UINT64_MAX);
 			}
-			cs->closes[cs->nclose].e = *e;
+			/* the record's size, not the union's: it ends there */
+			memcpy(&cs->closes[cs->nclose].e, e, size);
 			cs->closes[cs->nclose++].gen = cs->gen;
 			return;
 		}

@@ -289,6 +289,47 @@ void corr_stage_add(struct corr *c, struct conn *cn, enum lp_stage st,
 	hist_add(cn->stages[st], to - from);
 }
 
+/* A read, alone in its record or one of a batch. */
+static void on_read(struct corr *c, const struct lp_hdr *h,
+		    const struct lp_read *r)
+{
+	struct conn *cn;
+
+	corr_tls_note_read(c, h);
+	cn = conn_get(c, h->sk);
+	if (!cn)
+		return;
+	cn->events++;
+	corr_on_read(c, cn, h, r);
+}
+
+static bool reads_valid(const struct lp_reads *b)
+{
+	if (!b->n || b->n > LP_READS_BATCH)
+		return false;
+	for (unsigned int i = 0; i < b->n; i++)
+		if (b->ent[i].r.ret <= 0)
+			return false;
+	return true;
+}
+
+/* One socket's batched reads, in the order they returned. */
+static void on_reads(struct corr *c, const struct lp_hdr *bh,
+		     const struct lp_reads *b)
+{
+	for (unsigned int i = 0; i < b->n; i++) {
+		const struct lp_read_ent *re = &b->ent[i];
+		struct lp_hdr h = *bh;
+
+		h.type = LP_EV_READ;
+		h.ts_ns = re->ts_ns;
+		h.tid = re->tid;
+		h.tgid = re->tgid;
+		c->t.reads_batched++;
+		on_read(c, &h, &re->r);
+	}
+}
+
 void corr_event(struct corr *c, const void *data, size_t size)
 {
 	const struct lp_event *e = data;
@@ -297,12 +338,21 @@ void corr_event(struct corr *c, const void *data, size_t size)
 	if (size < sizeof(struct lp_hdr) || !e->h.type ||
 	    e->h.type >= LP_EV_MAX || size != lp_event_size(e->h.type) ||
 	    (e->h.type == LP_EV_READ && e->read.ret <= 0) ||
+	    (e->h.type == LP_EV_READS && !reads_valid(&e->reads)) ||
 	    (e->h.type == LP_EV_TLS && !e->tls.bytes)) {
 		c->t.malformed++;
 		return;
 	}
 	c->t.events++;
 	c->t.by_type[e->h.type]++;
+	if (e->h.type == LP_EV_READ) {
+		on_read(c, &e->h, &e->read);
+		return;
+	}
+	if (e->h.type == LP_EV_READS) {
+		on_reads(c, &e->h, &e->reads);
+		return;
+	}
 	if (e->h.type == LP_EV_MSG) {
 		corr_on_msg(c, &e->h, &e->msg);
 		return;
@@ -315,8 +365,6 @@ void corr_event(struct corr *c, const void *data, size_t size)
 		corr_tls_event(c, &e->h, &e->tls);
 		return;
 	}
-	if (e->h.type == LP_EV_READ)
-		corr_tls_note_read(c, &e->h);
 	if (e->h.type == LP_EV_CLOSE) {
 		cn = corr_lookup(c, e->h.sk);
 		if (cn) {
@@ -349,9 +397,6 @@ void corr_event(struct corr *c, const void *data, size_t size)
 		break;
 	case LP_EV_WAKE:
 		corr_seg_wake(cn, e->h.ts_ns, e->wake.rcv_nxt);
-		break;
-	case LP_EV_READ:
-		corr_on_read(c, cn, &e->h, &e->read);
 		break;
 	}
 }

@@ -130,6 +130,7 @@ struct corr_cfg {
 
 struct corr_totals {
 	uint64_t events, malformed, by_type[LP_EV_MAX];
+	uint64_t reads_batched; /* reads that came in LP_EV_READS records */
 	uint64_t msgs_seen, msgs_correlated, msgs_by_last_read;
 	uint64_t msgs_no_socket, msgs_no_read;
 	uint64_t msgs_exch_time; /* --callback: messages whose "E" was read */

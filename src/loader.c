@@ -338,6 +338,7 @@ int loader_open(struct lp_loader *L, struct lp_opts *o)
 		return err;
 	s->rodata->dev_from_skb = !err;
 	bpf_program__set_autoattach(s->progs.live_socks, false);
+	bpf_program__set_autoattach(s->progs.flush_reads, false);
 	bpf_map__set_max_entries(s->maps.rb, o->ringbuf_size);
 
 	struct probe_flavours fl;
@@ -488,6 +489,7 @@ void loader_destroy(struct lp_loader *L)
 		unpin(L->skel->maps.nic_ts, LP_PIN_DIR, "nic_ts");
 	rmdir(LP_PIN_DIR); /* only if empty: latprobe-nic may still use it */
 	bpf_link__destroy(L->usdt_link);
+	loader_batch_stop(L);
 	tls_probes_destroy(&L->tls);
 	latprobe_bpf__destroy(L->skel);
 	if (L->tstamp_fd > 0)

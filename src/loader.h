@@ -17,6 +17,7 @@ struct lp_loader {
 	struct latprobe_bpf *skel;
 	struct probe_info probes[PR_MAX];
 	struct bpf_link *usdt_link;
+	struct bpf_link *flush_link; /* batched reads' flusher, or NULL */
 	struct lp_tls_probes tls; /* SSL_read probes (attach_tls.c) */
 	bool own_nic_ts;    /* nobody had pinned nic_ts: we create it */
 	bool pinned_nic_ts; /* ... and pinned it: unpin on exit */
@@ -37,6 +38,10 @@ void loader_probe_hits(struct lp_loader *L, const uint64_t *stats);
 /* What the kernel still holds at exit (after detach); *out is malloc'd. */
 int loader_read_held_segs(struct lp_loader *L, struct lp_pending_seg **out);
 int loader_read_live_socks(struct lp_loader *L, struct lp_live_sock **out);
+/* Batched reads (loader_batch.c): off when records join reads by order. */
+void loader_batch_start(struct lp_loader *L, bool ordered_joins);
+void loader_batch_flush(struct lp_loader *L);
+void loader_batch_stop(struct lp_loader *L);
 void loader_nic_source(struct lp_loader *L, struct nic_source *ns);
 void loader_poll_nic(struct lp_loader *L);
 int loader_read_drops(struct lp_loader *L, struct port_drops *out,

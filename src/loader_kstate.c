@@ -66,16 +66,21 @@ int loader_read_drops(struct lp_loader *L, struct port_drops *out,
 }
 
 /*
- * tcp_probe skips the nic_ts lookup until a stamper has published (the
- * header's generation is non-zero): most runs have no NIC stamper.
+ * tcp_probe skips the nic_ts lookup until a stamper runs (its statistics
+ * pin) or has published (the header's generation is non-zero): most runs
+ * have no NIC stamper. Noticed at the status tick, before the stamper's
+ * first stamps where it can be: segments that came before were joined to
+ * their reads in the kernel, which hands only a read's last segment to the
+ * late lookups.
  */
 void loader_poll_nic(struct lp_loader *L)
 {
-	if (L->skel->bss->nic_ts_active || !L->nic_slots)
+	if (L->skel->bss->nic_ts_active)
 		return;
-	if (lp_nic_generation(L->nic_slots)) {
+	if (nic_stamper_pinned() ||
+	    (L->nic_slots && lp_nic_generation(L->nic_slots))) {
 		L->skel->bss->nic_ts_active = true;
-		lp_info("nic_ts has stamps: NIC timestamps in use");
+		lp_info("a NIC stamper runs: NIC timestamps in use");
 	}
 }
 

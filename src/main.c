@@ -142,6 +142,7 @@ static int write_report(const struct lp_opts *o, struct lp_loader *L,
 		.duration = (now_ns(CLOCK_MONOTONIC) - t0) / 1e9,
 		.drops = drops,
 		.ringbuf_bytes = o->ringbuf_size,
+		.read_batch = L->flush_link ? LP_READS_BATCH : 0,
 		.clock_err_ns = clk_err,
 		.version = LP_VERSION,
 		.targets = targets,
@@ -255,6 +256,7 @@ int main(int argc, char **argv)
 		err = callback_attach(&cb, &o, L.skel, &L.probes[PR_CALLBACK]);
 	if (err)
 		goto cleanup;
+	loader_batch_start(&L, o.client || o.callback);
 	targets[1].pid = o.client_pid;
 	/*
 	 * Our own cost, measured for every run: BPF run-time stats on now,
@@ -337,6 +339,9 @@ int main(int argc, char **argv)
 		 * client's stamps after the kernel reads that precede them
 		 */
 		client_stamps_snapshot(stamps);
+		/* reads still queued in the kernel, before the status tick */
+		if (now_ns(CLOCK_MONOTONIC) >= next_status)
+			loader_batch_flush(&L);
 		ring_buffer__consume(rb);
 		now = now_ns(CLOCK_MONOTONIC);
 		client_stamps_process(stamps, now);
@@ -382,6 +387,7 @@ int main(int argc, char **argv)
 	loader_detach(&L);
 	overhead_stop(&ov); /* detached: no program runs any more */
 	client_stamps_snapshot(stamps);
+	loader_batch_flush(&L);
 	ring_buffer__consume(rb);
 	client_stamps_process(stamps, now_ns(CLOCK_MONOTONIC));
 	client_stamps_finish(stamps);

@@ -4,6 +4,7 @@
  * corr_nic_fn) for segments whose stamp the BPF side did not find yet.
  * The slots are read in place (mmap), with the seqcount check of nic_slot.h.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
@@ -13,6 +14,21 @@
 #include "nic_lookup.h"
 #include "nic_slot.h"
 #include "now.h"
+
+/* latprobe-nic pins its statistics (nic_stats*) next to nic_ts. */
+bool nic_stamper_pinned(void)
+{
+	DIR *d = opendir(LP_PIN_DIR);
+	struct dirent *e;
+	bool found = false;
+
+	if (!d)
+		return false;
+	while (!found && (e = readdir(d)))
+		found = !strncmp(e->d_name, "nic_stats", 9);
+	closedir(d);
+	return found;
+}
 
 /*
  * A stamper publishes a segment's stamp some microseconds after its NIC saw

@@ -18,6 +18,9 @@ struct nic_source {
 	bool *active;
 };
 
+/* A stamper runs: its statistics pin is in LP_PIN_DIR. */
+bool nic_stamper_pinned(void);
+
 /* A corr_nic_fn (correlator.h); ctx is a struct nic_source. */
 int nic_lookup(void *ctx, const struct lp_sock_info *sock, uint32_t seq,
 	       uint64_t tcp_ns, uint64_t *ns, uint8_t *src);

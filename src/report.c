@@ -25,6 +25,7 @@ static const char *const ev_names[LP_EV_MAX] = {
 	[LP_EV_CLOSE] = "close",
 	[LP_EV_MSG] = "client_message",
 	[LP_EV_TLS] = "ssl_read",
+	[LP_EV_READS] = "tcp_recvmsg_batch",
 };
 
 static double round3(double v)
@@ -300,6 +301,9 @@ cJSON *report_build(const struct report_in *in)
 	add_num(o, "submitted", (double)in->stats[LP_S_SUBMITTED]);
 	add_num(o, "received", (double)(t->events + t->malformed));
 	add_num(o, "malformed", (double)t->malformed);
+	add_num(o, "read_batch", (double)in->read_batch);
+	add_num(o, "reads_batched", (double)t->reads_batched);
+	add_num(o, "reads_lost", (double)in->stats[LP_S_READS_LOST]);
 	add_num(o, "forced_wakeups", (double)in->stats[LP_S_WAKEUPS]);
 	add_num(o, "filtered_in_kernel", (double)in->stats[LP_S_FILTERED]);
 	add_num(o, "sockets_not_tracked_kernel",
@@ -355,7 +359,7 @@ cJSON *report_build(const struct report_in *in)
 	if (in->ov) {
 		struct ov_units u = {
 			.messages = t->msgs_seen,
-			.reads = t->by_type[LP_EV_READ],
+			.reads = t->by_type[LP_EV_READ] + t->reads_batched,
 			.ring_records = in->stats[LP_S_SUBMITTED],
 			.wakeups = in->stats[LP_S_WAKEUPS],
 			.client_hits = in->probes[PR_CLIENT_MESSAGE].hits,

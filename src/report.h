@@ -21,10 +21,11 @@ struct report_in {
 	const struct probe_info *probes; /* PR_MAX entries */
 	struct timespec start;		 /* CLOCK_REALTIME */
 	double duration;		 /* seconds */
-	uint64_t stats[32];		 /* enum lp_stat, summed over CPUs */
+	uint64_t stats[LP_S_MAX];	 /* enum lp_stat, summed over CPUs */
 	const struct port_drops *drops;
 	unsigned int ndrops;
 	uint64_t ringbuf_bytes;
+	unsigned int read_batch; /* reads per batch record, 0: not batched */
 	uint64_t clock_err_ns; /* of corr->cfg.realtime_offset_ns */
 	const char *version;
 	const struct lp_target *targets; /* --pid, --client PID */

@@ -50,8 +50,12 @@ check(rb["tcp_probe"] == 0 and rb["sk_data_ready"] == 0,
       f"records per segment or wake-up in join mode: {rb}")
 reads = sum(c["reads"] for c in rep["connections"].values())
 check(reads >= msgs, f"reads {reads} < messages {msgs}")
-check(rb["tcp_recvmsg"] == reads, f"read records {rb['tcp_recvmsg']} != reads {reads}")
-check(rep["ring_buffer"]["submitted"] <= reads + 8,
+# a kernel-only run batches reads: 8 per record (bpf/read_batch.bpf.h)
+batched = rep["ring_buffer"]["reads_batched"]
+check(rb["tcp_recvmsg"] + batched == reads,
+      f"read records {rb['tcp_recvmsg']} + batched {batched} != reads {reads}")
+check(batched >= 0.9 * reads, f"only {batched} of {reads} reads batched")
+check(rep["ring_buffer"]["submitted"] <= reads / 4,
       f"records {rep['ring_buffer']['submitted']} for {reads} reads")
 for c in rep["connections"].values():
     check(c["segments_in"] >= c["reads"], f"segments_in {c['segments_in']} < reads {c['reads']}")

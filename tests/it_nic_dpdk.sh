@@ -339,7 +339,7 @@ if [ "$FAILED" = 0 ] && [ -x "$LP" ]; then
 	NICPID=$!
 	PIDS+=($NICPID)
 	if wait_for "$TMP/nic3.log" "stamps from" 20; then
-		sleep 1.2 # latprobe notices nic_ts entries once a second
+		sleep 1.2 # latprobe notices the stamper (its stats pin) once a second
 		# the reader waits 5 ms before each read: the tap's stamp (tens of
 		# us behind the kernel here) is in nic_ts when the read consumes
 		# the segment, as a NIC in front of the kernel would have it

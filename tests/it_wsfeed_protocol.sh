@@ -5,8 +5,11 @@
 # bad upgrade, every documented request and error reply, the connection
 # limits (message rate, streams, lifetime, ping / pong) triggering exactly
 # at the documented point, each one settable and off-switchable, stream
-# payloads and cadences, and one order book behind diff and partial depth. Loopback
-# only; clients: a raw RFC 6455 socket client and Python websockets.
+# payloads and cadences, and one order book behind diff and partial depth;
+# then the same for --market futures against the USD-M futures Websocket
+# Market Streams pages (payloads, speeds, names served and refused, limits,
+# pu continuity). Loopback only; clients: a raw RFC 6455 socket client and
+# Python websockets.
 # Exit 0 = PASS, 1 = FAIL, 77 = SKIPPED (reason printed).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,4 +37,9 @@ echo "wsfeed streams: cadence, payloads, scenarios"
 timeout -s TERM 120 "$PY" wsfeed_streams.py "$BIN" || rc=1
 echo "wsfeed order book: diff depth and partial depth of one symbol agree"
 timeout -s TERM 60 "$PY" wsfeed_book.py "$BIN" || rc=1
+# USD-M futures (docs/feed-emulator.md, "USD-M futures")
+echo "wsfeed --market futures: streams, payloads, speeds, names, limits"
+timeout -s TERM 150 "$PY" wsfeed_futures.py "$BIN" || rc=1
+echo "wsfeed --market futures: order book from partial depth and diffs (pu)"
+timeout -s TERM 60 "$PY" wsfeed_book.py "$BIN" futures || rc=1
 exit $rc

@@ -357,18 +357,25 @@ static bool is_valid(const unsigned char *buf, size_t n)
 		return false;
 	if (n != lp_event_size(e->h.type))
 		return false;
+	if (e->h.type == LP_EV_READS) {
+		if (!e->reads.n || e->reads.n > LP_READS_BATCH)
+			return false;
+		for (uint32_t i = 0; i < e->reads.n; i++)
+			if (e->reads.ent[i].r.ret <= 0)
+				return false;
+	}
 	return e->h.type != LP_EV_READ || e->read.ret > 0;
 }
 
 static void test_garbage(void)
 {
 	struct corr *c = mk(true, 16);
-	unsigned char buf[256];
+	unsigned char buf[sizeof(struct lp_event)];
 	uint64_t good = 0;
 
 	srandom(7);
 	for (int i = 0; i < 200000; i++) {
-		size_t n = random() % sizeof(buf);
+		size_t n = random() % 256;
 
 		for (size_t j = 0; j < n; j++)
 			buf[j] = random();
@@ -379,6 +386,12 @@ static void test_garbage(void)
 			h->type = 1 + random() % (LP_EV_MAX - 1);
 			h->sk = SK1 + (random() % 8) * 64;
 			n = lp_event_size(h->type);
+			for (size_t j = 256; j < n; j++)
+				buf[j] = random();
+			/* batches: a valid count often enough to be read */
+			if (h->type == LP_EV_READS && random() % 2)
+				((struct lp_event *)buf)->reads.n =
+					1 + random() % LP_READS_BATCH;
 		}
 		if (is_valid(buf, n))
 			good++;
@@ -500,6 +513,95 @@ out:
 	corr_free(c);
 }
 
+/* The i-th of a series of joined reads: 200 bytes, its own segment. */
+static struct lp_read_ent series_read(uint32_t i)
+{
+	struct lp_read_ent re = {};
+	uint64_t t = 10000 + i * 100;
+
+	re.ts_ns = t + 50;
+	re.tid = 7 + i % 3;
+	re.tgid = 42;
+	re.r.seq_start = 1000 + i * 200;
+	re.r.seq_end = re.r.seq_start + 200;
+	re.r.ret = 200;
+	re.r.joined = 1;
+	re.r.has_mark = i % 5 != 4; /* some reads find no mark */
+	re.r.mark = (struct lp_mark){.seq = re.r.seq_start,
+				     .end_seq = re.r.seq_end,
+				     .dev_ns = t,
+				     .tcp_ns = t + 5 + i % 7,
+				     .wake_ns = t + 20};
+	re.r.segs.in = i + 1;
+	re.r.segs.dev = i + 1;
+	return re;
+}
+
+/*
+ * Batched reads (LP_EV_READS) are the same reads as records of their own:
+ * every stage, counter and connection figure comes out identical.
+ */
+static void test_read_batch(void)
+{
+	struct corr *one = mk(false, 0), *bat = mk(false, 0);
+	struct lp_event e = {};
+	struct conn *a, *b;
+	uint32_t i = 0;
+
+	sock(one, SK1, 50000);
+	sock(bat, SK1, 50000);
+	for (i = 0; i < 11; i++) {
+		struct lp_read_ent re = series_read(i);
+
+		memset(&e, 0, sizeof(e));
+		e.h.tid = re.tid;
+		e.h.tgid = re.tgid;
+		e.read = re.r;
+		feed(one, &e, LP_EV_READ, SK1, re.ts_ns);
+	}
+	/* a full batch, then the three a flush sent */
+	for (uint32_t base = 0; base < 11; base += LP_READS_BATCH) {
+		memset(&e, 0, sizeof(e));
+		for (i = 0; i < LP_READS_BATCH && base + i < 11; i++)
+			e.reads.ent[i] = series_read(base + i);
+		e.reads.n = i;
+		feed(bat, &e, LP_EV_READS, SK1, 99999);
+	}
+	a = corr_lookup(one, SK1);
+	b = corr_lookup(bat, SK1);
+	if (!CHECK(a && b, "both connections tracked"))
+		goto out;
+	CHECK_EQ(b->reads, 11);
+	CHECK_EQ(b->reads, a->reads);
+	CHECK_EQ(b->bytes_received, a->bytes_received);
+	CHECK_EQ(b->segments_in, a->segments_in);
+	CHECK_EQ(b->nic.sources[LP_NIC_DEV_IN], a->nic.sources[LP_NIC_DEV_IN]);
+	for (int st = 0; st < ST_MAX; st++) {
+		CHECK_EQ(bat->stages[st].count, one->stages[st].count);
+		CHECK_EQ(bat->stages[st].min, one->stages[st].min);
+		CHECK_EQ(bat->stages[st].max, one->stages[st].max);
+		CHECK(bat->stages[st].sum == one->stages[st].sum,
+		      "stage %d: the same sum", st);
+	}
+	CHECK_EQ(bat->t.reads_batched, 11);
+	CHECK_EQ(bat->t.by_type[LP_EV_READS], 2);
+	CHECK_EQ(bat->t.by_type[LP_EV_READ], 0);
+	CHECK_EQ(one->t.by_type[LP_EV_READ], 11);
+	/* a batch with no entry, too many, or an entry without bytes */
+	memset(&e, 0, sizeof(e));
+	feed(bat, &e, LP_EV_READS, SK1, 99999);
+	e.reads.n = LP_READS_BATCH + 1;
+	feed(bat, &e, LP_EV_READS, SK1, 99999);
+	e.reads.n = 2;
+	e.reads.ent[0] = series_read(20);
+	feed(bat, &e, LP_EV_READS, SK1, 99999);
+	CHECK_EQ(bat->t.malformed, 3);
+	CHECK_EQ(b->reads, 11); /* nothing of them was applied */
+out:
+	corr_free(one);
+	corr_free(bat);
+}
+
 /* The mark ring: evicting the head, out-of-order inserts, wake-ups after. */
 static void test_ring(void)
 {
@@ -538,6 +640,7 @@ int main(void)
 	test_bounded();
 	test_garbage();
 	test_joined();
+	test_read_batch();
 	test_ring();
 	return check_done("test_correlator");
 }

@@ -5,7 +5,9 @@ Feed: start build/wsfeed on an ephemeral loopback port, stop it.
 RawWS: a minimal RFC 6455 client on a plain socket, for what a library
 client hides: the server's ping frames and payloads, answering them (or
 not), unsolicited pongs, close codes and reasons.
-collect: the text frames of one connection, parsed.
+collect: the text frames of one connection, parsed; replies: the next
+request replies; per_stream, in_parallel: combined payloads counted per
+stream, functions run at once.
 """
 import base64
 import json
@@ -16,6 +18,7 @@ import ssl
 import struct
 import subprocess
 import sys
+import threading
 import time
 
 FAILS = []
@@ -226,3 +229,46 @@ def collect(port, path, secs):
             break
     ws.close()
     return out
+
+
+def replies(ws, n, timeout=5):
+    """The next n replies (frames with "result" or "error"), and payloads."""
+    out, data = [], []
+    end = time.monotonic() + timeout
+    while len(out) < n and time.monotonic() < end:
+        try:
+            f = ws.recv(end - time.monotonic())
+        except (EOFError, OSError):
+            break
+        if f is None or f[0] == 8:
+            break
+        if f[0] != 1:
+            continue
+        j = json.loads(f[1])
+        if isinstance(j, dict) and ("result" in j or "error" in j):
+            out.append(j)
+        else:
+            data.append(j)
+    return out, data
+
+
+def per_stream(msgs):
+    """Combined payloads counted per stream name."""
+    n = {}
+    for m in msgs:
+        n[m["stream"]] = n.get(m["stream"], 0) + 1
+    return n
+
+
+def in_parallel(jobs):
+    """Run each (name, function) at once; return {name: result}."""
+    res = {}
+
+    def run(name, fn):
+        res[name] = fn()
+    ts = [threading.Thread(target=run, args=j) for j in jobs]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return res

@@ -14,7 +14,8 @@ import sys
 import threading
 import time
 
-from wsfeed_lib import Feed, RawWS, check, finish, http_upgrade
+from wsfeed_lib import (Feed, RawWS, check, finish, http_upgrade,
+                        replies)
 
 FEED = sys.argv[1] + "/wsfeed"
 VARIANTS = ("`SUBSCRIBE`, `UNSUBSCRIBE`, `LIST_SUBSCRIPTIONS`, "
@@ -103,27 +104,6 @@ REQUESTS = [
     ('{"method":"GET_PROPERTY","params":["combined"],"id":18}',
      {"result": True, "id": 18}),
 ]
-
-
-def replies(ws, n, timeout=5):
-    """The next n replies (frames with "result" or "error"), and payloads."""
-    out, data = [], []
-    end = time.monotonic() + timeout
-    while len(out) < n and time.monotonic() < end:
-        try:
-            f = ws.recv(end - time.monotonic())
-        except (EOFError, OSError):
-            break
-        if f is None or f[0] == 8:
-            break
-        if f[0] != 1:
-            continue
-        j = json.loads(f[1])
-        if isinstance(j, dict) and ("result" in j or "error" in j):
-            out.append(j)
-        else:
-            data.append(j)
-    return out, data
 
 
 def check_upgrades():

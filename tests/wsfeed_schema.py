@@ -128,3 +128,58 @@ def classify(payload):
     return {"trade": "trade", "aggTrade": "aggTrade",
             "depthUpdate": "depth", "24hrMiniTicker": "miniTicker",
             "24hrTicker": "ticker", "avgPrice": "avgPrice"}.get(e)
+
+
+# Binance USD-M futures (wsfeed --market futures), written from the USD-M
+# futures "Websocket Market Streams" pages (developers.binance.com/docs/
+# derivatives/usds-margined-futures/websocket-market-streams/, mirrored in
+# qiuham/crypto-api-docs under docs/binance/derivatives/
+# usds-margined-futures/websocket-market-streams/, pages updated
+# 2026-01-15): each row names its page. Prices and quantities are
+# strings, times and ids numbers, as the Response Example prints them.
+FDEPTH = {"e": S, "E": N, "T": N, "s": S, "U": N, "u": N, "pu": N,
+          "b": LEVELS, "a": LEVELS}
+FMARK = {"e": S, "E": N, "s": S, "p": S, "i": S, "P": S, "r": S, "T": N}
+FUTURES = {
+    "aggTrade": ("Aggregate-Trade-Streams.md", None,
+                 {"e": S, "E": N, "s": S, "a": N, "p": S, "q": S, "nq": S,
+                  "f": N, "l": N, "T": N, "m": B}),
+    "bookTicker": ("Individual-Symbol-Book-Ticker-Streams.md", None,
+                   {"e": S, "u": N, "E": N, "T": N, "s": S, "b": S, "B": S,
+                    "a": S, "A": S}),
+    "depth": ("Diff-Book-Depth-Streams.md", 250, FDEPTH),
+    "depth@500ms": ("Diff-Book-Depth-Streams.md", 500, FDEPTH),
+    "depth@100ms": ("Diff-Book-Depth-Streams.md", 100, FDEPTH),
+    # partial depth: depthUpdate events too, 5/10/20 levels a side
+    "depth5": ("Partial-Book-Depth-Streams.md", 250, FDEPTH),
+    "depth10@500ms": ("Partial-Book-Depth-Streams.md", 500, FDEPTH),
+    "depth20@100ms": ("Partial-Book-Depth-Streams.md", 100, FDEPTH),
+    "markPrice": ("Mark-Price-Stream.md", 3000, FMARK),
+    "markPrice@1s": ("Mark-Price-Stream.md", 1000, FMARK),
+    "!markPrice@arr": ("Mark-Price-Stream-for-All-market.md", 3000, [FMARK]),
+    "!markPrice@arr@1s": ("Mark-Price-Stream-for-All-market.md", 1000,
+                          [FMARK]),
+    # at most one liquidation per 1000 ms on Binance; wsfeed has one each
+    "forceOrder": ("Liquidation-Order-Streams.md", 1000,
+                   {"e": S, "E": N,
+                    "o": {"s": S, "S": S, "o": S, "f": S, "q": S, "p": S,
+                          "ap": S, "X": S, "l": S, "z": S, "T": N}}),
+    "kline_1m": ("Kline-Candlestick-Streams.md", 250,
+                 {"e": S, "E": N, "s": S, "k": KLINE}),
+    "kline_1M": ("Kline-Candlestick-Streams.md", 250,
+                 {"e": S, "E": N, "s": S, "k": KLINE}),
+}
+# The page's kline intervals: no 1s on futures.
+FUTURES_KLINE_INTERVALS = KLINE_INTERVALS[1:]
+# Documented on the futures pages, not emulated: refused like any unknown
+# stream (HTTP 400, SUBSCRIBE code 2). Spot names futures does not have
+# (trade, depth@1000ms, avgPrice, kline_1s, !ticker@arr) are refused too.
+FUTURES_NOT_SERVED = [
+    "btcusdt@miniTicker", "!miniTicker@arr", "btcusdt@ticker",
+    "!ticker@arr", "!bookTicker",
+    "!forceOrder@arr", "btcusdt_perpetual@continuousKline_1m",
+    "btcusdt@compositeIndex", "!contractInfo", "!assetIndex@arr",
+    "btcusdt@rpiDepth@500ms", "tradingSession"]
+FUTURES_SPOT_ONLY = ["btcusdt@trade", "btcusdt@depth@1000ms",
+                     "btcusdt@avgPrice", "btcusdt@kline_1s",
+                     "btcusdt@depth5@1000ms"]

@@ -13,37 +13,14 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 from wsfeed_lib import (Feed, RawWS, check, collect, finish,
-                        http_upgrade)
+                        http_upgrade, in_parallel, per_stream)
 from wsfeed_schema import (KLINE_INTERVALS, STREAMS, classify, mismatches,
                            schema, stream_name)
 
 FEED = sys.argv[1] + "/wsfeed"
-
-
-def per_stream(msgs):
-    """Combined payloads counted per stream name."""
-    n = {}
-    for m in msgs:
-        n[m["stream"]] = n.get(m["stream"], 0) + 1
-    return n
-
-
-def in_parallel(jobs):
-    """Run each (name, function) at once; return {name: result}."""
-    res = {}
-
-    def run(name, fn):
-        res[name] = fn()
-    ts = [threading.Thread(target=run, args=j) for j in jobs]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-    return res
 
 
 def cadence_case(args, path, secs=2.5):

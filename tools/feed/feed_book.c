@@ -9,6 +9,13 @@
  * one's u + 1, and a partial snapshot's lastUpdateId is the last update
  * its levels include.
  *
+ * USD-M futures ("Diff. Book Depth Streams", "Partial Book Depth Streams",
+ * "How to manage a local order book correctly" of its Websocket Market
+ * Streams) sends both as depthUpdate events with T and pu, pu being the
+ * u of the stream's previous event; a partial event's U..u are the
+ * updates since that stream's previous event and its b / a the top
+ * levels, so its u plays the part of lastUpdateId.
+ *
  * The book changes whenever one of its streams sends (a step: the touch
  * walks a tick, a few levels change), and every change is queued for
  * each diff stream of the symbol, merged per price level, until that
@@ -242,6 +249,7 @@ int feed_book_attach(struct feed_stream *st, struct feed_book **list,
 		b->rd[k].n = 0;
 		st->reader = k;
 	}
+	st->last_u = b->id;
 	st->book = b;
 	return 0;
 }
@@ -310,6 +318,34 @@ static int put(char *b, size_t len, int n, const char *s)
 	return k < 0 || (size_t)k >= len - (size_t)n ? -1 : n + k;
 }
 
+/*
+ * A depthUpdate event up to its first level: spot e, E, s, U, u; futures
+ * e, E, T, s, U, u, pu. The transaction time T is E - 1 (E in its unit).
+ * Returns the length or -1.
+ */
+static int depth_head(const struct feed_stream *st, uint64_t e, uint64_t U,
+		      uint64_t u, uint64_t pu, char *out, size_t len)
+{
+	int n;
+
+	if (feed_mkt == FEED_FUTURES)
+		n = snprintf(out, len,
+			     "{\"e\":\"depthUpdate\",\"E\":%llu,\"T\":%llu,"
+			     "\"s\":\"%s\",\"U\":%llu,\"u\":%llu,\"pu\":%llu,"
+			     "\"b\":[",
+			     (unsigned long long)e,
+			     (unsigned long long)(e ? e - 1 : 0), st->sym,
+			     (unsigned long long)U, (unsigned long long)u,
+			     (unsigned long long)pu);
+	else
+		n = snprintf(out, len,
+			     "{\"e\":\"depthUpdate\",\"E\":%llu,\"s\":\"%s\","
+			     "\"U\":%llu,\"u\":%llu,\"b\":[",
+			     (unsigned long long)e, st->sym,
+			     (unsigned long long)U, (unsigned long long)u);
+	return n < 0 || (size_t)n >= len ? -1 : n;
+}
+
 /* "Diff. Depth Stream": the changes since this stream's last event. */
 int feed_book_diff(struct feed_stream *st, struct feed_rng *r, uint64_t e,
 		   char *out, size_t len)
@@ -323,13 +359,7 @@ int feed_book_diff(struct feed_stream *st, struct feed_rng *r, uint64_t e,
 	b = book_of(st, r, &k);
 	step(b, r);
 	rd = &b->rd[k];
-	n = snprintf(out, len,
-		     "{\"e\":\"depthUpdate\",\"E\":%llu,\"s\":\"%s\","
-		     "\"U\":%llu,\"u\":%llu,\"b\":[",
-		     (unsigned long long)e, st->sym,
-		     (unsigned long long)rd->first, (unsigned long long)b->id);
-	if (n < 0 || (size_t)n >= len)
-		n = -1;
+	n = depth_head(st, e, rd->first, b->id, rd->first - 1, out, len);
 	for (side = BID; side <= ASK; side++) {
 		first = true;
 		for (i = 0; i < rd->n; i++) {
@@ -346,25 +376,41 @@ int feed_book_diff(struct feed_stream *st, struct feed_rng *r, uint64_t e,
 	return n;
 }
 
-/* "Partial Book Depth Streams": the book's top st->levels levels. */
-int feed_book_partial(struct feed_stream *st, struct feed_rng *r, char *out,
-		      size_t len)
+/*
+ * "Partial Book Depth Streams": the book's top st->levels levels; spot
+ * {lastUpdateId, bids, asks}, futures a depthUpdate event whose U..u are
+ * the updates since this stream's previous event.
+ */
+int feed_book_partial(struct feed_stream *st, struct feed_rng *r, uint64_t e,
+		      char *out, size_t len)
 {
+	bool fut = feed_mkt == FEED_FUTURES;
 	struct feed_book *b;
 	unsigned int i;
 	int n, side, k;
 
 	b = book_of(st, r, &k);
+	if (!st->book)
+		st->last_u = b->id;
 	step(b, r);
-	n = snprintf(out, len, "{\"lastUpdateId\":%llu,\"bids\":[",
-		     (unsigned long long)b->id);
+	if (fut)
+		n = depth_head(st, e, st->last_u + 1, b->id, st->last_u, out,
+			       len);
+	else
+		n = snprintf(out, len, "{\"lastUpdateId\":%llu,\"bids\":[",
+			     (unsigned long long)b->id);
 	if (n < 0 || (size_t)n >= len)
 		n = -1;
+	st->last_u = b->id;
 	for (side = BID; side <= ASK; side++) {
 		for (i = 0; i < st->levels && i < (unsigned int)b->n[side]; i++)
 			n = put_level(out, len, n, i == 0, b->lv[side][i].px,
 				      b->lv[side][i].qty);
-		n = put(out, len, n, side == BID ? "],\"asks\":[" : "]}");
+		if (side == BID)
+			n = put(out, len, n,
+				fut ? "],\"a\":[" : "],\"asks\":[");
+		else
+			n = put(out, len, n, "]}");
 	}
 	return n;
 }

@@ -45,77 +45,109 @@ static int64_t base_price(const char *sym, struct feed_rng *r)
 	return 100 + (int64_t)(feed_rng_next(r) % 100000);
 }
 
+enum feed_market feed_mkt = FEED_SPOT;
+
+#define SPOT (1u << FEED_SPOT)
+#define FUT (1u << FEED_FUTURES)
+#define BOTH (SPOT | FUT)
+
 /*
- * Stream kinds as the Binance documentation spells them, with their
- * documented update speed (0: real time, paced by --rate here) and the
- * depth levels or kline interval.
+ * Stream kinds as the Binance documentation spells them, the markets that
+ * serve them, with their documented update speed on each (0: real time,
+ * paced by --rate here) and the depth levels or kline interval. Futures
+ * speeds are those of the USD-M futures "Websocket Market Streams" pages.
  */
 static const struct {
 	const char *name;
 	enum feed_kind kind;
-	unsigned int period_ms;
+	unsigned int markets;
+	unsigned int period_ms[2]; /* spot, futures */
 	unsigned int levels;
 } kinds[] = {
-	{"trade", FEED_TRADE, 0, 0},
-	{"aggTrade", FEED_AGGTRADE, 0, 0},
-	{"bookTicker", FEED_BOOKTICKER, 0, 0},
-	{"depth", FEED_DEPTH, 1000, 0},
-	{"depth@100ms", FEED_DEPTH, 100, 0},
-	{"depth@1000ms", FEED_DEPTH, 1000, 0},
-	{"depth5", FEED_PARTIAL_DEPTH, 1000, 5},
-	{"depth10", FEED_PARTIAL_DEPTH, 1000, 10},
-	{"depth20", FEED_PARTIAL_DEPTH, 1000, 20},
-	{"depth5@100ms", FEED_PARTIAL_DEPTH, 100, 5},
-	{"depth10@100ms", FEED_PARTIAL_DEPTH, 100, 10},
-	{"depth20@100ms", FEED_PARTIAL_DEPTH, 100, 20},
-	{"miniTicker", FEED_MINITICKER, 1000, 0},
-	{"ticker", FEED_TICKER, 1000, 0},
-	{"avgPrice", FEED_AVGPRICE, 1000, 0},
-	/* Kline/Candlestick Streams for UTC: 1000 ms for 1s, else 2000 ms */
-	{"kline_1s", FEED_KLINE, 1000, 0},
-	{"kline_1m", FEED_KLINE, 2000, 0},
-	{"kline_3m", FEED_KLINE, 2000, 0},
-	{"kline_5m", FEED_KLINE, 2000, 0},
-	{"kline_15m", FEED_KLINE, 2000, 0},
-	{"kline_30m", FEED_KLINE, 2000, 0},
-	{"kline_1h", FEED_KLINE, 2000, 0},
-	{"kline_2h", FEED_KLINE, 2000, 0},
-	{"kline_4h", FEED_KLINE, 2000, 0},
-	{"kline_6h", FEED_KLINE, 2000, 0},
-	{"kline_8h", FEED_KLINE, 2000, 0},
-	{"kline_12h", FEED_KLINE, 2000, 0},
-	{"kline_1d", FEED_KLINE, 2000, 0},
-	{"kline_3d", FEED_KLINE, 2000, 0},
-	{"kline_1w", FEED_KLINE, 2000, 0},
-	{"kline_1M", FEED_KLINE, 2000, 0},
+	{"trade", FEED_TRADE, SPOT, {0, 0}, 0},
+	{"aggTrade", FEED_AGGTRADE, BOTH, {0, 0}, 0},
+	{"bookTicker", FEED_BOOKTICKER, BOTH, {0, 0}, 0},
+	{"depth", FEED_DEPTH, BOTH, {1000, 250}, 0},
+	{"depth@100ms", FEED_DEPTH, BOTH, {100, 100}, 0},
+	{"depth@500ms", FEED_DEPTH, FUT, {0, 500}, 0},
+	{"depth@1000ms", FEED_DEPTH, SPOT, {1000, 0}, 0},
+	{"depth5", FEED_PARTIAL_DEPTH, BOTH, {1000, 250}, 5},
+	{"depth10", FEED_PARTIAL_DEPTH, BOTH, {1000, 250}, 10},
+	{"depth20", FEED_PARTIAL_DEPTH, BOTH, {1000, 250}, 20},
+	{"depth5@100ms", FEED_PARTIAL_DEPTH, BOTH, {100, 100}, 5},
+	{"depth10@100ms", FEED_PARTIAL_DEPTH, BOTH, {100, 100}, 10},
+	{"depth20@100ms", FEED_PARTIAL_DEPTH, BOTH, {100, 100}, 20},
+	{"depth5@500ms", FEED_PARTIAL_DEPTH, FUT, {0, 500}, 5},
+	{"depth10@500ms", FEED_PARTIAL_DEPTH, FUT, {0, 500}, 10},
+	{"depth20@500ms", FEED_PARTIAL_DEPTH, FUT, {0, 500}, 20},
+	{"miniTicker", FEED_MINITICKER, SPOT, {1000, 0}, 0},
+	{"ticker", FEED_TICKER, SPOT, {1000, 0}, 0},
+	{"avgPrice", FEED_AVGPRICE, SPOT, {1000, 0}, 0},
+	{"markPrice", FEED_MARKPRICE, FUT, {0, 3000}, 0},
+	{"markPrice@1s", FEED_MARKPRICE, FUT, {0, 1000}, 0},
+	/* at most one liquidation snapshot per 1000 ms: wsfeed has one */
+	{"forceOrder", FEED_FORCEORDER, FUT, {0, 1000}, 0},
+	/*
+	 * Kline/Candlestick Streams: spot 1000 ms for 1s, else 2000 ms;
+	 * futures has no 1s and updates every 250 ms
+	 */
+	{"kline_1s", FEED_KLINE, SPOT, {1000, 0}, 0},
+	{"kline_1m", FEED_KLINE, BOTH, {2000, 250}, 0},
+	{"kline_3m", FEED_KLINE, BOTH, {2000, 250}, 0},
+	{"kline_5m", FEED_KLINE, BOTH, {2000, 250}, 0},
+	{"kline_15m", FEED_KLINE, BOTH, {2000, 250}, 0},
+	{"kline_30m", FEED_KLINE, BOTH, {2000, 250}, 0},
+	{"kline_1h", FEED_KLINE, BOTH, {2000, 250}, 0},
+	{"kline_2h", FEED_KLINE, BOTH, {2000, 250}, 0},
+	{"kline_4h", FEED_KLINE, BOTH, {2000, 250}, 0},
+	{"kline_6h", FEED_KLINE, BOTH, {2000, 250}, 0},
+	{"kline_8h", FEED_KLINE, BOTH, {2000, 250}, 0},
+	{"kline_12h", FEED_KLINE, BOTH, {2000, 250}, 0},
+	{"kline_1d", FEED_KLINE, BOTH, {2000, 250}, 0},
+	{"kline_3d", FEED_KLINE, BOTH, {2000, 250}, 0},
+	{"kline_1w", FEED_KLINE, BOTH, {2000, 250}, 0},
+	{"kline_1M", FEED_KLINE, BOTH, {2000, 250}, 0},
 };
 
 /* Streams of all symbols: no symbol before the '@'. */
 static const struct {
 	const char *name;
 	enum feed_kind kind;
+	unsigned int markets;
+	unsigned int period_ms;
 } all_market[] = {
-	{"!miniTicker@arr", FEED_MINITICKER_ARR},
-	{"!ticker@arr", FEED_TICKER_ARR},
+	{"!miniTicker@arr", FEED_MINITICKER_ARR, SPOT, 1000},
+	{"!ticker@arr", FEED_TICKER_ARR, SPOT, 1000},
+	{"!markPrice@arr", FEED_MARKPRICE_ARR, FUT, 3000},
+	{"!markPrice@arr@1s", FEED_MARKPRICE_ARR, FUT, 1000},
 };
 
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
-/* Exact spelling first; any case but for a kline's interval (1m, 1M). */
+static bool served(unsigned int markets)
+{
+	return markets & (1u << feed_mkt);
+}
+
+/*
+ * Exact spelling first; any case but for a kline's interval (1m, 1M).
+ * Kinds the market does not serve are not found.
+ */
 static size_t find_kind(const char *kind)
 {
 	size_t i;
 
 	for (i = 0; i < NKINDS; i++)
 		if (!strcmp(kind, kinds[i].name))
-			return i;
+			return served(kinds[i].markets) ? i : NKINDS;
 	for (i = 0; i < NKINDS; i++)
-		if (kinds[i].kind != FEED_KLINE &&
+		if (kinds[i].kind != FEED_KLINE && served(kinds[i].markets) &&
 		    !strcasecmp(kind, kinds[i].name))
 			return i;
 	if (!strncasecmp(kind, "kline_", 6))
 		for (i = 0; i < NKINDS; i++)
 			if (kinds[i].kind == FEED_KLINE &&
+			    served(kinds[i].markets) &&
 			    !strcmp(kind + 6, kinds[i].name + 6))
 				return i;
 	return NKINDS;
@@ -125,6 +157,7 @@ static void stream_clear(struct feed_stream *st)
 {
 	st->next_ns = 0;
 	st->levels = 0;
+	st->last_u = 0;
 	st->interval = NULL;
 	st->micros = false;
 	memset(&st->stats, 0, sizeof(st->stats));
@@ -138,11 +171,12 @@ static int all_market_init(struct feed_stream *st, const char *name,
 	size_t i;
 
 	for (i = 0; i < sizeof(all_market) / sizeof(all_market[0]); i++) {
-		if (strcasecmp(name, all_market[i].name))
+		if (strcasecmp(name, all_market[i].name) ||
+		    !served(all_market[i].markets))
 			continue;
 		stream_clear(st);
 		st->kind = all_market[i].kind;
-		st->period_ms = 1000;
+		st->period_ms = all_market[i].period_ms;
 		st->sym[0] = '\0';
 		snprintf(st->name, sizeof(st->name), "%s", all_market[i].name);
 		st->price = 0;
@@ -172,7 +206,7 @@ int feed_stream_init(struct feed_stream *st, const char *name,
 		return -1;
 	stream_clear(st);
 	st->kind = kinds[i].kind;
-	st->period_ms = kinds[i].period_ms;
+	st->period_ms = kinds[i].period_ms[feed_mkt];
 	st->levels = kinds[i].levels;
 	if (st->kind == FEED_KLINE)
 		st->interval = kinds[i].name + 6;
@@ -263,6 +297,19 @@ static int fmt_payload(struct feed_stream *st, struct feed_rng *r, uint64_t e,
 		fmt_qty(q, sizeof(q), r);
 		first = st->sub_id + 1;
 		st->sub_id += 1 + feed_rng_next(r) % 4;
+		/* futures: nq, the quantity without RPI orders (none here) */
+		if (feed_mkt == FEED_FUTURES)
+			return snprintf(
+				b, len,
+				"{\"e\":\"aggTrade\",\"E\":%llu,\"s\":\"%s\","
+				"\"a\":%llu,\"p\":\"%s\",\"q\":\"%s\","
+				"\"nq\":\"%s\",\"f\":%llu,\"l\":%llu,"
+				"\"T\":%llu,\"m\":%s}",
+				(unsigned long long)e, st->sym,
+				(unsigned long long)++st->id, p, q, q,
+				(unsigned long long)first,
+				(unsigned long long)st->sub_id,
+				(unsigned long long)t, m ? "true" : "false");
 		return snprintf(b, len,
 				"{\"e\":\"aggTrade\",\"E\":%llu,\"s\":\"%s\","
 				"\"a\":%llu,\"p\":\"%s\",\"q\":\"%s\","
@@ -279,6 +326,16 @@ static int fmt_payload(struct feed_stream *st, struct feed_rng *r, uint64_t e,
 		fmt_qty(q, sizeof(q), r);
 		fmt_price(p2, sizeof(p2), st->price + 1);
 		fmt_qty(q2, sizeof(q2), r);
+		/* Futures bookTicker has them: e, E and T (transaction). */
+		if (feed_mkt == FEED_FUTURES)
+			return snprintf(
+				b, len,
+				"{\"e\":\"bookTicker\",\"u\":%llu,\"E\":%llu,"
+				"\"T\":%llu,\"s\":\"%s\",\"b\":\"%s\","
+				"\"B\":\"%s\",\"a\":\"%s\",\"A\":\"%s\"}",
+				(unsigned long long)++st->id,
+				(unsigned long long)e, (unsigned long long)t,
+				st->sym, p, q, p2, q2);
 		return snprintf(b, len,
 				"{\"u\":%llu,\"s\":\"%s\",\"b\":\"%s\","
 				"\"B\":\"%s\",\"a\":\"%s\",\"A\":\"%s\"}",

@@ -28,7 +28,24 @@ enum feed_kind {
 	FEED_TICKER_ARR,
 	FEED_AVGPRICE,
 	FEED_PARTIAL_DEPTH,
+	/* USD-M futures only */
+	FEED_MARKPRICE,
+	FEED_MARKPRICE_ARR,
+	FEED_FORCEORDER,
 };
+
+/*
+ * The market emulated, process-wide: Binance spot
+ * (wss://stream.binance.com:9443) or USD-M futures
+ * (wss://fstream.binance.com). It decides which stream names are served,
+ * their update speed and their payloads. Set once, before any stream.
+ */
+enum feed_market {
+	FEED_SPOT,
+	FEED_FUTURES,
+};
+
+extern enum feed_market feed_mkt;
 
 /*
  * A symbol's running statistics: the 24 h window of the tickers, or the
@@ -60,6 +77,8 @@ struct feed_stream {
 	unsigned int period_ms;
 	uint64_t next_ns;     /* monotonic time of the next update */
 	unsigned int levels;  /* partial depth: 5, 10 or 20 */
+	/* futures partial depth: u of its last event (pu), from the book */
+	uint64_t last_u;
 	const char *interval; /* kline: "1m" ... */
 	bool micros;	      /* E in microseconds: set by the sender */
 	struct feed_stats stats;
@@ -104,16 +123,19 @@ void feed_book_detach(struct feed_stream *st);
 void feed_book_free_all(struct feed_book **list);
 int feed_book_diff(struct feed_stream *st, struct feed_rng *r, uint64_t e,
 		   char *out, size_t len);
-int feed_book_partial(struct feed_stream *st, struct feed_rng *r, char *out,
-		      size_t len);
+int feed_book_partial(struct feed_stream *st, struct feed_rng *r, uint64_t e,
+		      char *out, size_t len);
 
 /*
- * Parse "<symbol>@<kind>" (trade, aggTrade, bookTicker, depth[@100ms|
+ * Parse "<symbol>@<kind>" (spot: trade, aggTrade, bookTicker, depth[@100ms|
  * @1000ms], depth<5|10|20>[@100ms], kline_<interval>, miniTicker, ticker,
- * avgPrice) or "!miniTicker@arr", "!ticker@arr", in any case but for the
- * kline interval (1m is not 1M); st->name gets the one spelling
- * (lower-case symbol, kind as documented). Returns 0, or -1 if the name
- * is not a stream served here.
+ * avgPrice; futures: aggTrade, bookTicker, depth[@500ms|@100ms],
+ * depth<5|10|20>[@500ms|@100ms], kline_<interval>, markPrice[@1s],
+ * forceOrder) or "!miniTicker@arr", "!ticker@arr" (spot),
+ * "!markPrice@arr[@1s]" (futures), in any case but for the kline interval
+ * (1m is not 1M); st->name gets the one spelling (lower-case symbol, kind
+ * as documented). Returns 0, or -1 if the name is not a stream served on
+ * feed_mkt.
  */
 int feed_stream_init(struct feed_stream *st, const char *name,
 		     struct feed_rng *r);

@@ -9,6 +9,9 @@
  *     count);
  *   - a connection lives at most 24 hours.
  * The 1024 streams per connection are checked where streams are added.
+ * USD-M futures ("Websocket Market Streams"): 10 messages a second, a
+ * ping every 3 minutes, a pong within 10 minutes, unsolicited pongs keep
+ * the connection (the defaults are set in feed_opts.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -70,11 +73,14 @@ void limit_ping_sent(struct session *s, uint64_t now, size_t *len)
 		s->ping_wait_ns = now;
 }
 
-/* Only a copy of the last ping's payload answers it. */
+/*
+ * Spot: only a copy of the last ping's payload answers it. USD-M futures
+ * allows unsolicited pongs "to maintain the connection": any pong does.
+ */
 void limit_pong(struct session *s, const void *in, size_t len)
 {
-	if (s->ping_wait_ns && len == s->ping_len &&
-	    !memcmp(in, s->ping_data, len))
+	if (opt.market == FEED_FUTURES ||
+	    (len == s->ping_len && !memcmp(in, s->ping_data, len)))
 		s->ping_wait_ns = 0;
 }
 

@@ -11,6 +11,11 @@
  * trades happen between updates, so volumes and counts only grow within a
  * 24 h window or a kline. Partial depth is the top of the symbol's order
  * book (feed_book.c), the one its diff depth streams describe.
+ *
+ * With --market futures, the USD-M futures streams of these kinds (the
+ * "Websocket Market Streams" pages of the USD-M futures documentation):
+ * klines as on spot, every 250 ms, and the futures-only mark price
+ * (one symbol and all), and liquidation order streams.
  */
 #include <stdio.h>
 #include <string.h>
@@ -255,9 +260,61 @@ static int fmt_avg(const struct feed_stream *st, uint64_t e, char *b,
 }
 
 /*
- * "All Market Mini Tickers Stream", "All Market ... Ticker": an array of
- * one ticker per symbol served. Each is made afresh from @r (no state is
- * kept per symbol): prices near the symbol's base price.
+ * USD-M futures "Mark Price Stream": mark price (the walk), index price
+ * and estimated settle price a few ticks off, a funding rate, and the next
+ * funding time: the next 00:00, 08:00 or 16:00 UTC.
+ */
+static int fmt_mark(struct feed_stream *st, struct feed_rng *r, uint64_t e,
+		    uint64_t ems, char *b, size_t len)
+{
+	const uint64_t every = 8 * 3600000ULL;
+	char p[32], i[32], P[32];
+	int64_t off = (int64_t)(feed_rng_next(r) % 7) - 3;
+
+	feed_walk(st, r);
+	feed_fmt_price(p, sizeof(p), st->price);
+	feed_fmt_price(i, sizeof(i), st->price + off > 0 ? st->price + off : 1);
+	feed_fmt_price(P, sizeof(P),
+		       st->price + off / 2 > 0 ? st->price + off / 2 : 1);
+	return snprintf(b, len,
+			"{\"e\":\"markPriceUpdate\",\"E\":%llu,\"s\":\"%s\","
+			"\"p\":\"%s\",\"i\":\"%s\",\"P\":\"%s\","
+			"\"r\":\"0.%08llu\",\"T\":%llu}",
+			(unsigned long long)e, st->sym, p, i, P,
+			(unsigned long long)(5000 + feed_rng_next(r) % 10000),
+			in_unit(st, (ems / every + 1) * every));
+}
+
+/*
+ * USD-M futures "Liquidation Order Streams": Binance pushes the latest
+ * liquidation of each 1000 ms window, none if there was none; here every
+ * window has one, a filled IOC limit order near the price walk.
+ */
+static int fmt_force(struct feed_stream *st, struct feed_rng *r, uint64_t e,
+		     char *b, size_t len)
+{
+	char p[32], ap[32], q[32];
+	bool sell = feed_rng_next(r) & 1;
+
+	feed_walk(st, r);
+	feed_fmt_price(p, sizeof(p), sell ? st->price - 5 : st->price + 5);
+	feed_fmt_price(ap, sizeof(ap), st->price);
+	feed_fmt_qty(q, sizeof(q), feed_rand_qty(r));
+	return snprintf(b, len,
+			"{\"e\":\"forceOrder\",\"E\":%llu,\"o\":{"
+			"\"s\":\"%s\",\"S\":\"%s\",\"o\":\"LIMIT\","
+			"\"f\":\"IOC\",\"q\":\"%s\",\"p\":\"%s\","
+			"\"ap\":\"%s\",\"X\":\"FILLED\",\"l\":\"%s\","
+			"\"z\":\"%s\",\"T\":%llu}}",
+			(unsigned long long)e, st->sym, sell ? "SELL" : "BUY",
+			q, p, ap, q, q, (unsigned long long)(e ? e - 1 : 0));
+}
+
+/*
+ * "All Market Mini Tickers Stream", "All Market ... Ticker", futures
+ * "Mark Price Stream for All market": an array of one entry per symbol
+ * served. Each is made afresh from @r (no state is kept per symbol):
+ * prices near the symbol's base price.
  */
 static int fmt_array(struct feed_stream *st, struct feed_rng *r, uint64_t e,
 		     uint64_t ems, char *b, size_t len)
@@ -270,16 +327,21 @@ static int fmt_array(struct feed_stream *st, struct feed_rng *r, uint64_t e,
 		return -1;
 	b[0] = '[';
 	for (i = 0; i < market_nsyms; i++) {
-		snprintf(name, sizeof(name), "%s@ticker", market_syms[i]);
+		snprintf(name, sizeof(name), "%s@%s", market_syms[i],
+			 st->kind == FEED_MARKPRICE_ARR ? "markPrice"
+							: "ticker");
 		if (feed_stream_init(&one, name, r))
 			continue;
 		one.micros = st->micros;
-		trades(&one, r, ems);
+		if (st->kind != FEED_MARKPRICE_ARR)
+			trades(&one, r, ems);
 		if ((size_t)n + 2 >= len)
 			return -1;
 		if (i)
 			b[n++] = ',';
-		if (st->kind == FEED_TICKER_ARR)
+		if (st->kind == FEED_MARKPRICE_ARR)
+			k = fmt_mark(&one, r, e, ems, b + n, len - (size_t)n);
+		else if (st->kind == FEED_TICKER_ARR)
 			k = fmt_ticker(&one, r, e, ems, b + n, len - (size_t)n);
 		else
 			k = fmt_mini(&one, e, b + n, len - (size_t)n);
@@ -312,9 +374,14 @@ int feed_market_format(struct feed_stream *st, struct feed_rng *r, uint64_t e,
 		trades(st, r, ems);
 		return fmt_avg(st, e, b, len);
 	case FEED_PARTIAL_DEPTH:
-		return feed_book_partial(st, r, b, len);
+		return feed_book_partial(st, r, e, b, len);
+	case FEED_MARKPRICE:
+		return fmt_mark(st, r, e, ems, b, len);
+	case FEED_FORCEORDER:
+		return fmt_force(st, r, e, b, len);
 	case FEED_MINITICKER_ARR:
 	case FEED_TICKER_ARR:
+	case FEED_MARKPRICE_ARR:
 		return fmt_array(st, r, e, ems, b, len);
 	default:
 		return -1;

@@ -40,23 +40,31 @@ static void usage(FILE *f)
 		"  --bind ADDR         listen address (default 127.0.0.1)\n"
 		"  --tls               wss:// with a generated self-signed certificate\n"
 		"  --cert F --key F    wss:// with this certificate and key (PEM)\n"
+		"  --market M          spot (default: wss://stream.binance.com:9443) or futures\n"
+		"                      (USD-M, wss://fstream.binance.com): its streams,\n"
+		"                      payloads, update speeds and limit defaults\n"
 		"  --symbols a,b,...   symbols served (default btcusdt,ethusdt,bnbusdt,solusdt,xrpusdt)\n"
 		"  --seed N            generator seed (default 1)\n"
 		"  --rate R            event streams (trade, aggTrade, bookTicker): messages/s\n"
 		"                      per connection, 0 = unpaced (default 100); timed\n"
 		"                      streams keep their documented speed: depth,\n"
 		"                      depth5|10|20[@100ms], kline_<i>, miniTicker, ticker,\n"
-		"                      avgPrice, !miniTicker@arr, !ticker@arr; a\n"
+		"                      avgPrice, !miniTicker@arr, !ticker@arr (spot);\n"
+		"                      depth[@500ms|@100ms], depth5|10|20[@500ms|@100ms],\n"
+		"                      kline_<i>, markPrice[@1s], !markPrice@arr[@1s],\n"
+		"                      forceOrder (futures; no trade stream); a\n"
 		"                      symbol's diff and partial depth streams describe\n"
 		"                      one order book per connection\n"
 		"  --depth-follows-rate  diff depth streams paced by --rate like trades\n"
 		"  --burst N           send messages in bursts of N at the same average rate\n"
 		"  --count N           per connection: N messages, then a normal close\n"
 		"  --duration S        stop after S seconds (default 30)\n"
-		"  --ping-interval S   server ping period, 0 = off (default 20)\n"
+		"  --ping-interval S   server ping period, 0 = off (default 20, futures 180)\n"
 		"Binance's connection limits (0 switches one off):\n"
-		"  --pong-timeout S    close if the last ping is not answered in S (default 60)\n"
-		"  --max-msg-rate N    close at the N+1th client message within 1 s (default 5)\n"
+		"  --pong-timeout S    close if the last ping is not answered in S\n"
+		"                      (default 60, futures 600: any pong answers)\n"
+		"  --max-msg-rate N    close at the N+1th client message within 1 s\n"
+		"                      (default 5, futures 10)\n"
 		"  --max-streams N     streams per connection (default 1024)\n"
 		"  --max-lifetime S    close each connection after S seconds (default 86400)\n"
 		"  --no-limits         all four off, for load tests\n"
@@ -78,6 +86,7 @@ enum {
 	O_KEY,
 	O_SYMBOLS,
 	O_SEED,
+	O_MARKET,
 	O_RATE,
 	O_DEPTH_FOLLOWS_RATE,
 	O_BURST,
@@ -107,6 +116,7 @@ static const struct option long_opts[] = {
 	{"key", required_argument, NULL, O_KEY},
 	{"symbols", required_argument, NULL, O_SYMBOLS},
 	{"seed", required_argument, NULL, O_SEED},
+	{"market", required_argument, NULL, O_MARKET},
 	{"rate", required_argument, NULL, O_RATE},
 	{"depth-follows-rate", no_argument, NULL, O_DEPTH_FOLLOWS_RATE},
 	{"burst", required_argument, NULL, O_BURST},
@@ -129,15 +139,33 @@ static const struct option long_opts[] = {
 	{NULL, 0, NULL, 0},
 };
 
+/*
+ * The limits the USD-M futures "Websocket Market Streams" page documents
+ * where they differ from spot's: a ping every 3 minutes, a pong within 10
+ * minutes, 10 incoming messages a second. Options given keep their value.
+ */
+static void futures_defaults(const bool *given)
+{
+	if (!given[O_PING - O_PORT])
+		opt.ping_interval = 180;
+	if (!given[O_PONG_TIMEOUT - O_PORT])
+		opt.pong_timeout = 600;
+	if (!given[O_MAX_MSG_RATE - O_PORT])
+		opt.max_msg_rate = 10;
+}
+
 int feed_parse_args(int argc, char **argv)
 {
 	static char default_symbols[] =
 		"btcusdt,ethusdt,bnbusdt,solusdt,xrpusdt";
+	bool given[O_HELP - O_PORT + 1] = {false};
 	int c, err = 0;
 
 	parse_symbols(default_symbols);
 	while (!err &&
 	       (c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+		if (c >= O_PORT && c <= O_HELP)
+			given[c - O_PORT] = true;
 		switch (c) {
 		case O_PORT:
 			err = parse_u64(PROG, "port", optarg, 0, 65535,
@@ -166,6 +194,19 @@ int feed_parse_args(int argc, char **argv)
 		case O_SEED:
 			err = parse_u64(PROG, "seed", optarg, 0, UINT64_MAX,
 					&opt.seed);
+			break;
+		case O_MARKET:
+			if (!strcmp(optarg, "spot")) {
+				opt.market = FEED_SPOT;
+			} else if (!strcmp(optarg, "futures")) {
+				opt.market = FEED_FUTURES;
+			} else {
+				fprintf(stderr,
+					PROG
+					": bad value for --market: '%s' (want spot or futures)\n",
+					optarg);
+				err = -1;
+			}
 			break;
 		case O_RATE:
 			err = parse_double(PROG, "rate", optarg, 0, 1e7,
@@ -207,6 +248,8 @@ int feed_parse_args(int argc, char **argv)
 					   86400 * 365, &opt.max_lifetime);
 			break;
 		case O_NO_LIMITS:
+			given[O_PONG_TIMEOUT - O_PORT] = true;
+			given[O_MAX_MSG_RATE - O_PORT] = true;
 			opt.pong_timeout = 0;
 			opt.max_msg_rate = 0;
 			opt.max_streams = 0;
@@ -258,6 +301,8 @@ int feed_parse_args(int argc, char **argv)
 			argv[optind]);
 		return -1;
 	}
+	if (opt.market == FEED_FUTURES)
+		futures_defaults(given);
 	if (!opt.cert != !opt.key) {
 		fprintf(stderr, PROG ": --cert and --key go together\n");
 		return -1;

@@ -28,6 +28,7 @@ struct feed_opts {
 	bool tls;
 	const char *cert, *key;
 	uint64_t seed;
+	enum feed_market market; /* --market: spot or USD-M futures */
 	char *symbols[MAX_SYMBOLS];
 	int nsyms;
 	double rate; /* msg/s per connection, 0 = as fast as possible */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * wsfeed: a Binance-compatible market-data feed on ws:// or wss://.
+ * wsfeed: a Binance-compatible market-data feed on ws:// or wss://,
+ * spot or (--market futures) USD-M futures.
  *
  * Raw streams /ws/<stream>[/<stream>...], combined streams
  * /stream?streams=a/b, live SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS,
@@ -65,6 +66,7 @@ int main(int argc, char **argv)
 
 	if (feed_parse_args(argc, argv))
 		return 2;
+	feed_mkt = opt.market;
 	feed_market_symbols(opt.symbols, opt.nsyms);
 	if (opt.replay && feed_load_replay(opt.replay))
 		return 1;

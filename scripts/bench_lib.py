@@ -1032,7 +1032,8 @@ def gen_steps(recs):
     for r in recs:
         rep = load_json(r["report"]) or {}
         n = r.get("records") or 0
-        wall = r.get("wall_s") or 0
+        # the share of a CPU while the load ran (its drain included)
+        wall = r.get("seconds") or r.get("wall_s") or 0
         cpu = r.get("lp_cpu_sched_s")
         steps.append({
             "rate_set": r["rate"], "records": n, "messages": r.get("messages"),
@@ -1068,7 +1069,8 @@ def gen_steps(recs):
                    "a CPU (latprobe is not pinned). latprobe traces port 1 only, so its report "
                    "must count exactly benchgen's records (in = out). records/s: benchgen's reads "
                    "over its run; lost: the report's lost_events (benchgen's failed reservations "
-                   "count there); latprobe CPU from schedstat over the run and its drain; "
+                   "count there); latprobe CPU from schedstat over the run and its drain, "
+                   "as a share of benchgen's seconds; "
                    "perf record -g -p on latprobe during the unpaced step (self time)."}
     ns = best["lp_cpu_ns_per_record"] if best else None
     g["detail"] = ((f"at {best['records_per_s']:,} records/s latprobe used {best['lp_cpu_pct']}% "
@@ -1319,7 +1321,7 @@ def render_md(o, meta_in):
         L += ["", f"Highest rate without loss: {gen['max_records_per_s_without_loss']} records/s; "
               + gen["detail"] + "."]
     ca = c["cpu_at_load"]
-    L += ["", f"First loss: {c['first_loss_events_per_s'] or 'none'}"
+    L += ["", f"tcpflow and USDT steps: first loss: {c['first_loss_events_per_s'] or 'none'}"
           f"{' at ' + c['first_loss_step'] if c['first_loss_step'] else ''}; highest rate without "
           f"loss: {c['max_events_per_s_without_loss']} events/s ({c['max_clean_step']}).",
           f"CPU at load ({ca['load']}, {ca['seconds']} s, the footprint run): "

@@ -498,6 +498,14 @@ load_stop() {
 	for p in "${LOAD_KILL[@]}" "${LOAD_WAIT[@]}"; do wait "$p" 2>/dev/null || true; done
 	LOAD_KILL=() LOAD_WAIT=()
 }
+# perf_top FILE N SAMPLES: the N symbols with the most self time, one line
+perf_top() {
+	perf report -i "$1" --no-children --sort dso,sym --stdio -g none 2>/dev/null |
+		awk -v max="$2" '/%/ && $1 ~ /%$/ {
+			sym = $4; if (sym ~ /^0x/) sym = $2 "+" sym
+			printf "%s%s %s", (n++ ? ", " : ""), sym, $1 } n == max { exit }'
+	echo " ($3 samples)"
+}
 # cap_step LABEL SECONDS LATPROBE-FLAGS...: latprobe under the running load
 cap_step() {
 	local label=$1 secs=$2 w0 c0 s0 w1 c1 s1 ev lost dur
@@ -518,13 +526,7 @@ cap_step() {
 	if [ -s "$TMP/cap.perf" ]; then
 		# too few samples (a mostly idle consumer) say nothing
 		nsamp=$(perf script -i "$TMP/cap.perf" -F ip 2>/dev/null | wc -l)
-		if [ "$nsamp" -ge 100 ]; then
-			top=$(perf report -i "$TMP/cap.perf" --no-children --sort dso,sym --stdio -g none 2>/dev/null |
-				awk '/%/ && $1 ~ /%$/ {
-					sym = $4; if (sym ~ /^0x/) sym = $2 "+" sym
-					printf "%s%s %s", (n++ ? ", " : ""), sym, $1 } n == 3 { exit }')
-			top="$top ($nsamp samples)"
-		fi
+		[ "$nsamp" -lt 100 ] || top=$(perf_top "$TMP/cap.perf" 3 "$nsamp")
 		rm -f "$TMP/cap.perf"
 	fi
 	rec cap load="$label" wall_s="$(python3 -c "print(round($w1 - $w0, 3))")" \
@@ -543,7 +545,7 @@ cap_step() {
 # so its report must count exactly benchgen's records. The unpaced step is
 # profiled: perf record -g on latprobe.
 gen_step() {
-	local rate=$1 w0 c0 s0 w1 c1 s1 out pp="" top="" nsamp
+	local rate=$1 w0 c0 s0 w1 c1 s1 out pp="" top=""
 	step=$((step + 1))
 	start_latprobe "$TMP/gen.err" --pin-dir "$GEN_PIN" --port 1 --duration 0 \
 		--output "$TMP/cap-$step.json"
@@ -561,12 +563,8 @@ gen_step() {
 	stop_latprobe
 	[ ! -e "$GEN_PIN" ] || die "latprobe left its pins in $GEN_PIN"
 	if [ -s "$TMP/gen.perf" ]; then
-		nsamp=$(perf script -i "$TMP/gen.perf" -F ip 2>/dev/null | wc -l)
-		top=$(perf report -i "$TMP/gen.perf" --no-children --sort dso,sym --stdio -g none 2>/dev/null |
-			awk '/%/ && $1 ~ /%$/ {
-				sym = $4; if (sym ~ /^0x/) sym = $2 "+" sym
-				printf "%s%s %s", (n++ ? ", " : ""), sym, $1 } n == 6 { exit }')
-		top="$top ($nsamp samples)"
+		top=$(perf_top "$TMP/gen.perf" 6 \
+			"$(perf script -i "$TMP/gen.perf" -F ip 2>/dev/null | wc -l)")
 		rm -f "$TMP/gen.perf"
 	fi
 	# benchgen's summary: records= lost= messages= bytes= seconds= ...

@@ -20,7 +20,13 @@
 #     (build/usdt_loop) and the report's overhead section (client_msg).
 #  4. Consumer capacity: stepped floods (tcpflow pairs, 64-byte writes; USDT
 #     loop bursts) until lost_events > 0, the top step again with a small
-#     ring; latprobe's CPU at ~100k events/s.
+#     ring; latprobe's CPU at ~100k events/s. These producers cost
+#     microseconds per event and saturate the vCPUs first, so the consumer's
+#     capacity (the cap_no_loss target) comes from build/benchgen: a BPF
+#     program run by BPF_PROG_TEST_RUN writes synthetic reads (the records a
+#     message makes) straight into latprobe's ring (--pin-dir) at stepped
+#     rates from one thread pinned to a CPU, with perf -g on latprobe during
+#     the unpaced step.
 #  5. Footprint: VmRSS/VmHWM after 10 s and 60 s of the same ~100k events/s
 #     load; load+attach time (exec to the "tracing" line).
 # Writes results/bench.json and results/bench.md (targets: measured, met or
@@ -46,10 +52,16 @@
 #   CAP_USDT_STEPS ["250000:1 500000:2 750000:2 1000000:2"]  hits/s per thread:threads
 #   CAP_SECONDS [3] CAP_SMALL_RING [1048576] (the top USDT step again with this
 #   ring; 0 = skip) PERF_SECONDS [4] (perf breakdown of the BPF time)
+#   CAP_GEN_RATES ["500000 1000000 2000000 3000000 4000000 6000000 0"]
+#   benchgen records/s (0 = as fast as its one thread can) CAP_GEN_SOCKS [8]
+#   CAP_GEN_CPU [the last CPU] (the generator's thread; latprobe is not pinned)
 #   FOOT_SECONDS [30] FOOT_FIRST [10] FOOT_RATE [100000]
 #   ATTACH_RUNS [7] TRACER_WAIT [120] RESULTS_DIR [results]
 #   BENCH_LOCK_WAIT [900] (seconds to wait for another make bench to finish)
 #   BENCH_KEEP=DIR keeps the raw measurements (debugging the report)
+#   BENCH_ONLY ["" = all] the sections to run, e.g. "4"; the report then goes
+#   to build/bench-only/ unless RESULTS_DIR is given (results/ keeps the
+#   full run's), and what was not run is reported as not measured
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -60,7 +72,7 @@ if [ "$QUICK" = 1 ]; then
 	: "${MSG_ROUNDS:=2}" "${MSG_PACED_COUNT:=20000}" "${MSG_UNPACED_COUNT:=100000}"
 	: "${PROBE_ROUNDS:=2}" "${CAP_TCP_STEPS:=1:50 1:0}" "${CAP_USDT_STEPS:=750000:2}"
 	: "${CAP_SECONDS:=2}" "${FOOT_SECONDS:=15}" "${FOOT_FIRST:=5}" "${ATTACH_RUNS:=2}"
-	: "${PERF_SECONDS:=2}"
+	: "${PERF_SECONDS:=2}" "${CAP_GEN_RATES:=1000000 3000000 0}"
 fi
 ROUNDS=${ROUNDS:-20}
 PINGS=${PINGS:-5000}
@@ -83,7 +95,14 @@ FOOT_RATE=${FOOT_RATE:-100000}
 ATTACH_RUNS=${ATTACH_RUNS:-7}
 TRACER_WAIT=${TRACER_WAIT:-120}
 BENCH_LOCK_WAIT=${BENCH_LOCK_WAIT:-900}
+CAP_GEN_RATES=${CAP_GEN_RATES-500000 1000000 2000000 3000000 4000000 6000000 0}
+CAP_GEN_SOCKS=${CAP_GEN_SOCKS:-8}
+CAP_GEN_CPU=${CAP_GEN_CPU:-$(( $(nproc) - 1 ))}
+BENCH_ONLY=${BENCH_ONLY:-}
+if [ -n "$BENCH_ONLY" ]; then RESULTS_DIR=${RESULTS_DIR:-build/bench-only}; fi
 RESULTS_DIR=${RESULTS_DIR:-results}
+# want N: section N runs (all of them unless BENCH_ONLY names some)
+want() { [ -z "$BENCH_ONLY" ] || [[ " $BENCH_ONLY " == *" $1 "* ]]; }
 LIB="python3 $ROOT/scripts/bench_lib.py"
 
 [ "$(uname -s)" = Linux ] || { echo "bench: Linux only" >&2; exit 2; }
@@ -91,7 +110,7 @@ LIB="python3 $ROOT/scripts/bench_lib.py"
 for t in bpftool python3 ip ss readelf sysctl flock; do
 	command -v $t >/dev/null || { echo "bench: $t missing (run scripts/install-deps.sh)" >&2; exit 1; }
 done
-for b in latprobe build/latprobe.bpf.o build/tcpflow build/wsfeed build/wsclient build/usdt_loop build/waker; do
+for b in latprobe build/latprobe.bpf.o build/tcpflow build/wsfeed build/wsclient build/usdt_loop build/waker build/benchgen; do
 	[ -e "$b" ] || { echo "bench: $b not built (run: make)" >&2; exit 1; }
 done
 HAVE_BPFTRACE=$(command -v bpftrace >/dev/null && echo 1 || echo 0)
@@ -126,6 +145,7 @@ VA=lpba$$ VB=lpbb$$ VH=lpbf$$
 IP_A=10.77.$ID.1 IP_B=10.77.$ID.2 HOST_IP=10.76.$ID.1 FEED_IP=10.76.$ID.2
 OLD_STATS=$(sysctl -n kernel.bpf_stats_enabled)
 LP="" WK=""
+GEN_PIN=/sys/fs/bpf/lp-bench-gen-$$
 # our background jobs that still run (a pid is only signalled while it is
 # still a child of this shell, never a recycled one)
 our_jobs() {
@@ -140,6 +160,8 @@ cleanup() {
 	for p in $(our_jobs); do kill "$p" 2>/dev/null || true; done
 	sleep 0.2
 	for p in $(our_jobs); do kill -9 "$p" 2>/dev/null || true; done
+	# a latprobe killed here leaves the pins benchgen used
+	rm -rf "$GEN_PIN"
 	sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS" || true
 	ip link del $VH 2>/dev/null || true
 	for ns in $NS_A $NS_B $NS_F; do ip netns del $ns 2>/dev/null || true; done
@@ -253,35 +275,37 @@ flood() {
 }
 
 # ---------------------------------------------------------------- 1 ----
-log "1/5 per-event BPF cost: $EVENT_ROUNDS x ${EVENT_SECONDS}s veth workload (the reports' overhead sections)"
-for r in $(seq 1 "$EVENT_ROUNDS"); do
-	check_clean
-	start_latprobe "$TMP/ev.err" --duration 0 --output "$TMP/ev-$r.json"
-	flood 1 100 $((EVENT_SECONDS * 10000)) 200
-	stop_latprobe
-	rec event_cost round=$r report="$TMP/ev-$r.json"
-done
+if want 1; then
+	log "1/5 per-event BPF cost: $EVENT_ROUNDS x ${EVENT_SECONDS}s veth workload (the reports' overhead sections)"
+	for r in $(seq 1 "$EVENT_ROUNDS"); do
+		check_clean
+		start_latprobe "$TMP/ev.err" --duration 0 --output "$TMP/ev-$r.json"
+		flood 1 100 $((EVENT_SECONDS * 10000)) 200
+		stop_latprobe
+		rec event_cost round=$r report="$TMP/ev-$r.json"
+	done
 
-if command -v perf >/dev/null; then
-	log "1/5 where the BPF time goes: perf record -a -g (cpu-clock) during ${PERF_SECONDS}s of traced ping-pong"
-	start_latprobe "$TMP/perf.err" --duration 0
-	PORT=$((PORT + 1))
-	ip netns exec $NS_B build/tcpflow echo $IP_B $PORT -t $((PERF_SECONDS + 30)) >/dev/null &
-	psrv=$!
-	ip netns exec $NS_A build/tcpflow ping $IP_B $PORT -n 2000000 -m 200 >/dev/null 2>&1 &
-	pcli=$!
-	sleep 0.5
-	perf record -e cpu-clock -F 4999 -a -g -o "$TMP/perf.data" -- sleep "$PERF_SECONDS" \
-		>"$TMP/perf.log" 2>&1 || die "perf record failed: $(tail -2 "$TMP/perf.log")"
-	kill $pcli 2>/dev/null || true
-	wait $pcli $psrv 2>/dev/null || true
-	stop_latprobe
-	perf script -i "$TMP/perf.data" -F ip,sym >"$TMP/perf.txt" 2>/dev/null
-	$LIB perfcat "$TMP/perf.txt" >"$TMP/perfcat.json"
-	rm -f "$TMP/perf.data" "$TMP/perf.txt"
-	rec perf file="$TMP/perfcat.json"
-else
-	log "1/5 perf not installed: no breakdown of where the BPF time goes"
+	if command -v perf >/dev/null; then
+		log "1/5 where the BPF time goes: perf record -a -g (cpu-clock) during ${PERF_SECONDS}s of traced ping-pong"
+		start_latprobe "$TMP/perf.err" --duration 0
+		PORT=$((PORT + 1))
+		ip netns exec $NS_B build/tcpflow echo $IP_B $PORT -t $((PERF_SECONDS + 30)) >/dev/null &
+		psrv=$!
+		ip netns exec $NS_A build/tcpflow ping $IP_B $PORT -n 2000000 -m 200 >/dev/null 2>&1 &
+		pcli=$!
+		sleep 0.5
+		perf record -e cpu-clock -F 4999 -a -g -o "$TMP/perf.data" -- sleep "$PERF_SECONDS" \
+			>"$TMP/perf.log" 2>&1 || die "perf record failed: $(tail -2 "$TMP/perf.log")"
+		kill $pcli 2>/dev/null || true
+		wait $pcli $psrv 2>/dev/null || true
+		stop_latprobe
+		perf script -i "$TMP/perf.data" -F ip,sym >"$TMP/perf.txt" 2>/dev/null
+		$LIB perfcat "$TMP/perf.txt" >"$TMP/perfcat.json"
+		rm -f "$TMP/perf.data" "$TMP/perf.txt"
+		rec perf file="$TMP/perfcat.json"
+	else
+		log "1/5 perf not installed: no breakdown of where the BPF time goes"
+	fi
 fi
 
 # ---------------------------------------------------------------- 2 ----
@@ -345,22 +369,24 @@ with_tracer() { # name -> one ping run under that tracer, "p50 p99 mean" in $TMP
 	rm -f "$TMP/cap.pcap"
 }
 
-ORDER=(untraced latprobe latprobe_nostats)
-[ "$HAVE_BPFTRACE" = 1 ] && ORDER+=(bpftrace)
-[ "$HAVE_TCPDUMP" = 1 ] && ORDER+=(tcpdump)
-log "2/5 ping-pong round trips: $ROUNDS rounds of ${ORDER[*]} (order rotated), $PINGS each"
-for r in $(seq 1 "$ROUNDS"); do
-	line=""
-	for j in $(seq 0 $(( ${#ORDER[@]} - 1 ))); do
-		t=${ORDER[$(( (j + r) % ${#ORDER[@]} ))]}
-		with_tracer "$t"
-		read -r p50 p99 mean <"$TMP/one"
-		rec rtt tracer=$t round=$r p50=$p50 p99=$p99 mean=$mean foreign_tracer="$(foreign)" \
-			lpreport="$([ "$t" = latprobe ] && echo "$TMP/rtt-lp-$r.json")"
-		line+=" $t $p50"
+if want 2; then
+	ORDER=(untraced latprobe latprobe_nostats)
+	[ "$HAVE_BPFTRACE" = 1 ] && ORDER+=(bpftrace)
+	[ "$HAVE_TCPDUMP" = 1 ] && ORDER+=(tcpdump)
+	log "2/5 ping-pong round trips: $ROUNDS rounds of ${ORDER[*]} (order rotated), $PINGS each"
+	for r in $(seq 1 "$ROUNDS"); do
+		line=""
+		for j in $(seq 0 $(( ${#ORDER[@]} - 1 ))); do
+			t=${ORDER[$(( (j + r) % ${#ORDER[@]} ))]}
+			with_tracer "$t"
+			read -r p50 p99 mean <"$TMP/one"
+			rec rtt tracer=$t round=$r p50=$p50 p99=$p99 mean=$mean foreign_tracer="$(foreign)" \
+				lpreport="$([ "$t" = latprobe ] && echo "$TMP/rtt-lp-$r.json")"
+			line+=" $t $p50"
+		done
+		log "  round $r/$ROUNDS p50 us:$line"
 	done
-	log "  round $r/$ROUNDS p50 us:$line"
-done
+fi
 
 # ---------------------------------------------------------------- 3 ----
 MSG_PORT=9000
@@ -410,33 +436,35 @@ print(f"         {sys.argv[2]:7} {sys.argv[3]:8} round {sys.argv[4]}: {d['messag
 PY
 }
 
-log "3/5 message path: $MSG_ROUNDS rounds of {untraced, latprobe --client} x {paced $MSG_RATE msg/s, unpaced}"
-for r in $(seq 1 "$MSG_ROUNDS"); do
-	if [ $((r % 2)) = 1 ]; then pair=(untraced latprobe); else pair=(latprobe untraced); fi
-	for mode in paced unpaced; do
-		for t in "${pair[@]}"; do msg_run $mode $t $r; done
+if want 3; then
+	log "3/5 message path: $MSG_ROUNDS rounds of {untraced, latprobe --client} x {paced $MSG_RATE msg/s, unpaced}"
+	for r in $(seq 1 "$MSG_ROUNDS"); do
+		if [ $((r % 2)) = 1 ]; then pair=(untraced latprobe); else pair=(latprobe untraced); fi
+		for mode in paced unpaced; do
+			for t in "${pair[@]}"; do msg_run $mode $t $r; done
+		done
 	done
-done
 
-log "3/5 USDT probe cost: $PROBE_ROUNDS rounds of build/usdt_loop -n $PROBE_HITS, untraced vs traced"
-for r in $(seq 1 "$PROBE_ROUNDS"); do
-	if [ $((r % 2)) = 1 ]; then pair=(untraced latprobe); else pair=(latprobe untraced); fi
-	for t in "${pair[@]}"; do
-		if [ "$t" = latprobe ]; then
-			start_latprobe "$TMP/pl.err" --client build/usdt_loop --duration 0 \
-				--output "$TMP/pl-$r.json"
-		else
-			check_clean
-			waker_start
-		fi
-		out=$(build/usdt_loop -n "$PROBE_HITS")
-		[ "$t" = latprobe ] && stop_latprobe
-		waker_stop
-		rec probe_loop tracer=$t round=$r foreign_tracer="$(foreign)" \
-			ns_per_hit="$(echo "$out" | sed -E 's/.*ns_per_hit=([0-9.]+).*/\1/')" \
-			lpreport="$([ "$t" = latprobe ] && echo "$TMP/pl-$r.json")"
+	log "3/5 USDT probe cost: $PROBE_ROUNDS rounds of build/usdt_loop -n $PROBE_HITS, untraced vs traced"
+	for r in $(seq 1 "$PROBE_ROUNDS"); do
+		if [ $((r % 2)) = 1 ]; then pair=(untraced latprobe); else pair=(latprobe untraced); fi
+		for t in "${pair[@]}"; do
+			if [ "$t" = latprobe ]; then
+				start_latprobe "$TMP/pl.err" --client build/usdt_loop --duration 0 \
+					--output "$TMP/pl-$r.json"
+			else
+				check_clean
+				waker_start
+			fi
+			out=$(build/usdt_loop -n "$PROBE_HITS")
+			[ "$t" = latprobe ] && stop_latprobe
+			waker_stop
+			rec probe_loop tracer=$t round=$r foreign_tracer="$(foreign)" \
+				ns_per_hit="$(echo "$out" | sed -E 's/.*ns_per_hit=([0-9.]+).*/\1/')" \
+				lpreport="$([ "$t" = latprobe ] && echo "$TMP/pl-$r.json")"
+		done
 	done
-done
+fi
 
 # ---------------------------------------------------------------- 4 ----
 # Loads run before latprobe attaches and after it stops, so the report's
@@ -470,6 +498,14 @@ load_stop() {
 	for p in "${LOAD_KILL[@]}" "${LOAD_WAIT[@]}"; do wait "$p" 2>/dev/null || true; done
 	LOAD_KILL=() LOAD_WAIT=()
 }
+# perf_top FILE N SAMPLES: the N symbols with the most self time, one line
+perf_top() {
+	perf report -i "$1" --no-children --sort dso,sym --stdio -g none 2>/dev/null |
+		awk -v max="$2" '/%/ && $1 ~ /%$/ {
+			sym = $4; if (sym ~ /^0x/) sym = $2 "+" sym
+			printf "%s%s %s", (n++ ? ", " : ""), sym, $1 } n == max { exit }'
+	echo " ($3 samples)"
+}
 # cap_step LABEL SECONDS LATPROBE-FLAGS...: latprobe under the running load
 cap_step() {
 	local label=$1 secs=$2 w0 c0 s0 w1 c1 s1 ev lost dur
@@ -490,13 +526,7 @@ cap_step() {
 	if [ -s "$TMP/cap.perf" ]; then
 		# too few samples (a mostly idle consumer) say nothing
 		nsamp=$(perf script -i "$TMP/cap.perf" -F ip 2>/dev/null | wc -l)
-		if [ "$nsamp" -ge 100 ]; then
-			top=$(perf report -i "$TMP/cap.perf" --no-children --sort dso,sym --stdio -g none 2>/dev/null |
-				awk '/%/ && $1 ~ /%$/ {
-					sym = $4; if (sym ~ /^0x/) sym = $2 "+" sym
-					printf "%s%s %s", (n++ ? ", " : ""), sym, $1 } n == 3 { exit }')
-			top="$top ($nsamp samples)"
-		fi
+		[ "$nsamp" -lt 100 ] || top=$(perf_top "$TMP/cap.perf" 3 "$nsamp")
 		rm -f "$TMP/cap.perf"
 	fi
 	rec cap load="$label" wall_s="$(python3 -c "print(round($w1 - $w0, 3))")" \
@@ -509,68 +539,121 @@ cap_step() {
 	log "  $label: $ev events / ${dur}s = $STEP_RATE events/s, lost $lost, latprobe CPU $(python3 -c "print(round(100 * ($s1 - $s0) / ($w1 - $w0), 2))")%"
 }
 
-log "4/5 consumer capacity: TCP steps [$CAP_TCP_STEPS], USDT steps [$CAP_USDT_STEPS], ${CAP_SECONDS}s each"
-EPW=""
-step=0
-for s in $CAP_TCP_STEPS; do
-	pairs=${s%%:*} iv=${s#*:}
-	check_clean
-	tcp_load_start "$pairs" "$iv" "$CAP_SECONDS"
-	cap_step "tcp ${pairs} pair(s) -m 64 -i $iv" "$CAP_SECONDS" --comm tcpflow
-	# the first step that loses events, again with a 4x ring: ring size or consumer speed?
-	if [ "$STEP_LOST" != 0 ] && [ -z "${RETRIED:-}" ] && [ "$STEP_RING" -gt 0 ]; then
-		RETRIED=1
+# gen_step RATE: build/benchgen writes synthetic reads into a fresh
+# latprobe's ring at RATE records/s (0: as fast as one thread can) for
+# CAP_SECONDS. latprobe traces port 1 only (nothing real is traced there),
+# so its report must count exactly benchgen's records. The unpaced step is
+# profiled: perf record -g on latprobe.
+gen_step() {
+	local rate=$1 w0 c0 s0 w1 c1 s1 out pp="" top=""
+	step=$((step + 1))
+	start_latprobe "$TMP/gen.err" --pin-dir "$GEN_PIN" --port 1 --duration 0 \
+		--output "$TMP/cap-$step.json"
+	read -r w0 c0 s0 <<<"$($LIB cpu $LP)"
+	if [ "$rate" = 0 ] && command -v perf >/dev/null; then
+		perf record -g -F 999 -p "$LP" -o "$TMP/gen.perf" -- sleep "$CAP_SECONDS" \
+			>/dev/null 2>&1 &
+		pp=$!
+	fi
+	out=$(build/benchgen -d "$GEN_PIN" -r "$rate" -s "$CAP_SECONDS" -k "$CAP_GEN_SOCKS" \
+		-c "$CAP_GEN_CPU" 2>&1) || die "benchgen -r $rate: $out"
+	[ -z "$pp" ] || wait "$pp" || true
+	sleep 0.2 # the consumer's 10 ms poll drains what is left
+	read -r w1 c1 s1 <<<"$($LIB cpu $LP)"
+	stop_latprobe
+	[ ! -e "$GEN_PIN" ] || die "latprobe left its pins in $GEN_PIN"
+	if [ -s "$TMP/gen.perf" ]; then
+		top=$(perf_top "$TMP/gen.perf" 6 \
+			"$(perf script -i "$TMP/gen.perf" -F ip 2>/dev/null | wc -l)")
+		rm -f "$TMP/gen.perf"
+	fi
+	# benchgen's summary: records= lost= messages= bytes= seconds= ...
+	rec cap_gen rate=$rate $out wall_s="$(python3 -c "print(round($w1 - $w0, 3))")" \
+		lp_cpu_sched_s="$(python3 -c "print(round($s1 - $s0, 4))")" cpu="$CAP_GEN_CPU" \
+		socks="$CAP_GEN_SOCKS" report="$TMP/cap-$step.json" consumer_top="$top"
+	log "  benchgen -r $rate: $out"
+	log "    latprobe: $(python3 - "$TMP/cap-$step.json" "$out" "$s0" "$s1" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+g = dict(kv.split("=", 1) for kv in sys.argv[2].split())
+cpu = float(sys.argv[4]) - float(sys.argv[3])
+print(f"total_events {d['total_events']} (benchgen {g['records']}), lost {d['lost_events']}, "
+      f"CPU {cpu:.3f} s = {1e9 * cpu / max(1, int(g['records'])):.1f} ns/record")
+PY
+)${top:+; top: $top}"
+}
+
+if want 4; then
+	log "4/5 consumer capacity: TCP steps [$CAP_TCP_STEPS], USDT steps [$CAP_USDT_STEPS], ${CAP_SECONDS}s each"
+	EPW=""
+	step=0
+	for s in $CAP_TCP_STEPS; do
+		pairs=${s%%:*} iv=${s#*:}
 		check_clean
 		tcp_load_start "$pairs" "$iv" "$CAP_SECONDS"
-		cap_step "tcp ${pairs} pair(s) -m 64 -i $iv, --ringbuf-size $((STEP_RING * 4))" "$CAP_SECONDS" \
-			--comm tcpflow --ringbuf-size $((STEP_RING * 4))
+		cap_step "tcp ${pairs} pair(s) -m 64 -i $iv" "$CAP_SECONDS" --comm tcpflow
+		# the first step that loses events, again with a 4x ring: ring size or consumer speed?
+		if [ "$STEP_LOST" != 0 ] && [ -z "${RETRIED:-}" ] && [ "$STEP_RING" -gt 0 ]; then
+			RETRIED=1
+			check_clean
+			tcp_load_start "$pairs" "$iv" "$CAP_SECONDS"
+			cap_step "tcp ${pairs} pair(s) -m 64 -i $iv, --ringbuf-size $((STEP_RING * 4))" "$CAP_SECONDS" \
+				--comm tcpflow --ringbuf-size $((STEP_RING * 4))
+		fi
+		# events per write of one paced pair calibrates the ~FOOT_RATE load of section 5
+		if [ -z "$EPW" ] && [ "$iv" -gt 0 ] && [ "$pairs" = 1 ]; then
+			EPW=$(python3 -c "print(round($STEP_RATE * $iv / 1e6, 3))")
+		fi
+	done
+	for s in $CAP_USDT_STEPS; do
+		rate=${s%%:*} th=${s#*:}
+		check_clean
+		usdt_load_start "$rate" "$th" "$CAP_SECONDS"
+		cap_step "usdt ${th} thread(s) x $rate hits/s" "$CAP_SECONDS" --comm usdt_loop --client build/usdt_loop
+	done
+	# ring sizing: the highest USDT step again with a small ring
+	if [ "$CAP_SMALL_RING" -gt 0 ] && [ -n "$CAP_USDT_STEPS" ]; then
+		s=${CAP_USDT_STEPS##* } rate=${s%%:*} th=${s#*:}
+		check_clean
+		usdt_load_start "$rate" "$th" "$CAP_SECONDS"
+		cap_step "usdt ${th} thread(s) x $rate hits/s, --ringbuf-size $CAP_SMALL_RING" "$CAP_SECONDS" \
+			--comm usdt_loop --client build/usdt_loop --ringbuf-size "$CAP_SMALL_RING"
 	fi
-	# events per write of one paced pair calibrates the ~FOOT_RATE load of section 5
-	if [ -z "$EPW" ] && [ "$iv" -gt 0 ] && [ "$pairs" = 1 ]; then
-		EPW=$(python3 -c "print(round($STEP_RATE * $iv / 1e6, 3))")
-	fi
-done
-for s in $CAP_USDT_STEPS; do
-	rate=${s%%:*} th=${s#*:}
-	check_clean
-	usdt_load_start "$rate" "$th" "$CAP_SECONDS"
-	cap_step "usdt ${th} thread(s) x $rate hits/s" "$CAP_SECONDS" --comm usdt_loop --client build/usdt_loop
-done
-# ring sizing: the highest USDT step again with a small ring
-if [ "$CAP_SMALL_RING" -gt 0 ] && [ -n "$CAP_USDT_STEPS" ]; then
-	s=${CAP_USDT_STEPS##* } rate=${s%%:*} th=${s#*:}
-	check_clean
-	usdt_load_start "$rate" "$th" "$CAP_SECONDS"
-	cap_step "usdt ${th} thread(s) x $rate hits/s, --ringbuf-size $CAP_SMALL_RING" "$CAP_SECONDS" \
-		--comm usdt_loop --client build/usdt_loop --ringbuf-size "$CAP_SMALL_RING"
+	[ -z "$CAP_GEN_RATES" ] ||
+		log "4/5 consumer capacity, build/benchgen: [$CAP_GEN_RATES] records/s, ${CAP_SECONDS}s each, producer on CPU $CAP_GEN_CPU"
+	for rate in $CAP_GEN_RATES; do
+		gen_step "$rate"
+	done
 fi
 
 # ---------------------------------------------------------------- 5 ----
-[ -n "$EPW" ] || EPW=2
-FOOT_IV=$(python3 -c "print(max(1, round(1e6 * $EPW / $FOOT_RATE)))")
-log "5/5 footprint: ${FOOT_SECONDS}s at ~$FOOT_RATE events/s (1 pair, 64-byte writes every ${FOOT_IV} us; $EPW events/write), samples at ${FOOT_FIRST}s and ${FOOT_SECONDS}s"
-check_clean
-tcp_load_start 1 "$FOOT_IV" "$FOOT_SECONDS"
-start_latprobe "$TMP/foot.err" --comm tcpflow --duration 0 --output "$TMP/foot.json"
-read -r fw0 fc0 fs0 <<<"$($LIB cpu $LP)"
-for at in $FOOT_FIRST $FOOT_SECONDS; do
-	while python3 -c "import sys, time; sys.exit(0 if time.monotonic() - $fw0 < $at else 1)"; do sleep 0.2; done
-	m=$($LIB mem $LP)
-	echo "${m/#\{/{\"kind\":\"foot\",\"at_s\":$at,}" >>"$RAW"
-	log "  after ${at}s: $m"
-done
-stop_latprobe
-load_stop
-rec foot_run load="tcp 1 pair -m 64 -i $FOOT_IV" report="$TMP/foot.json" t0_wall=$fw0 t0_cpu_s=$fc0 t0_cpu_sched_s=$fs0
+if want 5; then
+	[ -n "$EPW" ] || EPW=2
+	FOOT_IV=$(python3 -c "print(max(1, round(1e6 * $EPW / $FOOT_RATE)))")
+	log "5/5 footprint: ${FOOT_SECONDS}s at ~$FOOT_RATE events/s (1 pair, 64-byte writes every ${FOOT_IV} us; $EPW events/write), samples at ${FOOT_FIRST}s and ${FOOT_SECONDS}s"
+	check_clean
+	tcp_load_start 1 "$FOOT_IV" "$FOOT_SECONDS"
+	start_latprobe "$TMP/foot.err" --comm tcpflow --duration 0 --output "$TMP/foot.json"
+	read -r fw0 fc0 fs0 <<<"$($LIB cpu $LP)"
+	for at in $FOOT_FIRST $FOOT_SECONDS; do
+		while python3 -c "import sys, time; sys.exit(0 if time.monotonic() - $fw0 < $at else 1)"; do sleep 0.2; done
+		m=$($LIB mem $LP)
+		echo "${m/#\{/{\"kind\":\"foot\",\"at_s\":$at,}" >>"$RAW"
+		log "  after ${at}s: $m"
+	done
+	stop_latprobe
+	load_stop
+	rec foot_run load="tcp 1 pair -m 64 -i $FOOT_IV" report="$TMP/foot.json" t0_wall=$fw0 t0_cpu_s=$fc0 t0_cpu_sched_s=$fs0
 
-log "5/5 load+attach time: $ATTACH_RUNS runs each, plain and --client"
-for r in $(seq 1 "$ATTACH_RUNS"); do
-	check_clean
-	$LIB attach "$RAW" "latprobe --duration 0" -- ./latprobe --duration 0 || die "attach run failed"
-	check_clean
-	$LIB attach "$RAW" "latprobe --client build/wsclient --duration 0" -- \
-		./latprobe --client build/wsclient --duration 0 || die "attach run failed"
-done
+	log "5/5 load+attach time: $ATTACH_RUNS runs each, plain and --client"
+	for r in $(seq 1 "$ATTACH_RUNS"); do
+		check_clean
+		$LIB attach "$RAW" "latprobe --duration 0" -- ./latprobe --duration 0 || die "attach run failed"
+		check_clean
+		$LIB attach "$RAW" "latprobe --client build/wsclient --duration 0" -- \
+			./latprobe --client build/wsclient --duration 0 || die "attach run failed"
+	done
+fi
 
 # ---------------------------------------------------------------- report
 BUSY_AFTER=$($LIB busy 1)

@@ -421,7 +421,8 @@ int loader_load_attach(struct lp_loader *L, const struct lp_opts *o)
 	if (o->pin) {
 		if ((err = pin_map(s->maps.stats, o->pin_dir, "stats")) ||
 		    (err = pin_map(s->maps.socks, o->pin_dir, "socks")) ||
-		    (err = pin_map(s->maps.drops, o->pin_dir, "drops")))
+		    (err = pin_map(s->maps.drops, o->pin_dir, "drops")) ||
+		    (err = pin_map(s->maps.rb, o->pin_dir, "rb")))
 			return err;
 		L->pinned = true;
 		if (!o->quiet)
@@ -479,6 +480,7 @@ void loader_destroy(struct lp_loader *L)
 		unpin(L->skel->maps.stats, L->pin_dir, "stats");
 		unpin(L->skel->maps.socks, L->pin_dir, "socks");
 		unpin(L->skel->maps.drops, L->pin_dir, "drops");
+		unpin(L->skel->maps.rb, L->pin_dir, "rb");
 		if (strcmp(L->pin_dir, LP_PIN_DIR))
 			rmdir(L->pin_dir); /* only if empty */
 	}

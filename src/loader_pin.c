@@ -98,7 +98,7 @@ static pid_t map_holder(int fd)
  */
 int unpin_stale(const char *pin_dir, bool pin)
 {
-	static const char *const names[] = {"stats", "socks", "drops",
+	static const char *const names[] = {"stats", "socks", "drops", "rb",
 					    "nic_ts"};
 	char path[PATH_MAX];
 	pid_t holder;

@@ -9,7 +9,7 @@ PIN=/sys/fs/bpf/latprobe
 PORT=$(( 20000 + RANDOM % 20000 ))
 # nic_ts is shared with latprobe-nic and other latprobe runs: only the one
 # that created it removes it
-OURS="stats socks drops"
+OURS="stats socks drops rb"
 [ -e $PIN/nic_ts ] || OURS="$OURS nic_ts"
 start_latprobe --pin --port $PORT --duration 0
 "$BUILD/tcpflow" recv 127.0.0.1 $PORT -t 10 >/dev/null &
@@ -23,7 +23,7 @@ for c in CapEff CapPrm CapBnd; do
 		fail "$c not CAP_DAC_OVERRIDE only: $(grep "^$c:" /proc/$LP_PID/status)"
 done
 grep -q '^NoNewPrivs:[[:space:]]*1$' /proc/$LP_PID/status || fail "no_new_privs not set"
-for m in stats socks drops nic_ts; do
+for m in stats socks drops rb nic_ts; do
 	[ -e $PIN/$m ] || fail "$PIN/$m not pinned"
 	[ "$(stat -c %a $PIN/$m)" = 600 ] || fail "$PIN/$m mode $(stat -c %a $PIN/$m), want 600"
 done

@@ -17,6 +17,9 @@
 
 #include "latprobe.h"
 
+/* mmap() length of nic_ts's first page: the header (element 0). */
+#define LP_NIC_TS_HDR_MAP_LEN 4096
+
 /* mmap() length of the nic_ts array (elements are value_size apart). */
 #define LP_NIC_TS_MMAP_LEN                                                   \
 	((((size_t)LP_NIC_TS_ENTRIES * sizeof(struct lp_nic_slot)) + 4095) & \

@@ -484,9 +484,9 @@ void loader_destroy(struct lp_loader *L)
 		if (strcmp(L->pin_dir, LP_PIN_DIR))
 			rmdir(L->pin_dir); /* only if empty */
 	}
-	if (L->nic_slots)
-		munmap((void *)L->nic_slots, LP_NIC_TS_MMAP_LEN);
-	L->nic_slots = NULL;
+	if (L->nic_hdr)
+		munmap((void *)L->nic_hdr, LP_NIC_TS_HDR_MAP_LEN);
+	L->nic_hdr = NULL;
 	if (L->pinned_nic_ts)
 		unpin(L->skel->maps.nic_ts, LP_PIN_DIR, "nic_ts");
 	rmdir(LP_PIN_DIR); /* only if empty: latprobe-nic may still use it */

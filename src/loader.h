@@ -21,7 +21,7 @@ struct lp_loader {
 	struct lp_tls_probes tls; /* SSL_read probes (attach_tls.c) */
 	bool own_nic_ts;    /* nobody had pinned nic_ts: we create it */
 	bool pinned_nic_ts; /* ... and pinned it: unpin on exit */
-	const struct lp_nic_slot *nic_slots; /* nic_ts mmap()ed, read-only */
+	const struct lp_nic_slot *nic_hdr; /* nic_ts's header page, mmap()ed */
 	bool pinned;	    /* --pin maps */
 	char pin_dir[256];  /* where --pin put them */
 	int tstamp_fd;	    /* --nic-timestamps: keeps RX stamping on */

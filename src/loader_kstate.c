@@ -78,7 +78,7 @@ void loader_poll_nic(struct lp_loader *L)
 	if (L->skel->bss->nic_ts_active)
 		return;
 	if (nic_stamper_pinned() ||
-	    (L->nic_slots && lp_nic_generation(L->nic_slots))) {
+	    (L->nic_hdr && lp_nic_generation(L->nic_hdr))) {
 		L->skel->bss->nic_ts_active = true;
 		lp_info("a NIC stamper runs: NIC timestamps in use");
 	}
@@ -160,21 +160,23 @@ int loader_read_held_segs(struct lp_loader *L, struct lp_pending_seg **out)
 }
 
 /*
- * Where NIC stamps are looked up late (nic_lookup.c): nic_ts mmap()ed
- * read-only, and its flag. Without the mapping there are no late lookups.
+ * Where NIC stamps are looked up late (nic_lookup.c): nic_ts's header page
+ * mmap()ed read-only (the rest is mapped once a stamper publishes), and its
+ * flag. Without the header there are no late lookups.
  */
 void loader_nic_source(struct lp_loader *L, struct nic_source *ns)
 {
 	void *p;
 
-	p = mmap(NULL, LP_NIC_TS_MMAP_LEN, PROT_READ, MAP_SHARED,
+	p = mmap(NULL, LP_NIC_TS_HDR_MAP_LEN, PROT_READ, MAP_SHARED,
 		 bpf_map__fd(L->skel->maps.nic_ts), 0);
 	if (p == MAP_FAILED) {
 		lp_info("mmap of nic_ts: %s: NIC stamps only at tcp_probe",
 			strerror(errno));
 		return;
 	}
-	L->nic_slots = p;
-	ns->slots = L->nic_slots;
+	L->nic_hdr = p;
+	ns->hdr = L->nic_hdr;
+	ns->fd = bpf_map__fd(L->skel->maps.nic_ts);
 	ns->active = &L->skel->bss->nic_ts_active;
 }

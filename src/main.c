@@ -405,6 +405,7 @@ cleanup:
 	client_stamps_free(stamps);
 	metrics_stop(metrics);
 	callback_destroy(&cb);
+	nic_source_close(&nic_src);
 	loader_destroy(&L);
 	corr_free(c);
 	return err || poll_failed ? 1 : 0;

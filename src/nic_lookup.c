@@ -9,10 +9,12 @@
 #include <stdbool.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 #include <linux/types.h>
 #include "latprobe.h"
 #include "nic_lookup.h"
 #include "nic_slot.h"
+#include "log.h"
 #include "now.h"
 
 /* latprobe-nic pins its statistics (nic_stats*) next to nic_ts. */
@@ -38,6 +40,31 @@ bool nic_stamper_pinned(void)
  */
 #define NIC_GRACE_NS 2000000ULL
 
+/* The whole array, once a stamper publishes (read-only, shared). */
+static bool slots_map(struct nic_source *S)
+{
+	void *p;
+
+	if (S->map_failed)
+		return false;
+	p = mmap(NULL, LP_NIC_TS_MMAP_LEN, PROT_READ, MAP_SHARED, S->fd, 0);
+	if (p == MAP_FAILED) {
+		lp_err("mapping nic_ts: %s: NIC stamps only where tcp_probe found them",
+		       strerror(errno));
+		S->map_failed = true;
+		return false;
+	}
+	S->slots = p;
+	return true;
+}
+
+void nic_source_close(struct nic_source *S)
+{
+	if (S->slots)
+		munmap((void *)S->slots, LP_NIC_TS_MMAP_LEN);
+	S->slots = NULL;
+}
+
 int nic_lookup(void *ctx, const struct lp_sock_info *sock, uint32_t seq,
 	       uint64_t tcp_ns, uint64_t *ns, uint8_t *src)
 {
@@ -46,14 +73,16 @@ int nic_lookup(void *ctx, const struct lp_sock_info *sock, uint32_t seq,
 	struct timespec wait = {};
 	uint64_t now;
 
-	if (!S->slots || !S->active)
+	if (!S->hdr || !S->active)
 		return -ENOENT;
 	if (!*S->active) {
 		/* no stamper seen yet: its first burst bumps the header */
-		if (!lp_nic_generation(S->slots))
+		if (!lp_nic_generation(S->hdr))
 			return -ENOENT;
 		*S->active = true;
 	}
+	if (!S->slots && !slots_map(S))
+		return -ENOENT;
 	/* on the wire the peer is the sender */
 	memcpy(k.saddr, sock->daddr, sizeof(k.saddr));
 	memcpy(k.daddr, sock->saddr, sizeof(k.daddr));

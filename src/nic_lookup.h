@@ -9,14 +9,22 @@ struct lp_sock_info;
 struct lp_nic_slot;
 
 /*
- * latprobe-nic's pinned nic_ts as the correlator sees it: its slots mmap()ed
- * read-only (NULL until loaded) and the BPF side's "a stamper is publishing"
- * flag, which a lookup sets once the header's generation is non-zero.
+ * latprobe-nic's pinned nic_ts as the correlator sees it: its header page
+ * mmap()ed read-only (NULL until loaded), the BPF side's "a stamper is
+ * publishing" flag, which a lookup sets once the header's generation is
+ * non-zero, and the whole array, mapped only then: a mapping of it is
+ * resident in full (16 MiB), which a run without a stamper must not carry.
  */
 struct nic_source {
-	const struct lp_nic_slot *slots;
+	const struct lp_nic_slot *hdr;
+	const struct lp_nic_slot *slots; /* NULL until a stamper publishes */
+	int fd;				 /* nic_ts */
+	bool map_failed;
 	bool *active;
 };
+
+/* Unmap what nic_lookup() mapped. */
+void nic_source_close(struct nic_source *S);
 
 /* A stamper runs: its statistics pin is in LP_PIN_DIR. */
 bool nic_stamper_pinned(void);

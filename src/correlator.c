@@ -289,20 +289,6 @@ void corr_stage_add(struct corr *c, struct conn *cn, enum lp_stage st,
 	hist_add(cn->stages[st], to - from);
 }
 
-/* A read, alone in its record or one of a batch. */
-static void on_read(struct corr *c, const struct lp_hdr *h,
-		    const struct lp_read *r)
-{
-	struct conn *cn;
-
-	corr_tls_note_read(c, h);
-	cn = conn_get(c, h->sk);
-	if (!cn)
-		return;
-	cn->events++;
-	corr_on_read(c, cn, h, r);
-}
-
 static bool reads_valid(const struct lp_reads *b)
 {
 	if (!b->n || b->n > LP_READS_BATCH)
@@ -313,21 +299,43 @@ static bool reads_valid(const struct lp_reads *b)
 	return true;
 }
 
-/* One socket's batched reads, in the order they returned. */
+/*
+ * One socket's batched reads, in the order they returned: one record of
+ * its connection (looked up once), each read as its own record would be.
+ */
 static void on_reads(struct corr *c, const struct lp_hdr *bh,
 		     const struct lp_reads *b)
 {
-	for (unsigned int i = 0; i < b->n; i++) {
-		const struct lp_read_ent *re = &b->ent[i];
-		struct lp_hdr h = *bh;
+	struct conn *cn = conn_get(c, bh->sk);
+	struct lp_hdr h = *bh;
 
-		h.type = LP_EV_READ;
-		h.ts_ns = re->ts_ns;
-		h.tid = re->tid;
-		h.tgid = re->tgid;
-		c->t.reads_batched++;
-		on_read(c, &h, &re->r);
+	c->t.reads_batched += b->n;
+	if (cn)
+		cn->events++;
+	h.type = LP_EV_READ;
+	for (unsigned int i = 0; i < b->n; i++) {
+		h.ts_ns = b->ent[i].ts_ns;
+		h.tid = b->ent[i].tid;
+		h.tgid = b->ent[i].tgid;
+		corr_tls_note_read(c, &h);
+		if (cn)
+			corr_on_read(c, cn, &h, &b->ent[i].r);
 	}
+}
+
+static void on_close(struct corr *c, const struct lp_event *e)
+{
+	struct conn *cn = corr_lookup(c, e->h.sk);
+
+	if (!cn) {
+		untracked_close(c, e->h.sk);
+		return;
+	}
+	cn->events++;
+	cn->bytes_sent = e->close.bytes_sent;
+	if (e->close.has_segs)
+		corr_kernel_counts(c, cn, &e->close.segs);
+	conn_close(c, cn);
 }
 
 void corr_event(struct corr *c, const void *data, size_t size)
@@ -345,38 +353,26 @@ void corr_event(struct corr *c, const void *data, size_t size)
 	}
 	c->t.events++;
 	c->t.by_type[e->h.type]++;
-	if (e->h.type == LP_EV_READ) {
-		on_read(c, &e->h, &e->read);
-		return;
-	}
-	if (e->h.type == LP_EV_READS) {
-		on_reads(c, &e->h, &e->reads);
-		return;
-	}
-	if (e->h.type == LP_EV_MSG) {
+	/* records that name no connection of their own, or end one */
+	switch (e->h.type) {
+	case LP_EV_MSG:
 		corr_on_msg(c, &e->h, &e->msg);
 		return;
-	}
-	if (e->h.type == LP_EV_CB) {
+	case LP_EV_CB:
 		corr_on_cb(c, &e->h, &e->cb);
 		return;
-	}
-	if (e->h.type == LP_EV_TLS) {
+	case LP_EV_TLS:
 		corr_tls_event(c, &e->h, &e->tls);
 		return;
-	}
-	if (e->h.type == LP_EV_CLOSE) {
-		cn = corr_lookup(c, e->h.sk);
-		if (cn) {
-			cn->events++;
-			cn->bytes_sent = e->close.bytes_sent;
-			if (e->close.has_segs)
-				corr_kernel_counts(c, cn, &e->close.segs);
-			conn_close(c, cn);
-		} else {
-			untracked_close(c, e->h.sk);
-		}
+	case LP_EV_READS:
+		on_reads(c, &e->h, &e->reads);
 		return;
+	case LP_EV_CLOSE:
+		on_close(c, e);
+		return;
+	case LP_EV_READ:
+		corr_tls_note_read(c, &e->h);
+		break;
 	}
 	cn = conn_get(c, e->h.sk);
 	if (!cn)
@@ -397,6 +393,9 @@ void corr_event(struct corr *c, const void *data, size_t size)
 		break;
 	case LP_EV_WAKE:
 		corr_seg_wake(cn, e->h.ts_ns, e->wake.rcv_nxt);
+		break;
+	case LP_EV_READ:
+		corr_on_read(c, cn, &e->h, &e->read);
 		break;
 	}
 }

@@ -102,11 +102,7 @@ static __always_inline bool read_queue(struct sock *sk, struct lp_sk *k,
 
 	if (!rq_take(k))
 		return false;
-	n = k->rn;
-	if (n >= LP_READS_BATCH) { /* not reached: a full queue leaves */
-		rq_flush((__u64)sk, k);
-		n = 0;
-	}
+	n = k->rn; /* < LP_READS_BATCH: a full queue leaves at once */
 	q = &k->rq[n & (LP_READS_BATCH - 1)];
 	id = bpf_get_current_pid_tgid();
 	q->ts_ns = bpf_ktime_get_ns();

@@ -43,7 +43,9 @@ static __always_inline void rq_flush(__u64 sk, struct lp_sk *k)
 	if (!n)
 		return;
 	k->rn = 0;
-	e = rb_reserve(LP_EV_READS, sk, bpf_ktime_get_ns());
+	/* the header's time is the newest read's (entries carry their own) */
+	e = rb_reserve(LP_EV_READS, sk,
+		       k->rq[(n - 1) & (LP_READS_BATCH - 1)].ts_ns);
 	if (!e) {
 		stat_add(LP_S_READS_LOST, n);
 		return;

@@ -39,7 +39,7 @@ void loader_probe_hits(struct lp_loader *L, const uint64_t *stats);
 int loader_read_held_segs(struct lp_loader *L, struct lp_pending_seg **out);
 int loader_read_live_socks(struct lp_loader *L, struct lp_live_sock **out);
 /* Batched reads (loader_batch.c): off when records join reads by order. */
-void loader_batch_start(struct lp_loader *L, bool ordered_joins);
+void loader_batch_start(struct lp_loader *L, const struct lp_opts *o);
 void loader_batch_flush(struct lp_loader *L);
 void loader_batch_stop(struct lp_loader *L);
 void loader_nic_source(struct lp_loader *L, struct nic_source *ns);

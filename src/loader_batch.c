@@ -16,11 +16,11 @@
  * (--client, --callback, TLS probes) and reads join their marks in the
  * kernel; otherwise every read stays a record of its own.
  */
-void loader_batch_start(struct lp_loader *L, bool ordered_joins)
+void loader_batch_start(struct lp_loader *L, const struct lp_opts *o)
 {
 	struct bpf_link *link;
 
-	if (ordered_joins || !L->skel->rodata->join_marks ||
+	if (o->client || o->callback || !L->skel->rodata->join_marks ||
 	    L->probes[PR_TLS_READ].used != MECH_NONE)
 		return;
 	link = bpf_program__attach_iter(L->skel->progs.flush_reads, NULL);

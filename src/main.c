@@ -256,7 +256,7 @@ int main(int argc, char **argv)
 		err = callback_attach(&cb, &o, L.skel, &L.probes[PR_CALLBACK]);
 	if (err)
 		goto cleanup;
-	loader_batch_start(&L, o.client || o.callback);
+	loader_batch_start(&L, &o);
 	targets[1].pid = o.client_pid;
 	/*
 	 * Our own cost, measured for every run: BPF run-time stats on now,

@@ -89,14 +89,6 @@ static int run(int prog, struct bg_args *a, struct bg_args *tot)
 	return 0;
 }
 
-static double thread_cpu_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 int main(int argc, char **argv)
 {
 	const char *dir = LP_PIN_DIR;
@@ -197,7 +189,7 @@ int main(int argc, char **argv)
 	if ((err = run(prog, &a, &tot)))
 		goto out;
 	opened = tot.submitted;
-	cpu0 = thread_cpu_s();
+	cpu0 = now_ns(CLOCK_THREAD_CPUTIME_ID) / 1e9;
 	t0 = next = now_ns(CLOCK_MONOTONIC);
 	due = t0 + (uint64_t)(seconds * 1e9);
 	a.op = BG_READS;
@@ -225,7 +217,7 @@ int main(int argc, char **argv)
 		}
 	}
 	t1 = now_ns(CLOCK_MONOTONIC);
-	cpu0 = thread_cpu_s() - cpu0;
+	cpu0 = now_ns(CLOCK_THREAD_CPUTIME_ID) / 1e9 - cpu0;
 	body = tot.submitted - opened;
 	a.op = BG_CLOSE;
 	err = run(prog, &a, &tot);

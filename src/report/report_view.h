@@ -58,6 +58,10 @@ bool rv_component(int st);
 
 /* Read, parse and check a report: 0, or 1 after a one-line error. */
 int report_view_load(struct report_view *v, const char *path);
+/* The same checks on a parsed report (path names it in errors). */
+struct cJSON;
+int report_view_json(struct report_view *v, const struct cJSON *root,
+		     const char *path);
 
 /* The per-stage table with a bar per stage, and the run's totals. */
 void breakdown_print(FILE *out, const struct report_view *v);

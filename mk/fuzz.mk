@@ -37,7 +37,7 @@ $(OUT)/fuzz_opts: tests/fuzz_opts.c src/opts.c src/probes.c src/*.h \
 		$(filter %.c,$^) -o $@ -lm
 
 $(OUT)/fuzz_breakdown: tests/fuzz_breakdown.c src/report/breakdown.c \
-		src/report/report_view.c src/report/compare.c \
+		src/report/report_view.c src/report/report_read.c src/report/compare.c \
 		src/report/render_svg.c src/correlator.c src/corr_segs.c \
 		src/corr_msg.c src/corr_tls.c src/hist.c \
 		src/*.h src/report/*.h bpf/latprobe.h | $(OUT)

@@ -276,6 +276,7 @@ int main(int argc, char **argv)
 	targets[0].pid = o.pid;
 	if (target_check(&targets[0]))
 		return 1;
+	o.pid = targets[0].pid; /* a thread's id: its process */
 
 	cfg.per_message = o.client != NULL;
 	cfg.max_conns = o.max_conns;

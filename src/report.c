@@ -367,8 +367,11 @@ cJSON *report_build(const struct report_in *in)
 	o = cJSON_AddArrayToObject(root, "targets");
 	for (unsigned int i = 0; i < in->ntargets; i++) {
 		const struct lp_target *tg = &in->targets[i];
-		cJSON *x = cJSON_CreateObject();
+		cJSON *x;
 
+		if (!tg->pid)
+			continue; /* the flag was not given */
+		x = cJSON_CreateObject();
 		add_num(x, "pid", tg->pid);
 		cJSON_AddStringToObject(x, "flag", tg->flag);
 		cJSON_AddBoolToObject(x, "exited", tg->exited);

@@ -98,22 +98,21 @@ grep -q 'connections 40000$' "$TMP/out" || fail "40000 connections not counted: 
 rss=$(tail -1 "$TMP/rss")
 info "report of $(stat -c %s "$TMP/big.json") bytes: peak RSS $rss KiB"
 [ "$rss" -lt 65536 ] || fail "report of a $(stat -c %s "$TMP/big.json")-byte file took $rss KiB"
-# outside connections a report is bounded (4 MiB): over it, refused...
-python3 - "$F" "$TMP/wide.json" 1500000 <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-d["filler"] = [0] * int(sys.argv[3])  # 3 bytes of text each
-json.dump(d, open(sys.argv[2], "w"))
-PY
-one_line 1 "larger than any report latprobe writes (outside its connections)" \
-	"$LATPROBE" report "$TMP/wide.json"
-# ... under it, a memory error is named as one, not "invalid JSON"
-python3 - "$F" "$TMP/wide.json" 1000000 <<'PY'
+# wide N: the fixture with N more numbers outside connections (3 bytes each)
+wide() {
+	python3 - "$F" "$TMP/wide.json" "$1" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 d["filler"] = [0] * int(sys.argv[3])
 json.dump(d, open(sys.argv[2], "w"))
 PY
+}
+# outside connections a report is bounded (4 MiB): over it, refused...
+wide 1500000
+one_line 1 "larger than any report latprobe writes (outside its connections)" \
+	"$LATPROBE" report "$TMP/wide.json"
+# ... under it, a memory error is named as one, not "invalid JSON"
+wide 1000000
 one_line 1 "out of memory parsing it" bash -c "ulimit -v 40000; exec '$LATPROBE' report '$TMP/wide.json'"
 
 # --- runs: root, BPF -----------------------------------------------------------

@@ -169,6 +169,7 @@ grep -q -- "--pid $tid is a thread of process $py: tracing process $py" "$TMP/er
 python3 -c 'import json,sys; t=json.load(open(sys.argv[1]))["targets"]; assert [x["pid"] for x in t] == [int(sys.argv[2])], t' \
 	"$TMP/tid.json" "$py" || fail "--pid TID: targets do not name the process"
 kill -9 $py 2>/dev/null
+wait $py 2>/dev/null
 
 # every signal that ends a run writes the report first, exit 0
 for sig in HUP USR1 USR2 QUIT ALRM; do

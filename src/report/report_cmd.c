@@ -37,8 +37,10 @@ static int check_outputs(const char *out[2], char **in, int n)
 		if (!out[k])
 			continue;
 		if ((err = out_check(out[k]))) {
-			fprintf(stderr, "latprobe: report: %s %s: %s\n",
-				flag[k], out[k], out_strerror(err));
+			/* the line a failed write would give, before drawing */
+			fprintf(stderr,
+				"latprobe: writing %s: %s (no partial file left)\n",
+				out[k], out_strerror(err));
 			return 1;
 		}
 		if (k == 1 && out[0] && !strcmp(out[0], out[1])) {

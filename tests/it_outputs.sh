@@ -137,6 +137,11 @@ before=$(ls -l /dev/stdout)
 one_line 1 "pseudo-filesystem" "$LATPROBE" --duration 1 --output /proc/latprobe-test.json
 one_line 1 "pseudo-filesystem" "$LATPROBE" --duration 1 --output /sys/kernel/latprobe-test.json
 one_line 1 "both write to stdout" "$LATPROBE" --duration 1 --live --output -
+# a relative --output in the working directory (the start-up check used to
+# look for its temporary file under "x.json/")
+(cd "$TMP" && "$LATPROBE" --duration 1 --quiet --output rel.json) 2>"$TMP/err" ||
+	fail "--output rel.json: $(cat "$TMP/err")"
+json_ok "$TMP/rel.json" || fail "--output rel.json: no report"
 # --pin-dir outside bpffs: refused, and nothing left behind
 one_line 1 "not in a BPF filesystem" "$LATPROBE" --duration 1 --pin-dir "$TMP/pins"
 [ ! -e "$TMP/pins" ] || fail "--pin-dir refused but $TMP/pins was left behind"

@@ -39,7 +39,8 @@ BPF_OBJS := $(OUT)/latprobe.bpf.o $(OUT)/feature.bpf.o $(OUT)/client.bpf.o \
 SKELS := $(BPF_OBJS:.bpf.o=.skel.h)
 # src/report/: `latprobe report`, the reader and views of a saved report.
 LP_SRCS := $(wildcard src/*.c src/report/*.c)
-LP_OBJS := $(patsubst src/%.c,$(OUT)/%.o,$(LP_SRCS))
+# lib/out_file.c: the writer of reports and pictures, shared with wsclient
+LP_OBJS := $(patsubst src/%.c,$(OUT)/%.o,$(LP_SRCS)) $(OUT)/lib/out_file.o
 # Symbol lookup and probe placement for uprobes on foreign code (libelf,
 # libstdc++'s demangler): unit tests that need it link it themselves.
 US_OBJS := $(OUT)/uprobe_site.o $(OUT)/uprobe_lib.o $(OUT)/uprobe_place.o

@@ -8,7 +8,7 @@ CLIENT_OUT := $(OUT)/client
 CLIENT_HDRS := $(wildcard tools/client/*.h) $(LIB_HDRS)
 WSCLIENT_OBJS := $(addprefix $(CLIENT_OUT)/,wsclient.o wsclient_opts.o \
 	wsclient_rx.o wsclient_report.o ws_msg.o msg_hist.o ws_publish.o) \
-	$(addprefix $(LIB_OUT)/,ws_common.o lp_stamps.o)
+	$(addprefix $(LIB_OUT)/,ws_common.o lp_stamps.o out_file.o)
 
 TOOLS += $(OUT)/wsclient
 TESTS += $(OUT)/test_ws_msg

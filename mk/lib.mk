@@ -6,6 +6,8 @@
 #   lp_stamps.*  the client stamps ring writer (wsclient, usdt_loop); its
 #                header is the contract latprobe's reader includes
 #   feed_tls.*   self-signed certificate (wsfeed --tls, ssl_read_loop)
+#   out_file.*   the writer of reports, pictures and summaries (latprobe,
+#                wsclient): through to pipes and terminals, else by rename
 
 $(LIB_OUT):
 	$(Q)mkdir -p $@

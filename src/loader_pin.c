@@ -130,18 +130,24 @@ int unpin_stale(const char *pin_dir, bool pin)
 	return 0;
 }
 
-/* --pin-dir: created if missing, and it must be in a BPF filesystem. */
+/*
+ * --pin-dir: created if missing, and it must be in a BPF filesystem; a
+ * refused directory this run created is removed again.
+ */
 int make_pin_dir(const char *dir)
 {
 	struct statfs st;
+	bool created = mkdir(dir, 0700) == 0;
 
-	if (mkdir(dir, 0700) && errno != EEXIST) {
+	if (!created && errno != EEXIST) {
 		lp_err("--pin-dir %s: %s", dir, strerror(errno));
 		return -errno;
 	}
 	if (statfs(dir, &st) || st.f_type != BPF_FS_MAGIC) {
 		lp_err("--pin-dir %s: not in a BPF filesystem (mount -t bpf bpf DIR, or use a directory under /sys/fs/bpf)",
 		       dir);
+		if (created)
+			rmdir(dir);
 		return -EINVAL;
 	}
 	return 0;

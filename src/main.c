@@ -27,6 +27,7 @@
 #include "now.h"
 #include "metrics.h"
 #include "opts.h"
+#include "out_file.h"
 #include "overhead.h"
 #include "privs.h"
 #include "report.h"
@@ -39,7 +40,30 @@ static struct client_stamps *stamps; /* --client: rings of stamps */
 
 static void on_signal(int sig)
 {
-	exiting = 1;
+	exiting = sig;
+}
+
+/*
+ * Every signal whose default would end the run ends it the way Ctrl-C does:
+ * detach, drain, write the report (an ssh drop is SIGHUP, a `kill -USR1` a
+ * typo away). SIGPIPE and SIGXFSZ are ignored: a closed stderr or stdout
+ * (`2>&1 | head -1`) is no reason to stop, and a failed write of the report
+ * gets its error (EPIPE, EFBIG) and the fallback file.
+ */
+static void catch_stop_signals(void)
+{
+	static const int stop[] = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT,
+				   SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM,
+				   SIGPROF, SIGXCPU, SIGPWR,  SIGSTKFLT,
+				   SIGIO};
+	struct sigaction sa = {.sa_handler = on_signal};
+
+	for (size_t i = 0; i < sizeof(stop) / sizeof(stop[0]); i++)
+		sigaction(stop[i], &sa, NULL);
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		sigaction(sig, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
@@ -127,6 +151,22 @@ static void drain_kernel_state(struct lp_loader *L, struct corr *c)
 	free(socks);
 }
 
+/*
+ * No --output: the run still ends with something to keep, the table
+ * `latprobe report FILE` would print for this report (breakdown.c).
+ */
+static int print_breakdown(const cJSON *root)
+{
+	struct report_view v;
+
+	if (report_view_json(&v, root, "(this run)"))
+		return -EINVAL;
+	fputc('\n', stdout);
+	breakdown_print(stdout, &v);
+	fflush(stdout);
+	return 0;
+}
+
 static int write_report(const struct lp_opts *o, struct lp_loader *L,
 			const struct cb_attach *cb, struct corr *c,
 			const struct timespec *start, uint64_t t0,
@@ -155,7 +195,7 @@ static int write_report(const struct lp_opts *o, struct lp_loader *L,
 	loader_read_stats(L, in.stats);
 	loader_probe_hits(L, in.stats);
 	in.ndrops = loader_read_drops(L, drops, LP_DROPS_MAX_ENTRIES);
-	if (!o->output)
+	if (!o->output && o->quiet)
 		return 0;
 	client_stamps_report(stamps, &L->probes[PR_CLIENT_MESSAGE], NULL);
 	root = report_build(&in);
@@ -164,6 +204,11 @@ static int write_report(const struct lp_opts *o, struct lp_loader *L,
 	client_stamps_report(stamps, &L->probes[PR_CLIENT_MESSAGE], root);
 	callback_report(cb, o, in.stats, c->t.msgs_seen, c->t.msgs_exch_time,
 			root);
+	if (!o->output) {
+		err = print_breakdown(root);
+		cJSON_Delete(root);
+		return err;
+	}
 	err = report_write_file(o->output, root);
 	if (err) {
 		char alt[PATH_MAX];
@@ -172,10 +217,11 @@ static int write_report(const struct lp_opts *o, struct lp_loader *L,
 		/* the run's measurement survives a late failure of --output */
 		if (!err2)
 			lp_err("writing %s: %s; the report was written to %s instead",
-			       o->output, strerror(-err), alt);
+			       o->output, out_strerror(err), alt);
 		else
 			lp_err("writing %s: %s, and to a fallback in $TMPDIR, /var/tmp and /tmp: %s",
-			       o->output, strerror(-err), strerror(-err2));
+			       o->output, out_strerror(err),
+			       out_strerror(err2));
 	}
 	cJSON_Delete(root);
 	return err;
@@ -192,7 +238,6 @@ int main(int argc, char **argv)
 	struct metrics *metrics = NULL;
 	struct corr *c = NULL;
 	struct lp_opts o;
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct timespec start;
 	struct lp_target targets[2] = { { .flag = "--pid" },
 					{ .flag = "--client" } };
@@ -205,8 +250,7 @@ int main(int argc, char **argv)
 	if (lp_parse_args(argc, argv, &o))
 		return 2;
 	/* before anything slow: a signal during load still ends cleanly */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	catch_stop_signals();
 	lp_verbose = o.verbose;
 	libbpf_set_print(libbpf_print);
 
@@ -219,7 +263,12 @@ int main(int argc, char **argv)
 	}
 	if (o.output && (err = report_check_writable(o.output))) {
 		lp_err("--output %s: cannot write there: %s", o.output,
-		       strerror(-err));
+		       out_strerror(err));
+		return 1;
+	}
+	if (o.output && o.live && out_is_stdout(o.output)) {
+		lp_err("--output %s and --live both write to stdout: choose one",
+		       o.output);
 		return 1;
 	}
 
@@ -227,6 +276,7 @@ int main(int argc, char **argv)
 	targets[0].pid = o.pid;
 	if (target_check(&targets[0]))
 		return 1;
+	o.pid = targets[0].pid; /* a thread's id: its process */
 
 	cfg.per_message = o.client != NULL;
 	cfg.max_conns = o.max_conns;
@@ -394,10 +444,14 @@ int main(int argc, char **argv)
 	drain_kernel_state(&L, c);
 	if (!o.quiet && isatty(STDERR_FILENO))
 		fputc('\n', stderr);
+	if (exiting && exiting != SIGINT && exiting != SIGTERM)
+		lp_err("stopped by SIG%s: writing the report as at Ctrl-C",
+		       sigabbrev_np(exiting) ? sigabbrev_np(exiting) : "RT");
 	err = write_report(&o, &L, &cb, c, &start, t0, clk_err, targets, 2, &ov);
 	if (!err && !o.quiet && o.output)
 		fprintf(stderr, "latprobe: %llu events, report written to %s\n",
-			(unsigned long long)c->t.events, o.output);
+			(unsigned long long)c->t.events,
+			strcmp(o.output, "-") ? o.output : "stdout");
 
 cleanup:
 	overhead_close(&ov); /* the host's BPF stats off again */

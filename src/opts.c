@@ -55,8 +55,8 @@ enum {
 
 static const struct argp_option options[] = {
 	{ "duration", 'd', "SEC", 0, "Run for SEC seconds (0 = until Ctrl-C; default 0)", 0 },
-	{ "output", 'o', "FILE", 0, "Write the JSON report (schema latprobe/1) to FILE", 0 },
-	{ "pid", 'p', "PID", 0, "Only sockets of process PID", 0 },
+	{ "output", 'o', "FILE", 0, "Write the JSON report (schema latprobe/1) to FILE (- for stdout); without it, the breakdown table at exit", 0 },
+	{ "pid", 'p', "PID", 0, "Only sockets of process PID (a thread's id: its process)", 0 },
 	{ "port", 'P', "PORT", 0, "Only connections with PORT on either side", 0 },
 	{ "comm", 'c', "NAME", 0, "Only sockets of processes named NAME", 0 },
 	{ "sample-rate", OPT_SAMPLE, "N", 0, "Trace 1 in N connections (by socket; default 1)", 0 },
@@ -78,7 +78,7 @@ static const struct argp_option options[] = {
 	{ "no-bpf-stats", OPT_NO_STATS, NULL, 0, "Do not turn on BPF run-time statistics (they add ~35 ns to every BPF program run on the host); the report's overhead section then has no BPF run time", 0 },
 	{ "no-tls-probes", OPT_NO_TLS, NULL, 0, "Do not probe SSL_read/SSL_read_ex of the traced process (on by default with --client, --pid or --comm: the tls_decrypt stage)", 0 },
 	{ "verbose", 'v', NULL, 0, "Say how each probe was attached; libbpf debug output", 0 },
-	{ "quiet", 'q', NULL, 0, "No status line", 0 },
+	{ "quiet", 'q', NULL, 0, "No status line (and no table at exit)", 0 },
 	{},
 };
 

@@ -23,12 +23,42 @@ bool target_alive(uint32_t pid)
 	return rp && rp[1] == ' ' && rp[2] != 'Z' && rp[2] != 'X';
 }
 
-int target_check(const struct lp_target *t)
+/* The process (thread group) pid belongs to; 0 if it cannot be read. */
+static uint32_t tgid_of(uint32_t pid)
 {
-	if (!t->pid || target_alive(t->pid))
+	char path[32], line[64];
+	unsigned int tgid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/status", pid);
+	f = fopen(path, "re");
+	if (!f)
 		return 0;
-	lp_err("%s %u: no such process", t->flag, t->pid);
-	return -ESRCH;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %u", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid;
+}
+
+int target_check(struct lp_target *t)
+{
+	uint32_t tgid;
+
+	if (!t->pid)
+		return 0;
+	if (!target_alive(t->pid)) {
+		lp_err("%s %u: no such process", t->flag, t->pid);
+		return -ESRCH;
+	}
+	/* a thread's id (ps -L, top -H): what is traced is its process */
+	tgid = tgid_of(t->pid);
+	if (tgid && tgid != t->pid) {
+		lp_err("%s %u is a thread of process %u: tracing process %u",
+		       t->flag, t->pid, tgid, tgid);
+		t->pid = tgid;
+	}
+	return 0;
 }
 
 bool target_poll(struct lp_target *t, double elapsed_s)

@@ -20,8 +20,11 @@ struct lp_target {
 
 /* Is pid a live process (not a zombie)? */
 bool target_alive(uint32_t pid);
-/* 0, or -ESRCH after a one-line error naming the flag. */
-int target_check(const struct lp_target *t);
+/*
+ * 0, or -ESRCH after a one-line error naming the flag. A thread id that is
+ * not its process's id becomes that process's (said in one line).
+ */
+int target_check(struct lp_target *t);
 /* Call about once a second; true the first time the process is gone. */
 bool target_poll(struct lp_target *t, double elapsed_s);
 

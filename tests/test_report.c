@@ -4,8 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
 #include "check.h"
+#include "out_file.h"
 #include "report.h"
 #include "report/report_view.h"
 
@@ -233,6 +237,52 @@ static void test_overhead(void)
 	cJSON_Delete(o);
 }
 
+/*
+ * The writer's kinds of target (lib/out_file.c): written through, never
+ * replaced, or refused with a reason of its own.
+ */
+static void test_out_kinds(const char *dir)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char path[256];
+	struct stat sb;
+	int s;
+
+	CHECK_EQ(out_check("-"), 0);
+	CHECK(out_is_stdout("-"), "- is stdout");
+	/* a character device: written through, still a device afterwards */
+	CHECK_EQ(out_check("/dev/null"), 0);
+	CHECK_EQ(out_write("/dev/null", "{}\n", 3), 0);
+	CHECK(stat("/dev/null", &sb) == 0 && S_ISCHR(sb.st_mode),
+	      "/dev/null still a character device");
+	CHECK_EQ(out_check("/proc/latprobe-test.json"), -OUT_EPSEUDO);
+	CHECK_EQ(out_write("/sys/latprobe-test.json", "x", 1), -OUT_EPSEUDO);
+	CHECK(strstr(out_strerror(-OUT_EPSEUDO), "pseudo-filesystem"),
+	      "pseudo-filesystem named");
+	/* a block device node of our own (never opened) */
+	snprintf(path, sizeof(path), "%s/blk", dir);
+	if (mknod(path, S_IFBLK | 0600, makedev(7, 200)) == 0) {
+		CHECK_EQ(out_check(path), -OUT_EBLOCK);
+		CHECK_EQ(out_write(path, "x", 1), -OUT_EBLOCK);
+		CHECK(stat(path, &sb) == 0 && S_ISBLK(sb.st_mode),
+		      "block device node left alone");
+		unlink(path);
+	} else {
+		printf("test_report: block device case SKIPPED: mknod: %s\n",
+		       strerror(errno));
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/sock", dir);
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (CHECK(s >= 0 && bind(s, (struct sockaddr *)&sa, sizeof(sa)) == 0,
+		  "unix socket")) {
+		CHECK_EQ(out_check(sa.sun_path), -OUT_ESOCKET);
+		CHECK_EQ(out_write(sa.sun_path, "x", 1), -OUT_ESOCKET);
+		unlink(sa.sun_path);
+	}
+	if (s >= 0)
+		close(s);
+}
+
 int main(void)
 {
 	struct probe_info probes[PR_MAX] = {};
@@ -329,6 +379,7 @@ int main(void)
 		mkdir(path, 0755);
 		CHECK_EQ(report_write_bytes(path, "<svg/>", 6), -EISDIR);
 		rmdir(path);
+		test_out_kinds(dir);
 		rmdir(dir);
 	}
 	free(text);

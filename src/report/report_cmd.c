@@ -7,6 +7,8 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include "out_file.h"
 #include "report.h"
 #include "report_view.h"
 
@@ -16,7 +18,55 @@ static const char usage[] =
 	"usage: latprobe report [--svg OUT.svg] [--html OUT.html] FILE.json [FILE.json...]\n"
 	"  one file: the per-stage breakdown table\n"
 	"  several:  each run compared with the first (p50/p99, delta, ratio)\n"
-	"  --svg, --html: a self-contained picture of the run(s)\n";
+	"  --svg, --html: a self-contained picture of the run(s); OUT may be\n"
+	"                 - (stdout: then no table), a pipe or a terminal\n";
+
+/*
+ * An output that is one of the inputs (or the other output) would replace
+ * the report it is drawn from: refused, as is a path out_write() refuses.
+ */
+static int check_outputs(const char *out[2], char **in, int n)
+{
+	static const char *const flag[2] = {"--svg", "--html"};
+	struct stat so, si;
+
+	for (int k = 0; k < 2; k++) {
+		const char *clash = NULL;
+		int err;
+
+		if (!out[k])
+			continue;
+		if ((err = out_check(out[k]))) {
+			/* the line a failed write would give, before drawing */
+			fprintf(stderr,
+				"latprobe: writing %s: %s (no partial file left)\n",
+				out[k], out_strerror(err));
+			return 1;
+		}
+		if (k == 1 && out[0] && !strcmp(out[0], out[1])) {
+			fprintf(stderr,
+				"latprobe: report: --svg and --html are both %s\n",
+				out[1]);
+			return 1;
+		}
+		if (stat(out[k], &so) || !S_ISREG(so.st_mode))
+			continue; /* not there yet, or written through */
+		for (int i = 0; i < n && !clash; i++)
+			if (!stat(in[i], &si) && si.st_dev == so.st_dev &&
+			    si.st_ino == so.st_ino)
+				clash = in[i];
+		if (!clash && k == 1 && out[0] && !stat(out[0], &si) &&
+		    si.st_dev == so.st_dev && si.st_ino == so.st_ino)
+			clash = "--svg's file";
+		if (clash) {
+			fprintf(stderr,
+				"latprobe: report: %s %s is %s: refusing to overwrite an input\n",
+				flag[k], out[k], clash);
+			return 1;
+		}
+	}
+	return 0;
+}
 
 /*
  * Whole or not at all, through the JSON report's writer (temp file, fsync,
@@ -50,7 +100,7 @@ out:
 	if (err)
 		fprintf(stderr,
 			"latprobe: writing %s: %s (no partial file left)\n",
-			path, strerror(-err));
+			path, out_strerror(err));
 	return err ? 1 : 0;
 }
 
@@ -62,19 +112,19 @@ int report_cmd_main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
-	const char *svg = NULL, *html = NULL;
+	const char *out[2] = {}; /* --svg, --html */
 	struct report_view *v;
-	int opt, n, err = 0;
+	int opt, n, n_text, err = 0;
 
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
-			svg = optarg;
+			out[0] = optarg;
 			break;
 		case 'H':
-			html = optarg;
+			out[1] = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -94,6 +144,9 @@ int report_cmd_main(int argc, char **argv)
 		return 2;
 	}
 
+	n_text = n;
+	if (check_outputs(out, argv + optind, n))
+		return 1;
 	v = calloc(n, sizeof(*v));
 	if (!v) {
 		fprintf(stderr, "latprobe: report: out of memory\n");
@@ -104,17 +157,22 @@ int report_cmd_main(int argc, char **argv)
 			err = 1;
 			goto out;
 		}
-	if (n == 1)
+	/* a picture on stdout is all that goes there */
+	if ((out[0] && out_is_stdout(out[0])) ||
+	    (out[1] && out_is_stdout(out[1])))
+		n_text = 0;
+	if (n_text == 1)
 		breakdown_print(stdout, &v[0]);
-	for (int i = 1; i < n; i++) {
+	for (int i = 1; i < n_text; i++) {
 		if (i > 1)
 			fputc('\n', stdout);
 		compare_print(stdout, &v[0], &v[i]);
 	}
-	if (svg)
-		err |= write_picture(svg, false, v, n);
-	if (html)
-		err |= write_picture(html, true, v, n);
+	fflush(stdout);
+	if (out[0])
+		err |= write_picture(out[0], false, v, n);
+	if (out[1])
+		err |= write_picture(out[1], true, v, n);
 out:
 	free(v);
 	return err;

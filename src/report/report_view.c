@@ -14,43 +14,9 @@
 #include <cjson/cJSON.h>
 #include "report_view.h"
 
-#define REPORT_MAX_BYTES (256u << 20)
-
 bool rv_component(int st)
 {
 	return st != ST_TOTAL && st != ST_NIC_TO_USER && st != ST_READ_DURATION;
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long len;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET)) {
-		errno = EINVAL; /* not a regular file */
-		goto out;
-	}
-	if ((unsigned long)len > REPORT_MAX_BYTES) {
-		errno = EFBIG;
-		goto out;
-	}
-	buf = malloc(len + 1);
-	if (!buf)
-		goto out;
-	if (fread(buf, 1, len, f) != (size_t)len) {
-		free(buf);
-		buf = NULL;
-		errno = EIO;
-		goto out;
-	}
-	buf[len] = '\0';
-out:
-	fclose(f);
-	return buf;
 }
 
 /* The reader's state: the file, and whether an error was printed. */
@@ -269,19 +235,40 @@ static void load_stage(struct rd *r, struct rv_stage *st, const cJSON *s,
 	st->p999 = num(r, s, where, "p999");
 }
 
-static cJSON *parse(const char *path)
+/* cJSON's allocations: a failure is named as such, not "invalid JSON" */
+static bool parse_oom;
+
+static void *parse_malloc(size_t n)
 {
+	void *p = malloc(n);
+
+	if (!p)
+		parse_oom = true;
+	return p;
+}
+
+static cJSON *parse(const char *path, long long *conns)
+{
+	cJSON_Hooks hooks = {.malloc_fn = parse_malloc, .free_fn = free};
+	char why[128];
 	cJSON *root;
 	char *text;
 
-	text = slurp(path);
+	text = report_read(path, conns, why, sizeof(why));
 	if (!text) {
-		fprintf(stderr, "latprobe: report %s: %s\n", path,
-			strerror(errno));
+		fprintf(stderr, "latprobe: report %s: %s\n", path, why);
 		return NULL;
 	}
+	cJSON_InitHooks(&hooks);
+	parse_oom = false;
 	root = cJSON_Parse(text);
 	free(text);
+	if (!root && parse_oom) {
+		fprintf(stderr,
+			"latprobe: report %s: out of memory parsing it\n",
+			path);
+		return NULL;
+	}
 	if (!root || !cJSON_IsObject(get(root, "stages"))) {
 		fprintf(stderr,
 			"latprobe: report %s: not a latprobe/1 report (invalid JSON or no \"stages\")\n",
@@ -292,19 +279,15 @@ static cJSON *parse(const char *path)
 	return root;
 }
 
-int report_view_load(struct report_view *v, const char *path)
+int report_view_json(struct report_view *v, const cJSON *root, const char *path)
 {
 	const char *base = strrchr(path, '/');
 	struct rd r = {.path = path};
 	const cJSON *stages, *msgs, *s;
-	cJSON *root;
 
 	memset(v, 0, sizeof(*v));
 	v->path = path;
 	snprintf(v->name, sizeof(v->name), "%s", base ? base + 1 : path);
-	root = parse(path);
-	if (!root)
-		return 1;
 	stages = get(root, "stages");
 	msgs = obj(&r, root, "", "messages", true);
 	str(&r, v->unit, sizeof(v->unit), msgs, "messages", "unit", "?");
@@ -331,6 +314,20 @@ int report_view_load(struct report_view *v, const char *path)
 		  obj(&r, obj(&r, root, "", "histogram", true), "histogram",
 		      "log2_ns", true));
 	load_overhead(&r, &v->ov, root);
-	cJSON_Delete(root);
 	return r.failed ? 1 : 0;
+}
+
+int report_view_load(struct report_view *v, const char *path)
+{
+	long long conns = 0;
+	cJSON *root = parse(path, &conns);
+	int err;
+
+	if (!root)
+		return 1;
+	err = report_view_json(v, root, path);
+	/* their members were counted, not parsed */
+	v->connections = conns;
+	cJSON_Delete(root);
+	return err;
 }

@@ -56,8 +56,31 @@ struct report_view {
 /* The stages that add up to a message's path (not total/nic_to_user/read). */
 bool rv_component(int st);
 
+/*
+ * The reader's bounds (docs/report-schema.md, "How big a report gets"): a
+ * report is at most 1,000,000 connections (--max-connections' limit) of at
+ * most 12 KiB each, and at most 4 MiB of everything else; a pipe that
+ * sends nothing for 10 s has nothing to send.
+ */
+#define REPORT_MAX_BYTES (12ULL << 30)
+#define REPORT_MAX_TEXT "12 GiB"
+#define REPORT_REST_MAX_BYTES (4u << 20)
+#define REPORT_IDLE_MS 10000
+#define REPORT_IDLE_TEXT "10 s"
+
+/*
+ * A report's text without the members of "connections" (NUL-terminated,
+ * malloc'ed), *conns of them counted (report_read.c); NULL with a reason
+ * in why.
+ */
+char *report_read(const char *path, long long *conns, char *why, size_t len);
+
 /* Read, parse and check a report: 0, or 1 after a one-line error. */
 int report_view_load(struct report_view *v, const char *path);
+/* The same checks on a parsed report (path names it in errors). */
+struct cJSON;
+int report_view_json(struct report_view *v, const struct cJSON *root,
+		     const char *path);
 
 /* The per-stage table with a bar per stage, and the run's totals. */
 void breakdown_print(FILE *out, const struct report_view *v);

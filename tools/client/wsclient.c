@@ -15,6 +15,7 @@
 #include <libwebsockets.h>
 
 #include "lp_stamps.h"
+#include "out_file.h"
 #include "ws_common.h"
 #include "ws_publish.h"
 #include "wsclient.h"
@@ -279,7 +280,9 @@ int main(int argc, char **argv)
 	secs = (double)(mono_ns() - wsc.start_ns) / 1e9;
 	lws_context_destroy(wsc.ctx);
 
-	print_summary(secs);
+	/* --json-summary - (or /dev/stdout): the JSON is all stdout gets */
+	if (!opt.json_summary || !out_is_stdout(opt.json_summary))
+		print_summary(secs);
 	err = 0;
 	if (opt.json_summary && write_json_summary(opt.json_summary, secs))
 		err = 1;

@@ -54,7 +54,7 @@ static void usage(FILE *f)
 		"  --max-message BYTES  larger messages are skipped (default 1 MiB)\n"
 		"  --backoff-ms MS      first reconnect delay, doubled per failure (default 100)\n"
 		"  --backoff-max-ms MS  reconnect delay cap (default 30000)\n"
-		"  --json-summary FILE  write the stage summary as JSON\n"
+		"  --json-summary FILE  write the stage summary as JSON (- for stdout)\n"
 		"  --print              print every market-data message\n"
 		"  --verbose            connection events and libwebsockets notices\n");
 }

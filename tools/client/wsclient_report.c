@@ -2,10 +2,11 @@
 /* wsclient's summary: a table on stdout, and --json-summary FILE. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <sys/resource.h>
 
+#include "out_file.h"
 #include "wsclient.h"
 
 static uint64_t skipped(void)
@@ -52,16 +53,20 @@ void print_summary(double secs)
 int write_json_summary(const char *path, double secs)
 {
 	struct rusage ru = {};
-	char tmp[4096];
+	char *buf = NULL;
+	size_t len = 0;
 	FILE *f;
+	int err;
 
 	/* CPU per message: what a tracer's probe costs the client shows here */
 	getrusage(RUSAGE_SELF, &ru);
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	f = fopen(tmp, "w");
-	if (!f)
+	/* built in memory, then through the one writer (lib/out_file.h) */
+	f = open_memstream(&buf, &len);
+	if (!f) {
+		err = -errno;
 		goto err;
+	}
 	fprintf(f,
 		"{\n  \"tool\": \"wsclient\",\n  \"url\": \"%s\",\n"
 		"  \"duration_seconds\": %.3f,\n  \"messages\": %llu,\n"
@@ -106,12 +111,16 @@ int write_json_summary(const char *path, double secs)
 	msg_hist_print_json(f, "exchange_to_published", &wsc.exch_pub, 0);
 	msg_hist_print_json(f, "ping_rtt", &wsc.rtt, 1);
 	fprintf(f, "  }\n}\n");
-	if (fclose(f) || rename(tmp, path))
-		goto err;
-	return 0;
+	err = ferror(f) ? -ENOMEM : 0;
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err)
+		err = out_write(path, buf, len);
+	free(buf);
+	if (!err)
+		return 0;
 err:
 	fprintf(stderr, PROG ": cannot write --json-summary %s: %s\n", path,
-		strerror(errno));
-	unlink(tmp);
+		out_strerror(err));
 	return -1;
 }

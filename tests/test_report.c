@@ -6,7 +6,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "check.h"
-#include "report.h"
+#include "report_json.h"
 #include "report/report_view.h"
 
 static const char *const top_keys[] = {

@@ -7,7 +7,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include "report.h"
+#include "report_json.h"
 #include "report_view.h"
 
 #define MAX_RUNS 16

@@ -29,7 +29,7 @@
 #include "opts.h"
 #include "overhead.h"
 #include "privs.h"
-#include "report.h"
+#include "report_json.h"
 #include "report/report_view.h"
 #include "target.h"
 

@@ -15,7 +15,7 @@
 #include <linux/fs.h>
 #include <sys/utsname.h>
 #include <arpa/inet.h>
-#include "report.h"
+#include "report_json.h"
 
 static const char *const ev_names[LP_EV_MAX] = {
 	[LP_EV_SOCK] = "sock",

@@ -11,7 +11,11 @@ ARCH := x86
 
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -Werror -std=gnu11 -D_GNU_SOURCE
-CFLAGS += -I$(OUT) -Ibpf -Isrc -Ilib
+# src/ is one folder per job (docs/design.md, Layout); headers are named
+# without their folder, so every folder is on the include path.
+SRC_DIRS := $(sort $(dir $(wildcard src/*/*.c src/*/*.h)))
+SRC_INC := -Isrc $(patsubst %/,-I%,$(SRC_DIRS))
+CFLAGS += -I$(OUT) -Ibpf $(SRC_INC) -Ilib
 LDLIBS_BPF := -lbpf -lelf -lz
 ifeq ($(SANITIZE),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
@@ -37,19 +41,16 @@ $(OUT)/latprobe.bpf.o: BPF_CFLAGS += -mcpu=v3
 BPF_OBJS := $(OUT)/latprobe.bpf.o $(OUT)/feature.bpf.o $(OUT)/client.bpf.o \
 	$(OUT)/tls.bpf.o
 SKELS := $(BPF_OBJS:.bpf.o=.skel.h)
-# src/report/: `latprobe report`, the reader and views of a saved report.
-LP_SRCS := $(wildcard src/*.c src/report/*.c)
+LP_SRCS := $(wildcard src/*.c src/*/*.c)
 # lib/out_file.c: the writer of reports and pictures, shared with wsclient
 LP_OBJS := $(patsubst src/%.c,$(OUT)/%.o,$(LP_SRCS)) $(OUT)/lib/out_file.o
 # Symbol lookup and probe placement for uprobes on foreign code (libelf,
 # libstdc++'s demangler): unit tests that need it link it themselves.
-US_OBJS := $(OUT)/uprobe_site.o $(OUT)/uprobe_lib.o $(OUT)/uprobe_place.o
-# Objects of latprobe that unit tests link (everything but main and loader).
-LP_CORE_OBJS := $(filter-out $(OUT)/main.o $(OUT)/loader.o $(OUT)/loader_kstate.o $(OUT)/feature.o \
-	$(OUT)/nic_lookup.o $(OUT)/loader_pin.o $(OUT)/loader_batch.o \
-	$(OUT)/metrics.o $(OUT)/overhead.o $(US_OBJS) \
-	$(OUT)/attach_callback.o \
-	$(OUT)/attach_tls.o, $(LP_OBJS))
+US_OBJS := $(patsubst src/%.c,$(OUT)/%.o,$(wildcard src/uprobe/*.c))
+# Objects of latprobe that unit tests link (everything but main, the kernel
+# side and the HTTP server).
+LP_CORE_OBJS := $(filter-out $(OUT)/run/main.o $(OUT)/kernel/% \
+	$(OUT)/output/metrics.o $(US_OBJS), $(LP_OBJS))
 
 TOOLS :=
 TESTS :=
@@ -72,7 +73,7 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst .,_,$*)_bpf > $@
 
-$(OUT)/%.o: src/%.c src/*.h src/report/*.h lib/now.h bpf/latprobe.h $(SKELS) | $(OUT)
+$(OUT)/%.o: src/%.c $(wildcard src/*.h src/*/*.h) lib/now.h bpf/latprobe.h $(SKELS) | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # --callback: uprobes on clients latprobe did not build. The unit test of
-# the symbol lookup / probe placement (src/uprobe_*.c) and its fixture.
+# the symbol lookup / probe placement (src/uprobe/) and its fixture.
 
 TESTS += $(OUT)/test_uprobe_site $(OUT)/uprobe_target \
 	$(OUT)/uprobe_target.stripped
@@ -16,7 +16,7 @@ $(OUT)/uprobe_target.stripped: $(OUT)/uprobe_target
 	$(Q)strip --strip-all $< -o $@
 
 $(OUT)/test_uprobe_site: tests/test_uprobe_site.c tests/check.h \
-		src/uprobe_site.h $(US_OBJS) | $(OUT)/uprobe_target.stripped
+		src/uprobe/uprobe_site.h $(US_OBJS) | $(OUT)/uprobe_target.stripped
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests -DUS_FIXTURE_DIR='"$(OUT)"' $(LDFLAGS) $< \
 		$(US_OBJS) -o $@ -lelf -lstdc++

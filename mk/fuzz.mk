@@ -14,23 +14,25 @@ FUZZ_BINS := $(addprefix $(OUT)/fuzz_,$(FUZZ_NAMES))
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra \
 	-Wno-unused-parameter -Werror \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-Ibpf -Isrc -Ilib
+	-Ibpf $(SRC_INC) -Ilib
 FUZZ_RT := $(wildcard $(shell $(CLANG) -print-file-name=libclang_rt.fuzzer-x86_64.a 2>/dev/null))
 
 ifneq ($(FUZZ_RT),)
 TESTS += $(FUZZ_BINS)
 endif
 
-$(OUT)/fuzz_correlator: tests/fuzz_correlator.c src/correlator.c \
-		src/corr_segs.c src/corr_msg.c src/hist.c src/corr_tls.c \
-		src/report.c src/report_tls.c src/overhead_report.c src/probes.c \
-		lib/out_file.c lib/out_file.h \
-		src/*.h bpf/latprobe.h | $(OUT)
+$(OUT)/fuzz_correlator: tests/fuzz_correlator.c src/engine/correlator.c \
+		src/engine/corr_segs.c src/engine/corr_msg.c src/engine/hist.c \
+		src/engine/corr_tls.c src/output/report_json.c \
+		src/output/report_json_tls.c src/output/overhead_report.c \
+		src/common/probes.c lib/out_file.c lib/out_file.h \
+		src/*/*.h bpf/latprobe.h | $(OUT)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@ -lcjson -lm
 
 # argp must return, not exit, inside the fuzzer: ARGP_NO_EXIT forced in
-$(OUT)/fuzz_opts: tests/fuzz_opts.c src/opts.c src/probes.c src/*.h \
+$(OUT)/fuzz_opts: tests/fuzz_opts.c src/common/opts.c src/common/probes.c \
+		src/*/*.h \
 		tests/fuzz_argp_noexit.h | $(OUT)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -include tests/fuzz_argp_noexit.h \
@@ -38,9 +40,9 @@ $(OUT)/fuzz_opts: tests/fuzz_opts.c src/opts.c src/probes.c src/*.h \
 
 $(OUT)/fuzz_breakdown: tests/fuzz_breakdown.c src/report/breakdown.c \
 		src/report/report_view.c src/report/report_read.c src/report/compare.c \
-		src/report/render_svg.c src/correlator.c src/corr_segs.c \
-		src/corr_msg.c src/corr_tls.c src/hist.c \
-		src/*.h src/report/*.h bpf/latprobe.h | $(OUT)
+		src/report/render_svg.c src/engine/correlator.c \
+		src/engine/corr_segs.c src/engine/corr_msg.c src/engine/corr_tls.c \
+		src/engine/hist.c src/*/*.h bpf/latprobe.h | $(OUT)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@ -lcjson -lm
 

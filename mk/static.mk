@@ -26,10 +26,10 @@ latprobe-static: $(OUT)/latprobe-static
 
 # --metrics needs libmicrohttpd (and GnuTLS behind it, no archives in
 # Debian): the static binary gets a metrics.o without the HTTP server.
-LP_STATIC_OBJS := $(filter-out $(OUT)/metrics.o,$(LP_OBJS)) \
+LP_STATIC_OBJS := $(filter-out $(OUT)/output/metrics.o,$(LP_OBJS)) \
 	$(OUT)/static/metrics.o
 
-$(OUT)/static/metrics.o: src/metrics.c src/*.h bpf/latprobe.h $(SKELS) | $(OUT)
+$(OUT)/static/metrics.o: src/output/metrics.c src/*/*.h bpf/latprobe.h $(SKELS) | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -DLP_NO_HTTP -c $< -o $@

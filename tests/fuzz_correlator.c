@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "correlator.h"
-#include "report.h"
+#include "report_json.h"
 
 static void check_invariants(const struct corr *c, uint64_t fed)
 {

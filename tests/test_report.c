@@ -10,7 +10,7 @@
 #include <sys/un.h>
 #include "check.h"
 #include "out_file.h"
-#include "report.h"
+#include "report_json.h"
 #include "report/report_view.h"
 
 static const char *const top_keys[] = {

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "out_file.h"
-#include "report.h"
+#include "report_json.h"
 #include "report_view.h"
 
 #define MAX_RUNS 16

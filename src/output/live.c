@@ -7,7 +7,7 @@
 #include <arpa/inet.h>
 #include <sys/ioctl.h>
 #include "live.h"
-#include "report.h"
+#include "report_json.h"
 #include "report/report_view.h"
 
 #define LINE_MAX_COLS 400

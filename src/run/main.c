@@ -30,7 +30,7 @@
 #include "out_file.h"
 #include "overhead.h"
 #include "privs.h"
-#include "report.h"
+#include "report_json.h"
 #include "report/report_view.h"
 #include "target.h"
 

@@ -11,7 +11,7 @@
 #include <sys/utsname.h>
 #include <arpa/inet.h>
 #include "out_file.h"
-#include "report.h"
+#include "report_json.h"
 
 static const char *const ev_names[LP_EV_MAX] = {
 	[LP_EV_SOCK] = "sock",

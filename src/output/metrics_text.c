@@ -9,7 +9,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include "metrics.h"
-#include "report.h"
+#include "report_json.h"
 
 /* 1000 * 2^k = 125 * 2^(k+3): every bound is the lower edge of a bucket. */
 const uint64_t metrics_bounds_ns[METRICS_NBOUNDS] = {

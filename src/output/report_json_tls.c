@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include "report.h"
+#include "report_json.h"
 
 /* How the tls_decrypt values were taken (definition in docs/tls.md). */
 cJSON *report_tls_json(const struct corr *c)

@@ -88,6 +88,7 @@ tests: $(TESTS)
 # The README's two commands do all the set-up on a fresh machine.
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory check-layers
 	$(Q)tests/run.sh
 
 demo: deps

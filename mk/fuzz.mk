@@ -23,7 +23,8 @@ endif
 
 $(OUT)/fuzz_correlator: tests/fuzz_correlator.c src/engine/correlator.c \
 		src/engine/corr_segs.c src/engine/corr_msg.c src/engine/hist.c \
-		src/engine/corr_tls.c src/output/report_json.c \
+		src/engine/corr_tls.c src/engine/stages.c \
+		src/output/report_json.c src/common/file_write.c \
 		src/output/report_json_tls.c src/output/overhead_report.c \
 		src/common/probes.c src/*/*.h bpf/latprobe.h | $(OUT)
 	$(call msg,FUZZ-CC,$@)
@@ -39,9 +40,8 @@ $(OUT)/fuzz_opts: tests/fuzz_opts.c src/common/opts.c src/common/probes.c \
 
 $(OUT)/fuzz_breakdown: tests/fuzz_breakdown.c src/report/breakdown.c \
 		src/report/report_view.c src/report/compare.c \
-		src/report/render_svg.c src/engine/correlator.c \
-		src/engine/corr_segs.c src/engine/corr_msg.c src/engine/corr_tls.c \
-		src/engine/hist.c src/*/*.h bpf/latprobe.h | $(OUT)
+		src/report/render_svg.c src/engine/stages.c \
+		src/*/*.h bpf/latprobe.h | $(OUT)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@ -lcjson -lm
 

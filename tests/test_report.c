@@ -310,24 +310,24 @@ int main(void)
 	/* atomic write: whole file or nothing */
 	if (CHECK(mkdtemp(dir), "mkdtemp")) {
 		snprintf(path, sizeof(path), "%s/r.json", dir);
-		CHECK_EQ(report_check_writable(path), 0);
+		CHECK_EQ(file_check_writable(path), 0);
 		CHECK_EQ(report_write_file(path, root), 0);
 		CHECK(stat(path, &sb) == 0 && sb.st_size > (off_t)strlen(text),
 		      "file written");
 		unlink(path);
 		snprintf(path, sizeof(path), "%s/missing/r.json", dir);
-		CHECK(report_check_writable(path) < 0, "missing dir refused");
+		CHECK(file_check_writable(path) < 0, "missing dir refused");
 		CHECK(report_write_file(path, root) < 0, "missing dir fails");
 		test_view(dir, text);
 		/* the bytes writer (pictures): exact bytes; a directory refused */
 		snprintf(path, sizeof(path), "%s/p.svg", dir);
-		CHECK_EQ(report_write_bytes(path, "<svg/>", 6), 0);
+		CHECK_EQ(file_write_whole(path, "<svg/>", 6), 0);
 		CHECK(stat(path, &sb) == 0 && sb.st_size == 6 &&
 			      (sb.st_mode & 0777) == 0644,
 		      "picture written whole, 0644");
 		unlink(path);
 		mkdir(path, 0755);
-		CHECK_EQ(report_write_bytes(path, "<svg/>", 6), -EISDIR);
+		CHECK_EQ(file_write_whole(path, "<svg/>", 6), -EISDIR);
 		rmdir(path);
 		rmdir(dir);
 	}

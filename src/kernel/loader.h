@@ -10,7 +10,7 @@
 #include "attach_tls.h"
 #include "opts.h"
 #include "probes.h"
-#include "report_json.h"
+#include "port_drops.h"
 #include "nic_lookup.h"
 
 struct lp_loader {

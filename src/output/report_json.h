@@ -7,14 +7,11 @@
 #include <time.h>
 #include <cjson/cJSON.h>
 #include "correlator.h"
+#include "file_write.h"
 #include "overhead.h"
+#include "port_drops.h"
 #include "probes.h"
 #include "target.h"
-
-struct port_drops {
-	uint16_t port;
-	uint64_t count;
-};
 
 struct report_in {
 	const struct corr *corr;
@@ -39,22 +36,8 @@ cJSON *report_tls_json(const struct corr *c);
 /* "ip:port" or "[ip6]:port", as the report's connection keys write it. */
 void report_endpoint(char *buf, size_t len, const uint8_t *addr,
 		     uint16_t port, uint16_t family);
-/*
- * Whole or not at all: len bytes to a temp file in path's directory, fsync,
- * rename over path. Refused: a symlink at path in a world-writable sticky
- * directory (ELOOP), a directory (EISDIR) or anything but a regular file or
- * a symlink (EINVAL: a device node). Nothing is left behind on failure.
- * 0 or -errno.
- */
-int report_write_bytes(const char *path, const void *buf, size_t len);
-/* The report as JSON through report_write_bytes(). 0 or -errno. */
+/* The report as JSON through file_write_whole(). 0 or -errno. */
 int report_write_file(const char *path, const cJSON *root);
-/*
- * Can the report be written to path at the end? Checked before attaching:
- * a directory, a non-regular, immutable or append-only file, a read-only or
- * full filesystem, no right to create files next to it. 0 or -errno.
- */
-int report_check_writable(const char *path);
 /* Write root to a fallback path (named in *out) after path failed. */
 int report_write_fallback(const cJSON *root, char *out, size_t len);
 

@@ -7,7 +7,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include "report_json.h"
+#include "file_write.h"
 #include "report_view.h"
 
 #define MAX_RUNS 16
@@ -44,7 +44,7 @@ static int write_picture(const char *path, bool html,
 	if (fclose(f) && !err)
 		err = -errno;
 	if (!err)
-		err = report_write_bytes(path, buf, len);
+		err = file_write_whole(path, buf, len);
 out:
 	free(buf);
 	if (err)

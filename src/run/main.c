@@ -217,7 +217,7 @@ int main(int argc, char **argv)
 		lp_err("kernel BTF missing (/sys/kernel/btf/vmlinux): a kernel built with CONFIG_DEBUG_INFO_BTF=y is required");
 		return 1;
 	}
-	if (o.output && (err = report_check_writable(o.output))) {
+	if (o.output && (err = file_check_writable(o.output))) {
 		lp_err("--output %s: cannot write there: %s", o.output,
 		       strerror(-err));
 		return 1;

@@ -303,6 +303,13 @@ int main(void)
 	o = cJSON_GetObjectItem(back, "histogram");
 	CHECK_EQ(cJSON_GetObjectItem(o, "0-1ms")->valuedouble, 100);
 	CHECK(cJSON_GetObjectItem(o, "log2_ns"), "fine buckets");
+	/* a key per record type, 0 when none came (a NULL name drops it) */
+	o = cJSON_GetObjectItem(cJSON_GetObjectItem(back, "ring_buffer"),
+				"records_by_type");
+	CHECK_EQ(cJSON_GetArraySize(o), LP_EV_MAX - 1);
+	CHECK(cJSON_GetObjectItem(o, "client_callback"),
+	      "records_by_type.client_callback (LP_EV_CB)");
+	CHECK_EQ(cJSON_GetObjectItem(o, "tcp_recvmsg")->valuedouble, 100);
 	o = cJSON_GetObjectItem(cJSON_GetObjectItem(back, "kernel_drops"),
 				"by_port");
 	CHECK_EQ(cJSON_GetObjectItem(o, "5001")->valuedouble, 7);

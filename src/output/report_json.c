@@ -17,13 +17,14 @@
 #include <arpa/inet.h>
 #include "report_json.h"
 
-static const char *const ev_names[LP_EV_MAX] = {
+const char *const lp_ev_names[LP_EV_MAX] = {
 	[LP_EV_SOCK] = "sock",
 	[LP_EV_SEG] = "tcp_probe",
 	[LP_EV_WAKE] = "sk_data_ready",
 	[LP_EV_READ] = "tcp_recvmsg",
 	[LP_EV_CLOSE] = "close",
 	[LP_EV_MSG] = "client_message",
+	[LP_EV_CB] = "client_callback",
 	[LP_EV_TLS] = "ssl_read",
 	[LP_EV_READS] = "tcp_recvmsg_batch",
 };
@@ -344,7 +345,7 @@ cJSON *report_build(const struct report_in *in)
 	o = cJSON_GetObjectItemCaseSensitive(root, "ring_buffer");
 	m = cJSON_AddObjectToObject(o, "records_by_type");
 	for (int i = 1; i < LP_EV_MAX; i++)
-		add_num(m, ev_names[i], (double)t->by_type[i]);
+		add_num(m, lp_ev_names[i], (double)t->by_type[i]);
 
 	o = cJSON_AddObjectToObject(root, "kernel_drops");
 	add_num(o, "sock_rcvqueue_full", (double)in->stats[LP_S_RCVQ_FULL]);

@@ -30,6 +30,9 @@ struct report_in {
 	const struct overhead *ov; /* NULL: no "overhead" section */
 };
 
+/* ring_buffer.records_by_type's name of each record type (1..LP_EV_MAX-1) */
+extern const char *const lp_ev_names[LP_EV_MAX];
+
 cJSON *report_build(const struct report_in *in);
 /* The report's "tls" object (TLS probes' totals, report_tls.c). */
 cJSON *report_tls_json(const struct corr *c);

@@ -433,12 +433,13 @@ int BPF_PROG(wakeup_fentry, struct sock *sk)
 	return 0;
 }
 
+/* counted after the TCP check, as data_ready() counts in the other modes */
 SEC("kprobe/sock_def_readable")
 int BPF_KPROBE(wakeup_kprobe, struct sock *sk)
 {
-	stat_inc(LP_S_HITS + LP_P_DATA_READY);
 	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
+	stat_inc(LP_S_HITS + LP_P_DATA_READY);
 	if (!sock_traced_reg(sk, false, 0))
 		return 0;
 	wake_record((__u64)sk, bpf_ktime_get_ns(),

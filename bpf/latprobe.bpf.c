@@ -3,7 +3,7 @@
  * latprobe kernel side: the TCP receive path of every traced socket, into ONE
  * ring buffer. Each hook exists in up to three flavours (fentry/fexit,
  * kprobe/kretprobe, tracepoint) that call one static handler; user space
- * switches off the flavours it does not use before load (src/loader.c).
+ * switches off the flavours it does not use before load (src/kernel/loader.c).
  *
  * What a traced message costs is what this file is shaped by: every hook
  * filters before it reads a clock or reserves ring space; tp_btf and fentry

@@ -23,7 +23,7 @@ endif
 
 $(OUT)/fuzz_correlator: tests/fuzz_correlator.c src/engine/correlator.c \
 		src/engine/corr_segs.c src/engine/corr_msg.c src/engine/hist.c \
-		src/engine/corr_tls.c src/engine/stages.c \
+		src/engine/corr_tls.c src/engine/corr_conns.c src/engine/stages.c \
 		src/output/report_json.c src/common/file_write.c \
 		src/output/report_json_tls.c src/output/overhead_report.c \
 		src/common/probes.c src/*/*.h bpf/latprobe.h | $(OUT)

@@ -4,21 +4,6 @@
 #include "correlator.h"
 #include "corr_internal.h"
 
-const char *const lp_coarse_names[TOTAL_COARSE] = {
-	"0-1ms", "1-5ms", "5-10ms", "10-50ms", "50-100ms", "100ms+",
-};
-
-static unsigned int coarse_bucket(uint64_t ns)
-{
-	static const uint64_t upper_ms[TOTAL_COARSE - 1] = { 1, 5, 10, 50, 100 };
-	unsigned int i;
-
-	for (i = 0; i < TOTAL_COARSE - 1; i++)
-		if (ns < upper_ms[i] * 1000000ULL)
-			break;
-	return i;
-}
-
 #define HSIZE 4096
 
 struct corr *corr_new(const struct corr_cfg *cfg)
@@ -82,22 +67,6 @@ void corr_free(struct corr *c)
 	free(c);
 }
 
-static unsigned int hslot(const struct corr *c, uint64_t sk)
-{
-	return (unsigned int)((sk >> 6) * 0x9E3779B97F4A7C15ULL >> 40) %
-	       c->hsize;
-}
-
-struct conn *corr_lookup(struct corr *c, uint64_t sk)
-{
-	struct conn *cn;
-
-	for (cn = c->htab[hslot(c, sk)]; cn; cn = cn->hnext)
-		if (cn->sk == sk)
-			return cn;
-	return NULL;
-}
-
 /*
  * A socket over the cap: count its records, and the socket once. The set is
  * open-addressed and bounded; once full, further sockets are not counted
@@ -109,7 +78,7 @@ struct conn *corr_lookup(struct corr *c, uint64_t sk)
 
 static uint64_t *untracked_find(struct corr *c, uint64_t sk, uint64_t **free_slot)
 {
-	unsigned int i = hslot(c, sk) % UNTRACKED_MAX;
+	unsigned int i = corr_hslot(c, sk) % UNTRACKED_MAX;
 
 	*free_slot = NULL;
 	for (unsigned int n = 0; n < UNTRACKED_MAX; n++) {
@@ -203,7 +172,7 @@ static struct conn *conn_get(struct corr *c, uint64_t sk)
 		return NULL;
 	}
 	cn->sk = sk;
-	slot = hslot(c, sk);
+	slot = corr_hslot(c, sk);
 	cn->hnext = c->htab[slot];
 	c->htab[slot] = cn;
 	cn->next = c->all;
@@ -215,7 +184,7 @@ static struct conn *conn_get(struct corr *c, uint64_t sk)
 
 static void conn_close(struct corr *c, struct conn *cn)
 {
-	struct conn **pp = &c->htab[hslot(c, cn->sk)];
+	struct conn **pp = &c->htab[corr_hslot(c, cn->sk)];
 
 	while (*pp && *pp != cn)
 		pp = &(*pp)->hnext;
@@ -225,29 +194,6 @@ static void conn_close(struct corr *c, struct conn *cn)
 	cn->closed = true;
 	conn_free_live(cn);
 	c->t.conns_live--;
-}
-
-void corr_stage_add(struct corr *c, struct conn *cn, enum lp_stage st,
-		    uint64_t from, uint64_t to)
-{
-	if (!from || !to)
-		return; /* a missing mark: the stage is absent, never zero */
-	if (to < from) {
-		c->t.out_of_order++;
-		return;
-	}
-	hist_add(&c->stages[st], to - from);
-	if (st == ST_TOTAL)
-		c->total_coarse[coarse_bucket(to - from)]++;
-	if (!cn)
-		return; /* a callback joined to no socket: global stages only */
-	if (!cn->stages[st]) {
-		cn->stages[st] = malloc(sizeof(struct hist));
-		if (!cn->stages[st])
-			return;
-		hist_init(cn->stages[st]);
-	}
-	hist_add(cn->stages[st], to - from);
 }
 
 static bool reads_valid(const struct lp_reads *b)

@@ -52,6 +52,7 @@ $(OUT)/fuzz_ws_msg: tests/fuzz_ws_msg.c tools/client/ws_msg.c \
 		-lcjson
 
 $(OUT)/fuzz_feed_replay: tests/fuzz_feed_replay.c tools/feed/feed_gen.c \
+		tools/feed/feed_stream.c \
 		tools/feed/feed_market.c tools/feed/feed_book.c \
 		tools/feed/feed_gen.h | $(OUT)
 	$(call msg,FUZZ-CC,$@)

@@ -3,8 +3,10 @@
 """src/'s layer rule and its dependency graph.
 
   layers.py check [--root DIR]   every #include in DIR/src against
-                                 DIR/src/layers.txt; one line per
-                                 violation, exit 1 if any (make check-layers)
+                                 DIR/src/layers.txt, and no struct lp_opts
+                                 that anything but the parser may write; one
+                                 line per violation, exit 1 if any (make
+                                 check-layers)
   layers.py graph [--root DIR] [--build DIR]
                                  the measures docs/design.md quotes: files,
                                  lines, include arrows, arrows against the
@@ -20,6 +22,10 @@ import subprocess
 import sys
 
 INC = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
+# Options are options: only the parser (src/common/opts.[ch]) gets a
+# struct lp_opts it may write; what a part resolves lives in its own state.
+OPTS_MUT = re.compile(r'(?<!const )struct lp_opts \*')
+OPTS_WRITER = ("src/common/opts.c", "src/common/opts.h")
 OPEN = ("lib", "bpf")  # open to every folder
 
 
@@ -92,6 +98,13 @@ def check(root, quiet=False):
             bad.append("%s: not in a folder of src/layers.txt" % rel)
             continue
         folder = parts[1]
+        if rel not in OPTS_WRITER:
+            with open(p, errors="replace") as f:
+                for n, line in enumerate(f, 1):
+                    if OPTS_MUT.search(line):
+                        bad.append("%s:%d: a struct lp_opts it may write: "
+                                   "options are read-only after "
+                                   "lp_parse_args()" % (rel, n))
         if folder not in rules:
             bad.append("%s: folder %s/ has no line in src/layers.txt" %
                        (rel, folder))

@@ -231,7 +231,6 @@ int main(int argc, char **argv)
 	cfg.per_message = o.client != NULL;
 	cfg.max_conns = o.max_conns;
 	cfg.realtime_offset_ns = realtime_offset(&clk_err);
-	o.realtime_offset_ns = cfg.realtime_offset_ns;
 	cfg.nic_lookup = nic_lookup; /* nic_src is filled once loaded */
 	cfg.nic_ctx = &nic_src;
 	c = corr_new(&cfg);
@@ -244,10 +243,11 @@ int main(int argc, char **argv)
 	if (o.metrics && (err = metrics_start(&metrics, &o)))
 		goto cleanup;
 
-	err = loader_open(&L, &o);
+	err = loader_open(&L, &o, cfg.realtime_offset_ns);
 	/* a wrong symbol fails here, before anything is loaded */
 	if (!err)
-		err = callback_resolve(&cb, &o, &L.probes[PR_CALLBACK]);
+		err = callback_resolve(&cb, &o, L.client_path,
+				       &L.probes[PR_CALLBACK]);
 	if (!err)
 		err = loader_load_attach(&L, &o);
 	if (!err)
@@ -276,7 +276,8 @@ int main(int argc, char **argv)
 	/* loading parsed vmlinux BTF (megabytes, freed): give the heap back */
 	malloc_trim(0);
 	/* before dropping privileges: opening /proc/PID/fd needs them */
-	stamps = client_stamps_new(&o, c, &L.probes[PR_CLIENT_MESSAGE]);
+	stamps = client_stamps_new(&o, L.client_path, c,
+				   &L.probes[PR_CLIENT_MESSAGE]);
 	print_probes(&L);
 
 	rb = ring_buffer__new(bpf_map__fd(L.skel->maps.rb), handle_event, c,

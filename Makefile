@@ -48,7 +48,7 @@ LP_OBJS := $(patsubst src/%.c,$(OUT)/%.o,$(LP_SRCS))
 US_OBJS := $(patsubst src/%.c,$(OUT)/%.o,$(wildcard src/uprobe/*.c))
 # Objects of latprobe that unit tests link (everything but main, the kernel
 # side and the HTTP server).
-LP_CORE_OBJS := $(filter-out $(OUT)/run/main.o $(OUT)/kernel/% \
+LP_CORE_OBJS := $(filter-out $(OUT)/run/% $(OUT)/kernel/% \
 	$(OUT)/output/metrics.o $(US_OBJS), $(LP_OBJS))
 
 TOOLS :=

@@ -49,7 +49,7 @@ LP_OBJS := $(patsubst src/%.c,$(OUT)/%.o,$(LP_SRCS)) $(OUT)/lib/out_file.o
 US_OBJS := $(patsubst src/%.c,$(OUT)/%.o,$(wildcard src/uprobe/*.c))
 # Objects of latprobe that unit tests link (everything but main, the kernel
 # side and the HTTP server).
-LP_CORE_OBJS := $(filter-out $(OUT)/run/main.o $(OUT)/kernel/% \
+LP_CORE_OBJS := $(filter-out $(OUT)/run/% $(OUT)/kernel/% \
 	$(OUT)/output/metrics.o $(US_OBJS), $(LP_OBJS))
 
 TOOLS :=
@@ -89,6 +89,7 @@ tests: $(TESTS)
 # The README's two commands do all the set-up on a fresh machine.
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory check-layers
 	$(Q)tests/run.sh
 
 demo: deps

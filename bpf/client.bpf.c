@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * --callback: a uprobe and a uretprobe on the function a client we did not
- * build calls once per message (src/attach_callback.c attaches them, both
- * at the same cheap site when possible: src/uprobe_place.c). One ring
- * record per call, at its return, through latprobe's ring (ring.bpf.h: "rb"
- * and "stats" are latprobe.bpf.c's maps, reused by fd).
+ * build calls once per message (src/kernel/attach_callback.c attaches
+ * them, both at the same cheap site when possible:
+ * src/uprobe/uprobe_place.c). One ring record per call, at its return,
+ * through latprobe's ring (ring.bpf.h: "rb" and "stats" are
+ * latprobe.bpf.c's maps, reused by fd).
  *
  * Per thread, a bounded stack of open calls (returns pair with entries
  * LIFO): LP_CB_DEPTH frames, deeper calls only counted. A message is the

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Per-thread state of bpf/client.bpf.c (map cb_threads), shared with user
- * space (src/attach_callback.c counts the calls still open at exit).
+ * space (src/kernel/attach_callback.c counts the calls still open at exit).
  * Plain __u* types only.
  */
 #ifndef __LP_CLIENT_H

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Tiny programs that src/feature.c loads and attaches to find out, by trying,
- * whether this kernel allows fentry and kprobe on a given function.
+ * Tiny programs that src/kernel/feature.c loads and attaches to find out,
+ * by trying, whether this kernel allows fentry and kprobe on a given function.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

@@ -3,7 +3,7 @@
  * latprobe kernel side: the TCP receive path of every traced socket, into ONE
  * ring buffer. Each hook exists in up to three flavours (fentry/fexit,
  * kprobe/kretprobe, tracepoint) that call one static handler; user space
- * switches off the flavours it does not use before load (src/loader.c).
+ * switches off the flavours it does not use before load (src/kernel/loader.c).
  *
  * What a traced message costs is what this file is shaped by: every hook
  * filters before it reads a clock or reserves ring space; tp_btf and fentry
@@ -433,12 +433,13 @@ int BPF_PROG(wakeup_fentry, struct sock *sk)
 	return 0;
 }
 
+/* counted after the TCP check, as data_ready() counts in the other modes */
 SEC("kprobe/sock_def_readable")
 int BPF_KPROBE(wakeup_kprobe, struct sock *sk)
 {
-	stat_inc(LP_S_HITS + LP_P_DATA_READY);
 	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
+	stat_inc(LP_S_HITS + LP_P_DATA_READY);
 	if (!sock_traced_reg(sk, false, 0))
 		return 0;
 	wake_record((__u64)sk, bpf_ktime_get_ns(),

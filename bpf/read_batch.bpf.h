@@ -21,7 +21,7 @@
 #ifndef __LP_READ_BATCH_BPF_H
 #define __LP_READ_BATCH_BPF_H
 
-/* Set by user space once the flusher is attached (src/loader_batch.c). */
+/* Set by user space once the flusher is attached (kernel/loader_batch.c). */
 bool batch_reads = false;
 
 static __always_inline bool rq_take(struct lp_sk *k)

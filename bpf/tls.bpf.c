@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * TLS probes: one LP_EV_TLS record per SSL_read / SSL_read_ex call (or the
- * libssl function both of them call) that returned plaintext. src/attach_tls.c
- * puts the entry and the return probe on the same instruction, one the
- * kernel emulates, so a call costs one trap. The record goes through
- * latprobe's one ring buffer ("rb" and "stats" are latprobe.bpf.c's maps,
- * handed over with bpf_map__reuse_fd before load).
+ * libssl function both of them call) that returned plaintext.
+ * src/kernel/attach_tls.c puts the entry and the return probe on the same
+ * instruction, one the kernel emulates, so a call costs one trap. The
+ * record goes through latprobe's one ring buffer ("rb" and "stats" are
+ * latprobe.bpf.c's maps, handed over with bpf_map__reuse_fd before load).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

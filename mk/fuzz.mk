@@ -23,7 +23,8 @@ endif
 
 $(OUT)/fuzz_correlator: tests/fuzz_correlator.c src/engine/correlator.c \
 		src/engine/corr_segs.c src/engine/corr_msg.c src/engine/hist.c \
-		src/engine/corr_tls.c src/output/report_json.c \
+		src/engine/corr_tls.c src/engine/corr_conns.c src/engine/stages.c \
+		src/output/report_json.c \
 		src/output/report_json_tls.c src/output/overhead_report.c \
 		src/common/probes.c lib/out_file.c lib/out_file.h \
 		src/*/*.h bpf/latprobe.h | $(OUT)
@@ -40,9 +41,8 @@ $(OUT)/fuzz_opts: tests/fuzz_opts.c src/common/opts.c src/common/probes.c \
 
 $(OUT)/fuzz_breakdown: tests/fuzz_breakdown.c src/report/breakdown.c \
 		src/report/report_view.c src/report/report_read.c src/report/compare.c \
-		src/report/render_svg.c src/engine/correlator.c \
-		src/engine/corr_segs.c src/engine/corr_msg.c src/engine/corr_tls.c \
-		src/engine/hist.c src/*/*.h bpf/latprobe.h | $(OUT)
+		src/report/render_svg.c src/engine/stages.c lib/out_file.c \
+		src/*/*.h bpf/latprobe.h | $(OUT)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@ -lcjson -lm
 
@@ -53,6 +53,7 @@ $(OUT)/fuzz_ws_msg: tests/fuzz_ws_msg.c tools/client/ws_msg.c \
 		-lcjson
 
 $(OUT)/fuzz_feed_replay: tests/fuzz_feed_replay.c tools/feed/feed_gen.c \
+		tools/feed/feed_stream.c \
 		tools/feed/feed_market.c tools/feed/feed_book.c \
 		tools/feed/feed_gen.h | $(OUT)
 	$(call msg,FUZZ-CC,$@)

@@ -1113,7 +1113,7 @@ def loss_cause(fl, steps):
                 + ("the ring size decides it: the consumer is only late, not too slow"
                    if not b["lost"] else "the consumer is too slow for this load, not just late"))
     return txt + (". The consumer's per-event cost at this load is the correlator "
-                  "(per-socket segment rings, binary search by sequence; src/correlator.c), "
+                  "(per-socket segment rings, binary search by sequence; src/engine/correlator.c), "
                   "not the ring buffer API.")
 
 
@@ -1304,7 +1304,7 @@ def render_md(o, meta_in):
                  f"{s.get('consumer_top_symbols') or ''} |")
     L += ["", "Segments evicted: segment marks dropped because a socket already had the "
           "correlator's maximum of pending marks (a reader that falls behind a flood of small "
-          "segments); each eviction shifts the whole per-socket array (src/correlator.c "
+          "segments); each eviction shifts the whole per-socket array (src/engine/correlator.c "
           "seg_insert)."]
     L += ["", "Forced wake-ups: records latprobe submitted with BPF_RB_FORCE_WAKEUP because a "
           "quarter of the ring was pending (its wake-up counter; each queues an irq_work that "

@@ -190,6 +190,7 @@ def check_guest(a, blocks, lines, ck, res):
         if rep is None or a.payload != "latprobe":
             continue
         r["probes"] = rep.get("probes")
+        r["hits"] = rep.get("event_type_breakdown")
         conn = find_conn(rep, a.port, a.sport_base + i)
         r["connection"] = conn[0] if conn else None
         if conn:
@@ -279,6 +280,26 @@ def check_agreement(a, ck, res):
             c.get("bytes_received") == want and
             str(c.get("reads")) == flow.get("reads"),
             "report %s" % c)
+
+    # Program runs per probe (event_type_breakdown) for the same flow: a
+    # probe with an fentry and a kprobe variant counts the same runs in
+    # either (the flow's UDP wake-ups first: no TCP hook may count them).
+    # Exact under TCG for these three (one run per call the flow makes);
+    # tcp_cleanup_rbuf also runs before a reader sleeps, so its count
+    # follows timing: recorded, not checked.
+    hits = {m: gm.get(m, {}).get("hits") or {} for m in ran}
+    sw = [p for p in res.get("switchable_probes") or []
+          if p in ("sk_data_ready", "tcp_recvmsg", "tcp_sendmsg")]
+    res["agreement"]["hits"] = {
+        p: {m: hits[m].get(p) for m in ran}
+        for p in res.get("switchable_probes") or []}
+    diff = {p: {m: hits[m].get(p) for m in ran} for p in sw
+            if len({hits[m].get(p) for m in ran}) > 1}
+    ck.add("guest: %s count the same program runs of %s"
+           % (", ".join(ran), ", ".join(sw) or "no probe"),
+           len(ran) >= 2 and sw and not diff,
+           json.dumps(diff) if diff else "; ".join(
+               "%s %s" % (p, hits[ran[0]].get(p)) for p in sw))
 
     # stage percentiles: every stage the three forced reports should share,
     # compared across the modes that have it

@@ -121,8 +121,9 @@ for mode in $KMX_MODES; do
 		attached=1
 	fi
 	t1=$(uptime_ms)
+	# -u: UDP wake-ups first, which no mode may count as sk_data_ready's
 	kmatrix_flow -p "$KMX_PORT" -s "$sport" -n "$KMX_COUNT" \
-		-m "$KMX_SIZE" -i "$KMX_INTERVAL_US" >"/tmp/$mode.flow" 2>&1
+		-m "$KMX_SIZE" -i "$KMX_INTERVAL_US" -u 50 >"/tmp/$mode.flow" 2>&1
 	frc=$?
 	t2=$(uptime_ms)
 	if [ "$KMX_PAYLOAD" = latprobe ]; then

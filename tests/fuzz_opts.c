@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * libFuzzer target: the CLI parser. The input is split at NUL bytes into
- * argv[1..]; src/opts.c is built with tests/fuzz_argp_noexit.h so argp
+ * argv[1..]; src/common/opts.c is built with tests/fuzz_argp_noexit.h so argp
  * returns instead of exiting. Whatever lp_parse_args() accepts must be in
  * the documented ranges; lp_parse_ulong() is checked on its own too.
  */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * libFuzzer target: latprobe's reader of a client's stamps ring
- * (src/stamps_read.c) over a mapping whose every byte the client controls.
+ * (src/stamps/stamps_read.c) over a mapping whose every byte the client
+ * controls.
  * The input is the mapping, its first 8 bytes the reader's tail. The reader
  * must stay inside the mapping (ASan), end in at most nrecs + 2 steps, and
  * only ever return a record whose sequence matches its position.

@@ -17,7 +17,7 @@ RX=$!
 "$BUILD/tcpflow" send 127.0.0.1 $PORT -n 50 -m 100 -i 0 >/dev/null
 wait $RX
 # after attaching, only CAP_DAC_OVERRIDE (bit 1) is left (for --output):
-# effective, permitted and the bounding set (src/privs.c), with no_new_privs
+# effective, permitted and the bounding set (src/common/privs.c), with no_new_privs
 for c in CapEff CapPrm CapBnd; do
 	grep -q "^$c:[[:space:]]*0000000000000002\$" /proc/$LP_PID/status ||
 		fail "$c not CAP_DAC_OVERRIDE only: $(grep "^$c:" /proc/$LP_PID/status)"

@@ -353,6 +353,13 @@ int main(void)
 	o = cJSON_GetObjectItem(back, "histogram");
 	CHECK_EQ(cJSON_GetObjectItem(o, "0-1ms")->valuedouble, 100);
 	CHECK(cJSON_GetObjectItem(o, "log2_ns"), "fine buckets");
+	/* a key per record type, 0 when none came (a NULL name drops it) */
+	o = cJSON_GetObjectItem(cJSON_GetObjectItem(back, "ring_buffer"),
+				"records_by_type");
+	CHECK_EQ(cJSON_GetArraySize(o), LP_EV_MAX - 1);
+	CHECK(cJSON_GetObjectItem(o, "client_callback"),
+	      "records_by_type.client_callback (LP_EV_CB)");
+	CHECK_EQ(cJSON_GetObjectItem(o, "tcp_recvmsg")->valuedouble, 100);
 	o = cJSON_GetObjectItem(cJSON_GetObjectItem(back, "kernel_drops"),
 				"by_port");
 	CHECK_EQ(cJSON_GetObjectItem(o, "5001")->valuedouble, 7);
@@ -360,24 +367,24 @@ int main(void)
 	/* atomic write: whole file or nothing */
 	if (CHECK(mkdtemp(dir), "mkdtemp")) {
 		snprintf(path, sizeof(path), "%s/r.json", dir);
-		CHECK_EQ(report_check_writable(path), 0);
+		CHECK_EQ(out_check(path), 0);
 		CHECK_EQ(report_write_file(path, root), 0);
 		CHECK(stat(path, &sb) == 0 && sb.st_size > (off_t)strlen(text),
 		      "file written");
 		unlink(path);
 		snprintf(path, sizeof(path), "%s/missing/r.json", dir);
-		CHECK(report_check_writable(path) < 0, "missing dir refused");
+		CHECK(out_check(path) < 0, "missing dir refused");
 		CHECK(report_write_file(path, root) < 0, "missing dir fails");
 		test_view(dir, text);
 		/* the bytes writer (pictures): exact bytes; a directory refused */
 		snprintf(path, sizeof(path), "%s/p.svg", dir);
-		CHECK_EQ(report_write_bytes(path, "<svg/>", 6), 0);
+		CHECK_EQ(out_write(path, "<svg/>", 6), 0);
 		CHECK(stat(path, &sb) == 0 && sb.st_size == 6 &&
 			      (sb.st_mode & 0777) == 0644,
 		      "picture written whole, 0644");
 		unlink(path);
 		mkdir(path, 0755);
-		CHECK_EQ(report_write_bytes(path, "<svg/>", 6), -EISDIR);
+		CHECK_EQ(out_write(path, "<svg/>", 6), -EISDIR);
 		rmdir(path);
 		test_out_kinds(dir);
 		rmdir(dir);

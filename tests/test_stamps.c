@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The stamps ring (lib/lp_stamps.c writer, src/stamps_read.c reader):
+ * The stamps ring (lib/lp_stamps.c writer, src/stamps/stamps_read.c reader):
  * records round-trip, laps are counted as overrun, torn and overwritten
  * records are counted and never returned, a live writer racing the reader
  * never yields a mixed record, bad headers are refused, and the reader

@@ -21,7 +21,6 @@ struct lp_opts {
 	enum lp_mech attach;
 	const char *client;	/* --client PATH or PID, as given */
 	uint32_t client_pid;	/* --client PID; 0: a PATH */
-	char client_path[4096]; /* its executable (resolved by the loader) */
 	bool pin;
 	const char *pin_dir; /* --pin-dir, default LP_PIN_DIR */
 	/* --callback [LIB:]SYMBOL: uprobes on a client we did not build */
@@ -30,7 +29,6 @@ struct lp_opts {
 	uint8_t payload_arg[2];	     /* --payload-arg N,M (1-based), 0 = none */
 	bool callback_force_entry;   /* hidden --callback-at-entry (bench) */
 	bool nic_timestamps; /* --nic-timestamps: skb RX stamps as NIC marks */
-	int64_t realtime_offset_ns; /* set by main: REALTIME - MONOTONIC */
 	bool verbose;
 	bool quiet;
 	uint64_t ringbuf_size;

@@ -4,7 +4,7 @@
 #include "latprobe.h"
 #include "probes.h"
 
-const char *const lp_mech_names[] = {
+const char *const lp_mech_names[MECH_MAX] = {
 	[MECH_AUTO] = "auto",	      [MECH_FENTRY] = "fentry",
 	[MECH_KPROBE] = "kprobe",     [MECH_TRACEPOINT] = "tracepoint",
 	[MECH_USDT] = "usdt",	      [MECH_NONE] = "none",

@@ -15,9 +15,10 @@ enum lp_mech {
 	MECH_NONE, /* not attached (e.g. no --client) */
 	MECH_STAMPS, /* client stamps ring in shared memory, no probe */
 	MECH_UPROBE, /* uprobe + uretprobe on a client function (--callback) */
+	MECH_MAX
 };
 
-extern const char *const lp_mech_names[];
+extern const char *const lp_mech_names[MECH_MAX];
 
 enum lp_probe_id {
 	PR_TCP_RECVMSG,
@@ -29,7 +30,7 @@ enum lp_probe_id {
 	PR_SOCK_STATE,
 	PR_RCVQ_DROPS,
 	PR_CLIENT_MESSAGE,
-	PR_CALLBACK, /* --callback: uprobe + uretprobe (src/attach_callback.c) */
+	PR_CALLBACK, /* --callback: uprobe + uretprobe (attach_callback.c) */
 	PR_TLS_READ, /* SSL_read/SSL_read_ex (attach_tls.c) */
 	PR_MAX
 };

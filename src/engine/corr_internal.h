@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Shared inside the correlator only (correlator.c, corr_segs.c,
- * corr_msg.c); the public API is correlator.h.
+ * Shared inside the correlator only (correlator.c, corr_conns.c,
+ * corr_segs.c, corr_msg.c); the public API is correlator.h.
  */
 #ifndef __LP_CORR_INTERNAL_H
 #define __LP_CORR_INTERNAL_H
 
 #include "correlator.h"
+
+/* corr_conns.c: the connection table's bucket of a socket */
+unsigned int corr_hslot(const struct corr *c, uint64_t sk);
 
 /* corr_segs.c: the per-connection segment-mark ring */
 void corr_seg_insert(struct corr *c, struct conn *cn, const struct lp_hdr *h,

@@ -4,60 +4,6 @@
 #include "correlator.h"
 #include "corr_internal.h"
 
-const char *const lp_stage_names[ST_MAX] = {
-	[ST_EXCHANGE_TO_NIC] = "exchange_to_nic",
-	[ST_NIC_TO_TCP] = "nic_to_tcp",
-	[ST_TCP_TO_WAKEUP] = "tcp_to_wakeup",
-	[ST_WAKEUP_TO_READ] = "wakeup_to_read",
-	[ST_READ_DURATION] = "read_duration",
-	[ST_TLS_DECRYPT] = "tls_decrypt",
-	[ST_READ_TO_FRAME] = "read_to_frame",
-	[ST_FRAME_TO_PARSED] = "frame_to_parsed",
-	[ST_PARSED_TO_PUBLISHED] = "parsed_to_published",
-	[ST_READ_TO_CALLBACK] = "read_to_callback",
-	[ST_CALLBACK] = "callback",
-	[ST_NIC_TO_USER] = "nic_to_user",
-	[ST_TOTAL] = "total",
-};
-
-/* Which marks each stage is measured between (reported in "stages"). */
-const char *const lp_stage_marks[ST_MAX] = {
-	[ST_EXCHANGE_TO_NIC] = "E (CLOCK_REALTIME -> MONOTONIC) -> nic (else dev_in)",
-	[ST_NIC_TO_TCP] = "nic (else dev_in: the skb RX stamp) -> tcp_in (tcp_probe)",
-	[ST_TCP_TO_WAKEUP] = "tcp_in (tcp_probe) -> wakeup (sk_data_ready)",
-	[ST_WAKEUP_TO_READ] = "wakeup -> read_end (tcp_recvmsg return of the read that copied the last byte)",
-	[ST_READ_DURATION] = "read_start (tcp_recvmsg entry, or read syscall entry) -> read_end",
-	[ST_TLS_DECRYPT] = "read_end of the thread's last kernel read inside the SSL_read call (none: SSL_read entry) -> SSL_read return (TLS probes, per SSL_read that returned data)",
-	[ST_READ_TO_FRAME] = "read_end -> frame_ready (client USDT)",
-	[ST_FRAME_TO_PARSED] = "frame_ready -> json_done (client USDT)",
-	[ST_PARSED_TO_PUBLISHED] = "json_done -> published (client USDT)",
-	[ST_READ_TO_CALLBACK] = "read_end (newest kernel read on the thread) -> callback entry (--callback uprobe)",
-	[ST_CALLBACK] = "callback entry -> callback return (--callback uprobe + uretprobe)",
-	[ST_NIC_TO_USER] = "nic (else dev_in) -> frame_ready (or callback entry)",
-	[ST_TOTAL] = "first available mark -> last available mark",
-};
-
-const char *const lp_nic_src_names[LP_NIC_MAX] = {
-	[LP_NIC_NONE] = "none",	       [LP_NIC_DPDK_HW] = "dpdk_hw",
-	[LP_NIC_DPDK_TSC] = "dpdk_tsc", [LP_NIC_SKB_HW] = "skb_hw",
-	[LP_NIC_SKB_SW] = "skb_sw",     [LP_NIC_DEV_IN] = "dev_in",
-};
-
-const char *const lp_coarse_names[TOTAL_COARSE] = {
-	"0-1ms", "1-5ms", "5-10ms", "10-50ms", "50-100ms", "100ms+",
-};
-
-static unsigned int coarse_bucket(uint64_t ns)
-{
-	static const uint64_t upper_ms[TOTAL_COARSE - 1] = { 1, 5, 10, 50, 100 };
-	unsigned int i;
-
-	for (i = 0; i < TOTAL_COARSE - 1; i++)
-		if (ns < upper_ms[i] * 1000000ULL)
-			break;
-	return i;
-}
-
 #define HSIZE 4096
 
 struct corr *corr_new(const struct corr_cfg *cfg)
@@ -121,22 +67,6 @@ void corr_free(struct corr *c)
 	free(c);
 }
 
-static unsigned int hslot(const struct corr *c, uint64_t sk)
-{
-	return (unsigned int)((sk >> 6) * 0x9E3779B97F4A7C15ULL >> 40) %
-	       c->hsize;
-}
-
-struct conn *corr_lookup(struct corr *c, uint64_t sk)
-{
-	struct conn *cn;
-
-	for (cn = c->htab[hslot(c, sk)]; cn; cn = cn->hnext)
-		if (cn->sk == sk)
-			return cn;
-	return NULL;
-}
-
 /*
  * A socket over the cap: count its records, and the socket once. The set is
  * open-addressed and bounded; once full, further sockets are not counted
@@ -148,7 +78,7 @@ struct conn *corr_lookup(struct corr *c, uint64_t sk)
 
 static uint64_t *untracked_find(struct corr *c, uint64_t sk, uint64_t **free_slot)
 {
-	unsigned int i = hslot(c, sk) % UNTRACKED_MAX;
+	unsigned int i = corr_hslot(c, sk) % UNTRACKED_MAX;
 
 	*free_slot = NULL;
 	for (unsigned int n = 0; n < UNTRACKED_MAX; n++) {
@@ -242,7 +172,7 @@ static struct conn *conn_get(struct corr *c, uint64_t sk)
 		return NULL;
 	}
 	cn->sk = sk;
-	slot = hslot(c, sk);
+	slot = corr_hslot(c, sk);
 	cn->hnext = c->htab[slot];
 	c->htab[slot] = cn;
 	cn->next = c->all;
@@ -254,7 +184,7 @@ static struct conn *conn_get(struct corr *c, uint64_t sk)
 
 static void conn_close(struct corr *c, struct conn *cn)
 {
-	struct conn **pp = &c->htab[hslot(c, cn->sk)];
+	struct conn **pp = &c->htab[corr_hslot(c, cn->sk)];
 
 	while (*pp && *pp != cn)
 		pp = &(*pp)->hnext;
@@ -264,29 +194,6 @@ static void conn_close(struct corr *c, struct conn *cn)
 	cn->closed = true;
 	conn_free_live(cn);
 	c->t.conns_live--;
-}
-
-void corr_stage_add(struct corr *c, struct conn *cn, enum lp_stage st,
-		    uint64_t from, uint64_t to)
-{
-	if (!from || !to)
-		return; /* a missing mark: the stage is absent, never zero */
-	if (to < from) {
-		c->t.out_of_order++;
-		return;
-	}
-	hist_add(&c->stages[st], to - from);
-	if (st == ST_TOTAL)
-		c->total_coarse[coarse_bucket(to - from)]++;
-	if (!cn)
-		return; /* a callback joined to no socket: global stages only */
-	if (!cn->stages[st]) {
-		cn->stages[st] = malloc(sizeof(struct hist));
-		if (!cn->stages[st])
-			return;
-		hist_init(cn->stages[st]);
-	}
-	hist_add(cn->stages[st], to - from);
 }
 
 static bool reads_valid(const struct lp_reads *b)

@@ -15,27 +15,7 @@
 #include "latprobe.h"
 #include "hist.h"
 #include "corr_tls.h"
-
-enum lp_stage {
-	ST_EXCHANGE_TO_NIC,
-	ST_NIC_TO_TCP,
-	ST_TCP_TO_WAKEUP,
-	ST_WAKEUP_TO_READ,
-	ST_READ_DURATION,
-	ST_TLS_DECRYPT,
-	ST_READ_TO_FRAME,
-	ST_FRAME_TO_PARSED,
-	ST_PARSED_TO_PUBLISHED,
-	ST_READ_TO_CALLBACK,
-	ST_CALLBACK,
-	ST_NIC_TO_USER,
-	ST_TOTAL,
-	ST_MAX
-};
-
-extern const char *const lp_stage_names[ST_MAX];
-extern const char *const lp_stage_marks[ST_MAX];
-extern const char *const lp_nic_src_names[LP_NIC_MAX];
+#include "stages.h"
 
 #define CONN_SEGS 512  /* pending segment marks per socket (power of 2) */
 #define CONN_READS 64  /* recent reads per socket (message attribution) */

@@ -18,7 +18,7 @@
 #include "log.h"
 
 int callback_resolve(struct cb_attach *cb, const struct lp_opts *o,
-		     struct probe_info *pi)
+		     const char *client_path, struct probe_info *pi)
 {
 	char err[US_ERR_LEN];
 	int ret;
@@ -31,7 +31,8 @@ int callback_resolve(struct cb_attach *cb, const struct lp_opts *o,
 		return 0;
 	}
 	cb->pid = o->client_pid;
-	ret = uprobe_site_resolve(o->callback, o->client_path, cb->pid,
+	cb->client_path = client_path;
+	ret = uprobe_site_resolve(o->callback, client_path, cb->pid,
 				  o->callback_force_entry ? US_MODE_ENTRY
 							  : US_MODE_AUTO,
 				  &cb->site, err, sizeof(err));
@@ -213,6 +214,6 @@ void callback_report(const struct cb_attach *cb, const struct lp_opts *o,
 			add_num(p, "exited_after_seconds",
 				(double)(cb->exited_ns - cb->t0_ns) / 1e9);
 	} else {
-		cJSON_AddStringToObject(p, "path", o->client_path);
+		cJSON_AddStringToObject(p, "path", cb->client_path);
 	}
 }

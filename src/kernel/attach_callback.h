@@ -23,6 +23,7 @@ struct cb_attach {
 	struct uprobe_site site;
 	bool on;		/* --callback given and resolved */
 	uint32_t pid;		/* --client PID, 0 for a PATH */
+	const char *client_path; /* its executable (the loader's) */
 	uint64_t t0_ns;		/* tracing start, CLOCK_MONOTONIC */
 	uint64_t exited_ns;	/* the PID was found gone, 0 if not */
 	uint64_t open_at_exit;	/* calls still open when tracing stopped */
@@ -31,7 +32,7 @@ struct cb_attach {
 
 /* Find the symbol and place the probes (before any BPF is loaded). */
 int callback_resolve(struct cb_attach *cb, const struct lp_opts *o,
-		     struct probe_info *pi);
+		     const char *client_path, struct probe_info *pi);
 /* Load bpf/client.bpf.c on latprobe's ring and counters, attach. */
 int callback_attach(struct cb_attach *cb, const struct lp_opts *o,
 		    struct latprobe_bpf *main_skel, struct probe_info *pi);

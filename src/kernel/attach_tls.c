@@ -64,8 +64,9 @@ __attribute__((format(printf, 2, 3))) static void why(struct probe_info *pi,
 }
 
 /* Which processes the probes are for: pid, comm, and the binary if known. */
-static int choose_process(const struct lp_opts *o, struct tls_plan *p,
-			  char *bin, size_t len, struct probe_info *pi)
+static int choose_process(const struct lp_opts *o, const char *client_path,
+			  struct tls_plan *p, char *bin, size_t len,
+			  struct probe_info *pi)
 {
 	char link[64];
 	ssize_t n;
@@ -73,7 +74,7 @@ static int choose_process(const struct lp_opts *o, struct tls_plan *p,
 	p->pid = o->client_pid ? (int)o->client_pid : (int)o->pid;
 	*bin = '\0';
 	if (o->client) {
-		snprintf(bin, len, "%s", o->client_path);
+		snprintf(bin, len, "%s", client_path);
 	} else if (p->pid) {
 		snprintf(link, sizeof(link), "/proc/%d/exe", p->pid);
 		n = readlink(link, bin, len - 1);
@@ -84,11 +85,11 @@ static int choose_process(const struct lp_opts *o, struct tls_plan *p,
 		memcpy(p->comm, o->comm, sizeof(p->comm));
 	} else if (o->client && !o->client_pid) {
 		/* not started yet: its threads will carry its file name */
-		const char *base = strrchr(o->client_path, '/');
+		const char *base = strrchr(client_path, '/');
 
 		p->filter_comm = true;
 		snprintf(p->comm, sizeof(p->comm), "%.15s",
-			 base ? base + 1 : o->client_path);
+			 base ? base + 1 : client_path);
 	}
 	if (!p->pid && !p->filter_comm) {
 		pi->requested = MECH_NONE; /* nothing asked for: not a failure */
@@ -343,8 +344,8 @@ static int attach_site(struct lp_tls_probes *T, const struct tls_plan *p,
 }
 
 int tls_probes_attach(struct lp_tls_probes *T, const struct lp_opts *o,
-		      struct bpf_map *rb, struct bpf_map *stats,
-		      struct probe_info *pi)
+		      const char *client_path, struct bpf_map *rb,
+		      struct bpf_map *stats, struct probe_info *pi)
 {
 	struct tls_plan *p;
 	char bin[PATH_MAX];
@@ -361,7 +362,7 @@ int tls_probes_attach(struct lp_tls_probes *T, const struct lp_opts *o,
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	if (choose_process(o, p, bin, sizeof(bin), pi) ||
+	if (choose_process(o, client_path, p, bin, sizeof(bin), pi) ||
 	    find_file(p, bin, pi) || place(p, pi))
 		goto out;
 	describe(p, pi);

@@ -30,8 +30,8 @@ struct lp_tls_probes {
  * was attached; < 0 only for out-of-memory.
  */
 int tls_probes_attach(struct lp_tls_probes *T, const struct lp_opts *o,
-		      struct bpf_map *rb, struct bpf_map *stats,
-		      struct probe_info *pi);
+		      const char *client_path, struct bpf_map *rb,
+		      struct bpf_map *stats, struct probe_info *pi);
 void tls_probes_detach(struct lp_tls_probes *T);
 void tls_probes_destroy(struct lp_tls_probes *T);
 

@@ -180,7 +180,7 @@ static int ensure_fs(const char *path, long magic, const char *type)
 	return -ENODEV;
 }
 
-static int resolve_client(struct lp_opts *o)
+static int resolve_client(struct lp_loader *L, const struct lp_opts *o)
 {
 	char link[64];
 	ssize_t n;
@@ -189,16 +189,16 @@ static int resolve_client(struct lp_opts *o)
 		return 0;
 	if (o->client_pid) {
 		snprintf(link, sizeof(link), "/proc/%u/exe", o->client_pid);
-		n = readlink(link, o->client_path, sizeof(o->client_path) - 1);
+		n = readlink(link, L->client_path, sizeof(L->client_path) - 1);
 		if (n < 0) {
 			lp_err("--client %s: no such process (%s)", o->client,
 			       strerror(errno));
 			return -ESRCH;
 		}
-		o->client_path[n] = '\0';
+		L->client_path[n] = '\0';
 		return 0;
 	}
-	if (!realpath(o->client, o->client_path)) {
+	if (!realpath(o->client, L->client_path)) {
 		lp_err("--client %s: %s", o->client, strerror(errno));
 		return -ENOENT;
 	}
@@ -298,18 +298,20 @@ static void skip_useless(struct lp_loader *L, struct latprobe_bpf *s)
 				btf_typed(L->probes[PR_SK_DATA_READY].used);
 }
 
-int loader_open(struct lp_loader *L, struct lp_opts *o)
+int loader_open(struct lp_loader *L, const struct lp_opts *o,
+		int64_t realtime_offset_ns)
 {
 	struct latprobe_bpf *s;
 	int err;
 
 	memset(L, 0, sizeof(*L));
+	L->realtime_offset_ns = realtime_offset_ns;
 	for (int i = 0; i < PR_MAX; i++)
 		L->probes[i].name = lp_probes[i].name;
 	err = ensure_fs("/sys/fs/bpf", BPF_FS_MAGIC, "bpf");
 	if (err)
 		return err;
-	err = resolve_client(o);
+	err = resolve_client(L, o);
 	if (err)
 		return err;
 
@@ -328,7 +330,7 @@ int loader_open(struct lp_loader *L, struct lp_opts *o)
 	s->rodata->wakeup_bytes = o->ringbuf_size / 4;
 	s->rodata->nr_cpus = libbpf_num_possible_cpus();
 	s->rodata->skb_tstamps = o->nic_timestamps;
-	s->rodata->realtime_offset_ns = o->realtime_offset_ns;
+	s->rodata->realtime_offset_ns = L->realtime_offset_ns;
 	/*
 	 * RX stamping on: the skb's own stamp is the dev_in mark (and the NIC
 	 * mark with --nic-timestamps), so no program runs per packet.
@@ -379,7 +381,7 @@ int loader_open(struct lp_loader *L, struct lp_opts *o)
 		snprintf(cm->why, sizeof(cm->why), "--callback given");
 	else if (o->client)
 		snprintf(cm->attach_point, sizeof(cm->attach_point),
-			 "usdt:%s:%s:%s", o->client_path, LP_USDT_PROVIDER,
+			 "usdt:%s:%s:%s", L->client_path, LP_USDT_PROVIDER,
 			 LP_USDT_MESSAGE);
 	else
 		snprintf(cm->why, sizeof(cm->why), "no --client given");
@@ -438,7 +440,7 @@ int loader_load_attach(struct lp_loader *L, const struct lp_opts *o)
 	if (o->client && !o->callback) {
 		link = bpf_program__attach_usdt(s->progs.client_msg,
 						o->client_pid ? (int)o->client_pid : -1,
-						o->client_path, LP_USDT_PROVIDER,
+						L->client_path, LP_USDT_PROVIDER,
 						LP_USDT_MESSAGE, NULL);
 		if (!link) {
 			err = -errno;
@@ -448,20 +450,20 @@ int loader_load_attach(struct lp_loader *L, const struct lp_opts *o)
 				lp_err("--client %s: %s has no %s:%s USDT probe "
 				       "(not built with latprobe's probe; trace "
 				       "any client with --callback SYMBOL)",
-				       o->client, o->client_path,
+				       o->client, L->client_path,
 				       LP_USDT_PROVIDER, LP_USDT_MESSAGE);
 			else
 				lp_err("--client %s: attaching USDT %s:%s in %s: %s",
 				       o->client, LP_USDT_PROVIDER,
-				       LP_USDT_MESSAGE, o->client_path,
+				       LP_USDT_MESSAGE, L->client_path,
 				       strerror(-err));
 			return err;
 		}
 		L->usdt_link = link;
 		L->probes[PR_CLIENT_MESSAGE].used = MECH_USDT;
 	}
-	return tls_probes_attach(&L->tls, o, s->maps.rb, s->maps.stats,
-				 &L->probes[PR_TLS_READ]);
+	return tls_probes_attach(&L->tls, o, L->client_path, s->maps.rb,
+				 s->maps.stats, &L->probes[PR_TLS_READ]);
 }
 
 void loader_detach(struct lp_loader *L)

@@ -10,7 +10,7 @@
 #include "attach_tls.h"
 #include "opts.h"
 #include "probes.h"
-#include "report_json.h"
+#include "port_drops.h"
 #include "nic_lookup.h"
 
 struct lp_loader {
@@ -25,10 +25,18 @@ struct lp_loader {
 	bool pinned;	    /* --pin maps */
 	char pin_dir[256];  /* where --pin put them */
 	int tstamp_fd;	    /* --nic-timestamps: keeps RX stamping on */
+	int64_t realtime_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	/* --client's executable, resolved by loader_open ("" without one) */
+	char client_path[4096];
 };
 
-/* Open the skeleton, apply filters, negotiate mechanisms (no load yet). */
-int loader_open(struct lp_loader *L, struct lp_opts *o);
+/*
+ * Open the skeleton, apply filters, negotiate mechanisms (no load yet);
+ * realtime_offset_ns: CLOCK_REALTIME - CLOCK_MONOTONIC, what the BPF side
+ * turns CLOCK_REALTIME stamps (NIC) into monotonic ones with.
+ */
+int loader_open(struct lp_loader *L, const struct lp_opts *o,
+		int64_t realtime_offset_ns);
 int loader_load_attach(struct lp_loader *L, const struct lp_opts *o);
 /* Detach every program; maps stay readable for the report. */
 void loader_detach(struct lp_loader *L);

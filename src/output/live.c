@@ -8,7 +8,6 @@
 #include <sys/ioctl.h>
 #include "live.h"
 #include "report_json.h"
-#include "report/report_view.h"
 
 #define LINE_MAX_COLS 400
 
@@ -66,7 +65,7 @@ static void conn_line(struct screen *s, const struct conn *cn)
 	for (int st = 0; st < ST_MAX; st++) {
 		uint64_t p50;
 
-		if (!rv_component(st) || !cn->stages[st] ||
+		if (!lp_stage_component(st) || !cn->stages[st] ||
 		    !cn->stages[st]->count)
 			continue;
 		p50 = hist_quantile(cn->stages[st], 0.5);

@@ -13,13 +13,14 @@
 #include "out_file.h"
 #include "report_json.h"
 
-static const char *const ev_names[LP_EV_MAX] = {
+const char *const lp_ev_names[LP_EV_MAX] = {
 	[LP_EV_SOCK] = "sock",
 	[LP_EV_SEG] = "tcp_probe",
 	[LP_EV_WAKE] = "sk_data_ready",
 	[LP_EV_READ] = "tcp_recvmsg",
 	[LP_EV_CLOSE] = "close",
 	[LP_EV_MSG] = "client_message",
+	[LP_EV_CB] = "client_callback",
 	[LP_EV_TLS] = "ssl_read",
 	[LP_EV_READS] = "tcp_recvmsg_batch",
 };
@@ -340,7 +341,7 @@ cJSON *report_build(const struct report_in *in)
 	o = cJSON_GetObjectItemCaseSensitive(root, "ring_buffer");
 	m = cJSON_AddObjectToObject(o, "records_by_type");
 	for (int i = 1; i < LP_EV_MAX; i++)
-		add_num(m, ev_names[i], (double)t->by_type[i]);
+		add_num(m, lp_ev_names[i], (double)t->by_type[i]);
 
 	o = cJSON_AddObjectToObject(root, "kernel_drops");
 	add_num(o, "sock_rcvqueue_full", (double)in->stats[LP_S_RCVQ_FULL]);
@@ -385,11 +386,6 @@ cJSON *report_build(const struct report_in *in)
 	return root;
 }
 
-int report_check_writable(const char *path)
-{
-	return out_check(path);
-}
-
 /*
  * The requested path failed at the end of a run: the measurement must not
  * be lost with it. Try $TMPDIR, /var/tmp, /tmp, in that order, under a name
@@ -419,11 +415,6 @@ int report_write_fallback(const cJSON *root, char *out, size_t len)
 	return err;
 }
 
-int report_write_bytes(const char *path, const void *buf, size_t len)
-{
-	return out_write(path, buf, len);
-}
-
 int report_write_file(const char *path, const cJSON *root)
 {
 	char *text = cJSON_Print(root), *t;
@@ -441,7 +432,7 @@ int report_write_file(const char *path, const cJSON *root)
 	}
 	t[len] = '\n';
 	t[len + 1] = '\0';
-	err = report_write_bytes(path, t, len + 1);
+	err = out_write(path, t, len + 1);
 	free(t);
 	return err;
 }

@@ -7,14 +7,11 @@
 #include <time.h>
 #include <cjson/cJSON.h>
 #include "correlator.h"
+#include "out_file.h"
 #include "overhead.h"
+#include "port_drops.h"
 #include "probes.h"
 #include "target.h"
-
-struct port_drops {
-	uint16_t port;
-	uint64_t count;
-};
 
 struct report_in {
 	const struct corr *corr;
@@ -33,18 +30,17 @@ struct report_in {
 	const struct overhead *ov; /* NULL: no "overhead" section */
 };
 
+/* ring_buffer.records_by_type's name of each record type (1..LP_EV_MAX-1) */
+extern const char *const lp_ev_names[LP_EV_MAX];
+
 cJSON *report_build(const struct report_in *in);
 /* The report's "tls" object (TLS probes' totals, report_tls.c). */
 cJSON *report_tls_json(const struct corr *c);
 /* "ip:port" or "[ip6]:port", as the report's connection keys write it. */
 void report_endpoint(char *buf, size_t len, const uint8_t *addr,
 		     uint16_t port, uint16_t family);
-/* len bytes to path through lib/out_file.c's out_write(). 0 or -errno. */
-int report_write_bytes(const char *path, const void *buf, size_t len);
-/* The report as JSON through report_write_bytes(). 0 or -errno. */
+/* The report as JSON through lib/out_file.c's out_write(). 0 or -errno. */
 int report_write_file(const char *path, const cJSON *root);
-/* Checked before attaching: out_check(). 0 or -errno (out_strerror()). */
-int report_check_writable(const char *path);
 /* Write root to a fallback path (named in *out) after path failed. */
 int report_write_fallback(const cJSON *root, char *out, size_t len);
 

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "out_file.h"
-#include "report_json.h"
 #include "report_view.h"
 
 #define MAX_RUNS 16
@@ -94,7 +93,7 @@ static int write_picture(const char *path, bool html,
 	if (fclose(f) && !err)
 		err = -errno;
 	if (!err)
-		err = report_write_bytes(path, buf, len);
+		err = out_write(path, buf, len);
 out:
 	free(buf);
 	if (err)

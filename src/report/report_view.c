@@ -16,7 +16,7 @@
 
 bool rv_component(int st)
 {
-	return st != ST_TOTAL && st != ST_NIC_TO_USER && st != ST_READ_DURATION;
+	return lp_stage_component(st);
 }
 
 /* The reader's state: the file, and whether an error was printed. */

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include "correlator.h"
+#include "stages.h"
 
 #define RV_LOG2_MAX 64
 #define RV_NIC_SRC_MAX 16

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * latprobe: per-stage latency of every TCP receive (and market-data message)
- * from the NIC to user space. Phases: parse, check, open + negotiate, load +
- * attach, ring buffer, poll loop, report, cleanup.
+ * from the NIC to user space. Phases: parse, preflight, open + negotiate,
+ * load + attach, ring buffer, the run (consume.c: poll loop, drain), report,
+ * cleanup.
  */
 #include <errno.h>
 #include <limits.h>
@@ -25,22 +26,21 @@
 #include "loader.h"
 #include "log.h"
 #include "now.h"
+#include "out_file.h"
 #include "metrics.h"
 #include "opts.h"
-#include "out_file.h"
 #include "overhead.h"
 #include "privs.h"
 #include "report_json.h"
 #include "report/report_view.h"
+#include "run.h"
 #include "target.h"
 
-
-static volatile sig_atomic_t exiting;
 static struct client_stamps *stamps; /* --client: rings of stamps */
 
 static void on_signal(int sig)
 {
-	exiting = sig;
+	lp_exiting = sig;
 }
 
 /*
@@ -100,26 +100,6 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static void status_line(struct corr *c, struct lp_loader *L, double dt,
-			uint64_t *last_events)
-{
-	const struct hist *h = &c->stages[ST_TOTAL];
-	uint64_t st[LP_S_MAX];
-	bool tty = isatty(STDERR_FILENO);
-
-	loader_read_stats(L, st);
-	fprintf(stderr,
-		"%s%8.0f events/s  lost %llu  sockets %llu  total p50 %.1f us  p99 %.1f us  (n=%llu)%s%s",
-		tty ? "\r\033[K" : "", (c->t.events - *last_events) / dt,
-		(unsigned long long)st[LP_S_LOST],
-		(unsigned long long)c->t.conns_live,
-		hist_quantile(h, 0.50) / 1e3, hist_quantile(h, 0.99) / 1e3,
-		(unsigned long long)h->count,
-		c->t.conns_not_tracked ? "  CONNECTION CAP REACHED" : "",
-		tty ? "" : "\n");
-	*last_events = c->t.events;
-}
-
 static void print_probes(const struct lp_loader *L)
 {
 	for (int i = 0; i < PR_MAX; i++) {
@@ -129,26 +109,6 @@ static void print_probes(const struct lp_loader *L)
 			lp_mech_names[p->used], p->attach_point,
 			*p->why ? " | " : "", p->why);
 	}
-}
-
-/*
- * After detach, what the kernel still holds goes to the correlator: the
- * loader reads it, the correlator takes it (neither calls the other).
- */
-static void drain_kernel_state(struct lp_loader *L, struct corr *c)
-{
-	struct lp_pending_seg *segs;
-	struct lp_live_sock *socks;
-	int n;
-
-	n = loader_read_held_segs(L, &segs);
-	for (int i = 0; i < n; i++)
-		corr_held_seg(c, &segs[i]);
-	free(segs);
-	n = loader_read_live_socks(L, &socks);
-	for (int i = 0; i < n; i++)
-		corr_live_sock(c, &socks[i]);
-	free(socks);
 }
 
 /*
@@ -227,9 +187,73 @@ static int write_report(const struct lp_opts *o, struct lp_loader *L,
 	return err;
 }
 
+/* Checks that need no kernel objects, before attaching anything. */
+static int preflight(const struct lp_opts *o, struct lp_target *pid_target)
+{
+	int err;
+
+	if (check_privileges())
+		return -EPERM;
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		lp_err("kernel BTF missing (/sys/kernel/btf/vmlinux): a kernel built with CONFIG_DEBUG_INFO_BTF=y is required");
+		return -ENOENT;
+	}
+	if (o->output && (err = out_check(o->output))) {
+		lp_err("--output %s: cannot write there: %s", o->output,
+		       out_strerror(err));
+		return err;
+	}
+	if (o->output && o->live && out_is_stdout(o->output)) {
+		lp_err("--output %s and --live both write to stdout: choose one",
+		       o->output);
+		return -EINVAL;
+	}
+	/* a PID that is not there would be traced for nothing, all run long */
+	return target_check(pid_target) ? -ESRCH : 0;
+}
+
+/* The correlator, with the clock offset measured now (its error: *clk_err). */
+static struct corr *new_corr(const struct lp_opts *o, struct nic_source *ns,
+			     uint64_t *clk_err)
+{
+	struct corr_cfg cfg = {
+		.per_message = o->client != NULL,
+		.max_conns = o->max_conns,
+		.realtime_offset_ns = realtime_offset(clk_err),
+		.nic_lookup = nic_lookup, /* ns is filled once loaded */
+		.nic_ctx = ns,
+	};
+	struct corr *c = corr_new(&cfg);
+
+	if (!c)
+		lp_err("out of memory");
+	return c;
+}
+
+static void count_overhead(struct overhead *ov, const struct lp_opts *o,
+			   const struct lp_loader *L,
+			   const struct cb_attach *cb)
+{
+	int err;
+
+	/*
+	 * Our own cost, measured for every run: BPF run-time stats on now,
+	 * while we still have CAP_SYS_ADMIN; reading them back later needs
+	 * only the program fds.
+	 */
+	overhead_init(ov, !o->no_bpf_stats);
+	if (ov->stats_fd < 0 && !ov->disabled)
+		lp_info("BPF run-time stats unavailable (%s): the report's overhead section has no BPF run time",
+			strerror(-ov->stats_fd));
+	if ((err = overhead_add_object(ov, L->skel->obj)) ||
+	    (cb->skel && (err = overhead_add_object(ov, cb->skel->obj))) ||
+	    (L->tls.skel && (err = overhead_add_object(ov, L->tls.skel->obj))))
+		lp_info("overhead: not every program is counted: %s",
+			strerror(-err));
+}
+
 int main(int argc, char **argv)
 {
-	struct corr_cfg cfg = {};
 	struct lp_loader L = {};
 	struct nic_source nic_src = {};
 	struct overhead ov = { .stats_fd = -EBADF };
@@ -241,8 +265,9 @@ int main(int argc, char **argv)
 	struct timespec start;
 	struct lp_target targets[2] = { { .flag = "--pid" },
 					{ .flag = "--client" } };
-	bool cap_warned = false, poll_failed = false;
-	uint64_t t0, next_status, deadline, clk_err, last_events = 0;
+	struct lp_run r = {
+		.o = &o, .L = &L, .cb = &cb, .targets = targets, .ntargets = 2};
+	uint64_t t0, clk_err;
 	int err;
 
 	if (argc > 1 && !strcmp(argv[1], "report"))
@@ -254,50 +279,23 @@ int main(int argc, char **argv)
 	lp_verbose = o.verbose;
 	libbpf_set_print(libbpf_print);
 
-	/* checks that need no kernel objects, before attaching anything */
-	if (check_privileges())
-		return 1;
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		lp_err("kernel BTF missing (/sys/kernel/btf/vmlinux): a kernel built with CONFIG_DEBUG_INFO_BTF=y is required");
-		return 1;
-	}
-	if (o.output && (err = report_check_writable(o.output))) {
-		lp_err("--output %s: cannot write there: %s", o.output,
-		       out_strerror(err));
-		return 1;
-	}
-	if (o.output && o.live && out_is_stdout(o.output)) {
-		lp_err("--output %s and --live both write to stdout: choose one",
-		       o.output);
-		return 1;
-	}
-
-	/* a PID that is not there would be traced for nothing, all run long */
 	targets[0].pid = o.pid;
-	if (target_check(&targets[0]))
+	if (preflight(&o, &targets[0]))
 		return 1;
 	o.pid = targets[0].pid; /* a thread's id: its process */
-
-	cfg.per_message = o.client != NULL;
-	cfg.max_conns = o.max_conns;
-	cfg.realtime_offset_ns = realtime_offset(&clk_err);
-	o.realtime_offset_ns = cfg.realtime_offset_ns;
-	cfg.nic_lookup = nic_lookup; /* nic_src is filled once loaded */
-	cfg.nic_ctx = &nic_src;
-	c = corr_new(&cfg);
-	if (!c) {
-		lp_err("out of memory");
+	c = new_corr(&o, &nic_src, &clk_err);
+	if (!c)
 		return 1;
-	}
 
 	/* --metrics: listen before attaching, so a busy port fails fast */
 	if (o.metrics && (err = metrics_start(&metrics, &o)))
 		goto cleanup;
 
-	err = loader_open(&L, &o);
+	err = loader_open(&L, &o, c->cfg.realtime_offset_ns);
 	/* a wrong symbol fails here, before anything is loaded */
 	if (!err)
-		err = callback_resolve(&cb, &o, &L.probes[PR_CALLBACK]);
+		err = callback_resolve(&cb, &o, L.client_path,
+				       &L.probes[PR_CALLBACK]);
 	if (!err)
 		err = loader_load_attach(&L, &o);
 	if (!err)
@@ -308,25 +306,13 @@ int main(int argc, char **argv)
 		goto cleanup;
 	loader_batch_start(&L, &o);
 	targets[1].pid = o.client_pid;
-	/*
-	 * Our own cost, measured for every run: BPF run-time stats on now,
-	 * while we still have CAP_SYS_ADMIN; reading them back later needs
-	 * only the program fds.
-	 */
-	overhead_init(&ov, !o.no_bpf_stats);
-	if (ov.stats_fd < 0 && !ov.disabled)
-		lp_info("BPF run-time stats unavailable (%s): the report's overhead section has no BPF run time",
-			strerror(-ov.stats_fd));
-	if ((err = overhead_add_object(&ov, L.skel->obj)) ||
-	    (cb.skel && (err = overhead_add_object(&ov, cb.skel->obj))) ||
-	    (L.tls.skel && (err = overhead_add_object(&ov, L.tls.skel->obj))))
-		lp_info("overhead: not every program is counted: %s",
-			strerror(-err));
+	count_overhead(&ov, &o, &L, &cb);
 	err = 0;
 	/* loading parsed vmlinux BTF (megabytes, freed): give the heap back */
 	malloc_trim(0);
 	/* before dropping privileges: opening /proc/PID/fd needs them */
-	stamps = client_stamps_new(&o, c, &L.probes[PR_CLIENT_MESSAGE]);
+	stamps = client_stamps_new(&o, L.client_path, c,
+				   &L.probes[PR_CLIENT_MESSAGE]);
 	print_probes(&L);
 
 	rb = ring_buffer__new(bpf_map__fd(L.skel->maps.rb), handle_event, c,
@@ -349,104 +335,22 @@ int main(int argc, char **argv)
 	t0 = now_ns(CLOCK_MONOTONIC);
 	overhead_start(&ov);
 	cb.t0_ns = t0;
-	next_status = t0 + 1000000000ULL;
-	deadline = o.duration > 0 ? t0 + (uint64_t)(o.duration * 1e9) : 0;
 	if (!o.quiet)
 		fprintf(stderr, "latprobe: tracing%s... Ctrl-C to stop\n",
 			o.client ? " (with client probes)" : "");
 
-	while (!exiting) {
-		uint64_t now;
-
-		/*
-		 * Wake-up policy: epoll on the ring fd with a 10 ms timeout
-		 * (--poll-interval), at normal priority; the BPF side forces
-		 * a wake-up only when a quarter of the ring is pending.
-		 * Measured against the traced client's tail (paced feed at
-		 * 100 and 20k msg/s, scripts/bench_wakeup.sh ->
-		 * results/bench_wakeup.md): a 100 ms timer put the p99 at
-		 * 20k msg/s above 8 ms in 2 of 3 rounds (each drain is ten
-		 * times bigger and lands on a busy CPU); SCHED_IDLE and nice
-		 * 19 gave no gain beyond the run-to-run spread and would
-		 * starve the consumer behind a busy-polling client. So the
-		 * 10 ms timer stays.
-		 */
-		err = ring_buffer__poll(rb, o.poll_ms);
-		if (err == -EINTR) {
-			/* a signal, or a stop and continue (Ctrl-Z, fg): not the end */
-			err = 0;
-			continue;
-		}
-		if (err < 0) {
-			/* the report is still written; the exit says it is cut short */
-			lp_err("polling the ring buffer: %s; stopping early",
-			       strerror(-err));
-			poll_failed = true;
-			break;
-		}
-		/*
-		 * records submitted without a wake-up are only seen here; a
-		 * client's stamps after the kernel reads that precede them
-		 */
-		client_stamps_snapshot(stamps);
-		/* reads still queued in the kernel, before the status tick */
-		if (now_ns(CLOCK_MONOTONIC) >= next_status)
-			loader_batch_flush(&L);
-		ring_buffer__consume(rb);
-		now = now_ns(CLOCK_MONOTONIC);
-		client_stamps_process(stamps, now);
-		if (deadline && now >= deadline)
-			break;
-		if (now >= next_status) {
-			if (callback_client_gone(&cb, now)) {
-				lp_err("--client %u exited after %.1f s; stopping (the report says so)",
-				       cb.pid, (now - t0) / 1e9);
-				break;
-			}
-			loader_poll_nic(&L);
-			for (int i = 0; i < 2; i++)
-				if (target_poll(&targets[i], (now - t0) / 1e9))
-					lp_err("%s %u exited after %.1f s; still tracing (the report's targets say so)",
-					       targets[i].flag, targets[i].pid,
-					       targets[i].exited_after_s);
-			if (c->t.conns_not_tracked && !cap_warned) {
-				lp_err("--max-connections %u reached: further connections are counted, not tracked; the report will be degraded",
-				       c->cfg.max_conns);
-				cap_warned = true;
-			}
-			client_stamps_scan(stamps, now);
-			if (metrics || o.live) {
-				uint64_t st[LP_S_MAX];
-
-				loader_read_stats(&L, st);
-				metrics_tick(metrics, c, st, L.probes);
-				if (o.live)
-					live_tick(stdout, c, st);
-			}
-			if (!o.quiet && !o.live)
-				status_line(c, &L, (now - next_status) / 1e9 + 1,
-					    &last_events);
-			next_status = now + 1000000000ULL;
-		}
-	}
-	/*
-	 * Stop the producers first, then drain: under sustained load a drain
-	 * with live producers might never end. Nothing measured is lost.
-	 */
-	callback_detach(&cb);
-	loader_detach(&L);
-	overhead_stop(&ov); /* detached: no program runs any more */
-	client_stamps_snapshot(stamps);
-	loader_batch_flush(&L);
-	ring_buffer__consume(rb);
-	client_stamps_process(stamps, now_ns(CLOCK_MONOTONIC));
-	client_stamps_finish(stamps);
-	drain_kernel_state(&L, c);
+	r.c = c;
+	r.stamps = stamps;
+	r.metrics = metrics;
+	r.rb = rb;
+	r.t0 = t0;
+	run_consume(&r);
+	run_drain(&r, &ov);
 	if (!o.quiet && isatty(STDERR_FILENO))
 		fputc('\n', stderr);
-	if (exiting && exiting != SIGINT && exiting != SIGTERM)
+	if (lp_exiting && lp_exiting != SIGINT && lp_exiting != SIGTERM)
 		lp_err("stopped by SIG%s: writing the report as at Ctrl-C",
-		       sigabbrev_np(exiting) ? sigabbrev_np(exiting) : "RT");
+		       sigabbrev_np(lp_exiting) ? sigabbrev_np(lp_exiting) : "RT");
 	err = write_report(&o, &L, &cb, c, &start, t0, clk_err, targets, 2, &ov);
 	if (!err && !o.quiet && o.output)
 		fprintf(stderr, "latprobe: %llu events, report written to %s\n",
@@ -462,5 +366,5 @@ cleanup:
 	nic_source_close(&nic_src);
 	loader_destroy(&L);
 	corr_free(c);
-	return err || poll_failed ? 1 : 0;
+	return err || r.poll_failed ? 1 : 0;
 }

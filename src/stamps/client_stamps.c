@@ -204,7 +204,8 @@ static void ring_release(struct client_stamps *cs, struct ring *r)
 	cs->nused--;
 }
 
-struct client_stamps *client_stamps_new(const struct lp_opts *o, struct corr *c,
+struct client_stamps *client_stamps_new(const struct lp_opts *o,
+					const char *client_path, struct corr *c,
 					struct probe_info *pi)
 {
 	struct client_stamps *cs;
@@ -216,7 +217,7 @@ struct client_stamps *client_stamps_new(const struct lp_opts *o, struct corr *c,
 		return NULL;
 	cs->c = c;
 	cs->pid = o->client_pid;
-	cs->path = o->client_path;
+	cs->path = client_path;
 	scan_all(cs, now_ns(CLOCK_MONOTONIC));
 	cs->next_scan = now_ns(CLOCK_MONOTONIC) + SCAN_NS;
 	if (cs->rings_mapped) {

@@ -26,7 +26,8 @@ struct client_stamps;
  * NULL without --client (or out of memory). Scans for rings right away and
  * says in @pi (the client_message probe) which path is used and why.
  */
-struct client_stamps *client_stamps_new(const struct lp_opts *o, struct corr *c,
+struct client_stamps *client_stamps_new(const struct lp_opts *o,
+					const char *client_path, struct corr *c,
 					struct probe_info *pi);
 /* Rescan /proc for new rings if a second has passed since the last scan. */
 void client_stamps_scan(struct client_stamps *cs, uint64_t now_ns);

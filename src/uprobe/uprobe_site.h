@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * uprobe_site: where to put a uprobe on a function of a program we did not
- * build. SHARED API: --callback (src/attach_callback.c) and the TLS probes
- * (SSL_read & co.) both use it; keep these signatures stable.
+ * build. SHARED API: --callback (src/kernel/attach_callback.c) and the TLS
+ * probes (SSL_read & co.) both use it; keep these signatures stable.
  *
  * 1. Find the ELF file: the client binary itself, or for "LIB:SYMBOL" the
  *    library a running process maps (/proc/PID/maps) or the one a binary

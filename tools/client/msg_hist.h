@@ -3,7 +3,7 @@
  * wsclient's per-message stage histogram, log-linear: exact below 128 ns,
  * then 128 buckets per power of two (relative error < 0.4%). Fixed size, no
  * allocation per sample, so the client can record every message. Not
- * latprobe's histogram (src/hist.c: coarser buckets, rows allocated on
+ * latprobe's histogram (src/engine/hist.c: coarser buckets, rows allocated on
  * first use, merge and summary): the client's numbers stay as they were.
  */
 #ifndef __MSG_HIST_H

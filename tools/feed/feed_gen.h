@@ -139,6 +139,13 @@ int feed_book_partial(struct feed_stream *st, struct feed_rng *r, uint64_t e,
  */
 int feed_stream_init(struct feed_stream *st, const char *name,
 		     struct feed_rng *r);
+/*
+ * The parse alone (feed_stream.c), without the market state a kind past
+ * FEED_DEPTH also gets (feed_market_init()): what feed_stream_init() and
+ * the market's array streams build on.
+ */
+int feed_stream_parse(struct feed_stream *st, const char *name,
+		      struct feed_rng *r);
 
 /*
  * Format the next payload of @st into @buf. @e is the event time in the

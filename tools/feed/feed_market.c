@@ -330,8 +330,10 @@ static int fmt_array(struct feed_stream *st, struct feed_rng *r, uint64_t e,
 		snprintf(name, sizeof(name), "%s@%s", market_syms[i],
 			 st->kind == FEED_MARKPRICE_ARR ? "markPrice"
 							: "ticker");
-		if (feed_stream_init(&one, name, r))
+		if (feed_stream_parse(&one, name, r))
 			continue;
+		if (one.kind > FEED_DEPTH)
+			feed_market_init(&one, r);
 		one.micros = st->micros;
 		if (st->kind != FEED_MARKPRICE_ARR)
 			trades(&one, r, ems);

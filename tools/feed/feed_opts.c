@@ -11,6 +11,23 @@
 #include "feed_server.h"
 #include "ws_common.h"
 
+/* the options, with their defaults */
+struct feed_opts opt = {
+	.bind = "127.0.0.1",
+	.port = 9443,
+	.seed = 1,
+	.rate = 100,
+	.burst = 1,
+	.duration = 30,
+	.ping_interval = 20,
+	.pong_timeout = 60,
+	.max_msg_rate = 5,
+	.max_streams = 1024,
+	.max_lifetime = 86400,
+	.fault_every = 100,
+	.oversize = FAULT_OVERSIZE_DEFAULT,
+};
+
 static int parse_symbols(char *list)
 {
 	char *save = NULL, *tok, *c;

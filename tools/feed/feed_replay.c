@@ -8,6 +8,8 @@
 
 #include "feed_server.h"
 
+struct feed_replay replay;
+
 int feed_load_replay(const char *path)
 {
 	FILE *f = fopen(path, "r");

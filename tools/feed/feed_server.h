@@ -124,10 +124,10 @@ struct session {
 	bool done; /* close sent: lws may still call us until it completes */
 };
 
-extern struct feed_opts opt;
-extern struct feed_replay replay;
-extern struct feed_scenario scenario;
-extern struct feed_state g;
+extern struct feed_opts opt;	      /* feed_opts.c */
+extern struct feed_replay replay;     /* feed_replay.c */
+extern struct feed_scenario scenario; /* feed_scenario.c */
+extern struct feed_state g;	      /* feed_state.c */
 extern const struct lws_protocols feed_protocols[];
 
 /* feed_opts.c: command line. Returns 0 or -1 after a one-line message. */

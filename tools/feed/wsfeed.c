@@ -20,24 +20,6 @@
 #include "feed_tls.h"
 #include "ws_common.h"
 
-struct feed_opts opt = {
-	.bind = "127.0.0.1",
-	.port = 9443,
-	.seed = 1,
-	.rate = 100,
-	.burst = 1,
-	.duration = 30,
-	.ping_interval = 20,
-	.pong_timeout = 60,
-	.max_msg_rate = 5,
-	.max_streams = 1024,
-	.max_lifetime = 86400,
-	.fault_every = 100,
-	.oversize = FAULT_OVERSIZE_DEFAULT,
-};
-struct feed_replay replay;
-struct feed_state g;
-
 static void on_tick(lws_sorted_usec_list_t *sul)
 {
 	uint64_t now = mono_ns();

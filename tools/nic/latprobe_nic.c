@@ -36,8 +36,6 @@
 #include "nic_slot.h"
 #include "now.h" /* src/: realtime_offset() */
 
-volatile sig_atomic_t exiting;
-
 static void sig_handler(int sig)
 {
 	exiting = 1;
@@ -74,21 +72,6 @@ static void print_capclock(struct nic *nc)
 		       "--probe-iface): stamps late by up to the fastest "
 		       "copy's delay\n");
 	}
-}
-
-void print_stats(struct nic *nc, FILE *f)
-{
-	char name[64];
-	int i;
-
-	for (i = 0; i < NS_MAX; i++) {
-		if (i >= NS_PARSE && !nc->st.v[i])
-			continue;
-		fprintf(f, "%s%s=%" PRIu64, i ? " " : "",
-			nic_stat_name(i, name, sizeof(name)), nc->st.v[i]);
-	}
-	fprintf(f, "\n");
-	fflush(f);
 }
 
 int main(int argc, char **argv)

@@ -61,8 +61,6 @@ struct nic {
 	uint8_t buf[PARSE_BUF];
 };
 
-extern volatile sig_atomic_t exiting;
-
 /* nic_opts.c */
 void usage(FILE *f);
 int parse_opts(int argc, char **argv, struct nic_opts *o);
@@ -75,11 +73,13 @@ int setup_secondary(struct nic *nc);
 void check_pool_ops(struct nic *nc);
 void drain_ring(struct nic *nc);
 
-/* nic_rx.c: the loop until a signal or --duration, and its 1 s tick */
+/*
+ * nic_rx.c: the loop until exiting (set by main's signal handler) or
+ * --duration, its 1 s tick, and the statistics line (--stats, the end)
+ */
+extern volatile sig_atomic_t exiting;
 void run(struct nic *nc);
 void tick(struct nic *nc);
-
-/* latprobe_nic.c */
 void print_stats(struct nic *nc, FILE *f);
 
 #endif /* __LATPROBE_NIC_H */

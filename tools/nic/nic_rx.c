@@ -197,6 +197,23 @@ static uint64_t evictions_est(uint64_t n)
 }
 
 /* Once a second: recalibrate clocks, refresh pdump drops, publish stats. */
+volatile sig_atomic_t exiting;
+
+void print_stats(struct nic *nc, FILE *f)
+{
+	char name[64];
+	int i;
+
+	for (i = 0; i < NS_MAX; i++) {
+		if (i >= NS_PARSE && !nc->st.v[i])
+			continue;
+		fprintf(f, "%s%s=%" PRIu64, i ? " " : "",
+			nic_stat_name(i, name, sizeof(name)), nc->st.v[i]);
+	}
+	fprintf(f, "\n");
+	fflush(f);
+}
+
 void tick(struct nic *nc)
 {
 	struct rte_pdump_stats ps;

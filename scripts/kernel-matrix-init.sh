@@ -82,6 +82,18 @@ wait_attached()
 }
 
 echo "KMX-INIT uptime_ms=$(uptime_ms)"
+
+# The kTLS modules the host found in the image, dependencies first
+# (/modules/modules.load); ktls: loaded, builtin, absent or failed.
+ktls=absent
+[ -d /sys/module/tls ] && ktls=builtin
+if [ $ktls = absent ] && grep -qx tls.ko /modules/modules.load 2>/dev/null; then
+	ktls=loaded
+	while read -r m; do
+		[ -n "$m" ] || continue
+		insmod "/modules/$m" 2>>/tmp/insmod.err || ktls=failed
+	done </modules/modules.load
+fi
 {
 	echo "uname_r=$(uname -r)"
 	echo "proc_version=$(cat /proc/version)"
@@ -95,23 +107,32 @@ echo "KMX-INIT uptime_ms=$(uptime_ms)"
 	done
 	grep -qw tcp_recvmsg /sys/kernel/tracing/available_filter_functions &&
 		echo "ftrace_tcp_recvmsg=yes" || echo "ftrace_tcp_recvmsg=no"
+	echo "ktls_module=$ktls"
+	echo "ktls_modules=$(tr '\n' ' ' </modules/modules.load 2>/dev/null)"
+	echo "insmod_errors=$(tr '\n' ' ' </tmp/insmod.err 2>/dev/null)"
+	[ "$(cat /sys/kernel/realtime 2>/dev/null)" = 1 ] &&
+		echo "preempt_rt=yes" || echo "preempt_rt=no"
 	echo "payload=$KMX_PAYLOAD"
 } >/tmp/guest.txt
 emit guest /tmp/guest.txt
 
-idx=0
-for mode in $KMX_MODES; do
-	idx=$((idx + 1))
-	sport=$((KMX_SPORT_BASE + idx))
-	echo "KMX-MODE $mode start uptime_ms=$(uptime_ms)"
+# run_mode NAME MODE SPORT [FLOW_ARGS]: latprobe --attach MODE traces one
+# kmatrix_flow from SPORT; artifacts NAME.{meta,flow,err,out,json}
+run_mode()
+{
+	name=$1
+	mode=$2
+	sport=$3
+	shift 3
+	echo "KMX-MODE $name start uptime_ms=$(uptime_ms)"
 	t0=$(uptime_ms)
 	lrc=0
 	attached=0
 	if [ "$KMX_PAYLOAD" = latprobe ]; then
 		# shellcheck disable=SC2086 # KMX_EXTRA_ARGS: several arguments
 		latprobe --attach "$mode" --duration "$KMX_DURATION" \
-			--output "/tmp/$mode.json" --port "$KMX_PORT" $KMX_EXTRA_ARGS \
-			>"/tmp/$mode.out" 2>"/tmp/$mode.err" &
+			--output "/tmp/$name.json" --port "$KMX_PORT" $KMX_EXTRA_ARGS \
+			>"/tmp/$name.out" 2>"/tmp/$name.err" &
 		pid=$!
 		wait_attached "$pid" && attached=1
 		links=$(nlinks "$pid")
@@ -122,7 +143,7 @@ for mode in $KMX_MODES; do
 	fi
 	t1=$(uptime_ms)
 	kmatrix_flow -p "$KMX_PORT" -s "$sport" -n "$KMX_COUNT" \
-		-m "$KMX_SIZE" -i "$KMX_INTERVAL_US" >"/tmp/$mode.flow" 2>&1
+		-m "$KMX_SIZE" -i "$KMX_INTERVAL_US" "$@" >"/tmp/$name.flow" 2>&1
 	frc=$?
 	t2=$(uptime_ms)
 	if [ "$KMX_PAYLOAD" = latprobe ]; then
@@ -134,13 +155,13 @@ for mode in $KMX_MODES; do
 			i=$((i + 1))
 		done
 		if alive "$pid"; then
-			echo "latprobe did not exit 20 s after SIGINT" >>"/tmp/$mode.err"
+			echo "latprobe did not exit 20 s after SIGINT" >>"/tmp/$name.err"
 			kill -KILL "$pid"
 		fi
 		wait "$pid"
 		lrc=$?
 	else
-		cat >"/tmp/$mode.json" <<EOF
+		cat >"/tmp/$name.json" <<EOF
 {"standin": true, "mode": "$mode", "kernel": "$(uname -r)"}
 EOF
 	fi
@@ -155,14 +176,32 @@ EOF
 		echo "attach_ms=$((t1 - t0))"
 		echo "flow_ms=$((t2 - t1))"
 		echo "stop_ms=$((t3 - t2))"
-	} >"/tmp/$mode.meta"
-	emit "$mode.meta" "/tmp/$mode.meta"
-	emit "$mode.flow" "/tmp/$mode.flow"
-	emit "$mode.err" "/tmp/$mode.err"
-	emit "$mode.out" "/tmp/$mode.out"
-	emit "$mode.json" "/tmp/$mode.json"
-	echo "KMX-MODE $mode done rc=$lrc uptime_ms=$(uptime_ms)"
+	} >"/tmp/$name.meta"
+	emit "$name.meta" "/tmp/$name.meta"
+	emit "$name.flow" "/tmp/$name.flow"
+	emit "$name.err" "/tmp/$name.err"
+	emit "$name.out" "/tmp/$name.out"
+	emit "$name.json" "/tmp/$name.json"
+	echo "KMX-MODE $name done rc=$lrc uptime_ms=$(uptime_ms)"
+}
+
+idx=0
+for mode in $KMX_MODES; do
+	idx=$((idx + 1))
+	run_mode "$mode" "$mode" $((KMX_SPORT_BASE + idx))
 done
+
+# The kTLS receive path: the same flow with kTLS on both ends, traced once
+# per kernel-function mechanism (the TLS hooks have no tracepoint).
+if [ "$ktls" = loaded ] || [ "$ktls" = builtin ]; then
+	idx=0
+	for mode in fentry kprobe; do
+		idx=$((idx + 1))
+		run_mode "ktls-$mode" "$mode" $((KMX_KTLS_SPORT + idx)) -t
+	done
+else
+	echo "KMX-KTLS skipped: tls module $ktls"
+fi
 
 echo "KMX-DONE uptime_ms=$(uptime_ms)"
 sync

@@ -11,6 +11,7 @@ const char *const lp_stage_names[ST_MAX] = {
 	[ST_WAKEUP_TO_READ] = "wakeup_to_read",
 	[ST_READ_DURATION] = "read_duration",
 	[ST_TLS_DECRYPT] = "tls_decrypt",
+	[ST_KTLS_DECRYPT] = "ktls_decrypt",
 	[ST_READ_TO_FRAME] = "read_to_frame",
 	[ST_FRAME_TO_PARSED] = "frame_to_parsed",
 	[ST_PARSED_TO_PUBLISHED] = "parsed_to_published",
@@ -28,6 +29,7 @@ const char *const lp_stage_marks[ST_MAX] = {
 	[ST_WAKEUP_TO_READ] = "wakeup -> read_end (tcp_recvmsg return of the read that copied the last byte)",
 	[ST_READ_DURATION] = "read_start (tcp_recvmsg entry, or read syscall entry) -> read_end",
 	[ST_TLS_DECRYPT] = "read_end of the thread's last kernel read inside the SSL_read call (none: SSL_read entry) -> SSL_read return (TLS probes, per SSL_read that returned data)",
+	[ST_KTLS_DECRYPT] = "time inside tls_rx_one_record (decrypt + authenticate each record, into the user buffer when in place), summed over the records one kernel TLS read (tls_sw_recvmsg) returned",
 	[ST_READ_TO_FRAME] = "read_end -> frame_ready (client USDT)",
 	[ST_FRAME_TO_PARSED] = "frame_ready -> json_done (client USDT)",
 	[ST_PARSED_TO_PUBLISHED] = "json_done -> published (client USDT)",
@@ -347,7 +349,10 @@ void corr_event(struct corr *c, const void *data, size_t size)
 	    e->h.type >= LP_EV_MAX || size != lp_event_size(e->h.type) ||
 	    (e->h.type == LP_EV_READ && e->read.ret <= 0) ||
 	    (e->h.type == LP_EV_READS && !reads_valid(&e->reads)) ||
-	    (e->h.type == LP_EV_TLS && !e->tls.bytes)) {
+	    (e->h.type == LP_EV_TLS && !e->tls.bytes) ||
+	    (e->h.type == LP_EV_KTLS &&
+	     (!e->ktls.bytes || !e->ktls.records ||
+	      e->ktls.decrypt_ns > e->h.ts_ns))) {
 		c->t.malformed++;
 		return;
 	}
@@ -366,6 +371,9 @@ void corr_event(struct corr *c, const void *data, size_t size)
 		return;
 	case LP_EV_READS:
 		on_reads(c, &e->h, &e->reads);
+		return;
+	case LP_EV_KTLS:
+		corr_ktls_event(c, &e->h, &e->ktls);
 		return;
 	case LP_EV_CLOSE:
 		on_close(c, e);

@@ -23,6 +23,7 @@ enum lp_stage {
 	ST_WAKEUP_TO_READ,
 	ST_READ_DURATION,
 	ST_TLS_DECRYPT,
+	ST_KTLS_DECRYPT,
 	ST_READ_TO_FRAME,
 	ST_FRAME_TO_PARSED,
 	ST_PARSED_TO_PUBLISHED,
@@ -160,6 +161,7 @@ struct corr {
 	bool untracked_full; /* set full: conns_not_tracked is a lower bound */
 	struct tls_totals tls;		  /* TLS probes (corr_tls.c) */
 	struct tls_thread *tls_threads; /* allocated on the first read */
+	struct ktls_totals ktls;	/* kernel TLS reads (corr_tls.c) */
 };
 
 struct corr *corr_new(const struct corr_cfg *cfg);

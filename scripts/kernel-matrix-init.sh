@@ -25,6 +25,8 @@ exec </dev/null
 
 # shellcheck source=/dev/null # written by scripts/kernel-matrix.sh
 . /kmx.conf
+# shellcheck source=/dev/null # this guest's settings (KMX_DEMO)
+[ -f /kmx-guest.conf ] && . /kmx-guest.conf
 
 uptime_ms()
 {
@@ -201,6 +203,43 @@ if [ "$ktls" = loaded ] || [ "$ktls" = builtin ]; then
 	done
 else
 	echo "KMX-KTLS skipped: tls module $ktls"
+fi
+
+# The demo's message path (wsfeed -> wss -> wsclient, latprobe --client) on
+# the guests the host marked (KMX_DEMO=1): the stage breakdown per message.
+if [ "${KMX_DEMO:-0}" = 1 ] && [ "$KMX_PAYLOAD" = latprobe ]; then
+	echo "KMX-MODE demo start uptime_ms=$(uptime_ms)"
+	wsfeed --tls --bind 127.0.0.1 --port "$KMX_DEMO_PORT" \
+		--rate "$KMX_DEMO_RATE" --depth-follows-rate \
+		--duration $((KMX_DEMO_SECS + 60)) >/tmp/demo.feed 2>&1 &
+	fpid=$!
+	# shellcheck disable=SC2086 # KMX_EXTRA_ARGS: several arguments
+	latprobe --client /lp/wsclient --duration "$KMX_DURATION" \
+		--output /tmp/demo.json $KMX_EXTRA_ARGS \
+		>/tmp/demo.out 2>/tmp/demo.err &
+	pid=$!
+	wait_attached "$pid"
+	wsclient --insecure --duration "$KMX_DEMO_SECS" \
+		--url "wss://127.0.0.1:$KMX_DEMO_PORT/stream?streams=btcusdt@trade/ethusdt@depth@100ms&timeUnit=MICROSECOND" \
+		--json-summary /tmp/demo.client.json >/tmp/demo.client 2>&1
+	echo "client_rc=$?" >/tmp/demo.meta
+	sleep 1
+	kill -INT "$pid" 2>/dev/null
+	i=0
+	while alive "$pid" && [ $i -lt 100 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	alive "$pid" && kill -KILL "$pid"
+	wait "$pid"
+	echo "latprobe_rc=$?" >>/tmp/demo.meta
+	kill "$fpid" 2>/dev/null
+	wait "$fpid"
+	emit demo.meta /tmp/demo.meta
+	emit demo.err /tmp/demo.err
+	emit demo.client /tmp/demo.client
+	emit demo.json /tmp/demo.json
+	echo "KMX-MODE demo done uptime_ms=$(uptime_ms)"
 fi
 
 echo "KMX-DONE uptime_ms=$(uptime_ms)"

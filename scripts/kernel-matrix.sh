@@ -42,6 +42,12 @@ SIZE=512		# bytes per message (one segment each)
 INTERVAL_US=2000	# one message every 2 ms
 DURATION=120		# latprobe --duration: upper bound; stopped by SIGINT
 ATTACH_WAIT=60		# s to wait for latprobe to attach (guest, TCG is slow)
+# The demo's message path (wsfeed, wss, wsclient) runs on the guests whose
+# package matches DEMO_RE: the 6.12 RT kernel and its non-RT twin.
+DEMO_RE=${KMATRIX_DEMO_RE:-'^linux-image-6\.12'}
+DEMO_PORT=47443
+DEMO_RATE=200		# trade messages/s (depth follows the rate)
+DEMO_SECS=4
 
 T_START=$(date +%s.%N)
 # since T: seconds elapsed since the date +%s.%N stamp T
@@ -210,7 +216,8 @@ done
 # ---- 2. binaries ------------------------------------------------------------
 log "building ($PAYLOAD payload)"
 targets="build/kmatrix_flow"
-[ "$PAYLOAD" = latprobe ] && targets="latprobe build/latprobe-static $targets"
+[ "$PAYLOAD" = latprobe ] &&
+	targets="latprobe build/latprobe-static build/wsfeed build/wsclient $targets"
 # shellcheck disable=SC2086
 make -C "$ROOT" --no-print-directory $targets >"$WORK/make.log" 2>&1 || {
 	tail -n 30 "$WORK/make.log" >&2
@@ -251,9 +258,28 @@ KMX_INTERVAL_US=$INTERVAL_US
 KMX_DURATION=$DURATION
 KMX_ATTACH_WAIT=$ATTACH_WAIT
 KMX_EXTRA_ARGS="${KMATRIX_LATPROBE_ARGS:-}"
+KMX_DEMO_PORT=$DEMO_PORT
+KMX_DEMO_RATE=$DEMO_RATE
+KMX_DEMO_SECS=$DEMO_SECS
 EOF
 (cd "$R" && find . | cpio -o -H newc --quiet | gzip -1) >"$WORK/base.gz"
 log "initramfs $(du -h "$WORK/base.gz" | cut -f1) + each guest's modules"
+
+# with_libs DEST BIN...: BIN into DEST/lp and the shared objects ldd lists
+with_libs()
+{
+	local dest=$1 b so
+	shift
+	mkdir -p "$dest/lp"
+	for b in "$@"; do
+		cp "$b" "$dest/lp/"
+		ldd "$b" >/dev/null 2>&1 || continue
+		for so in $(ldd "$b" | grep -oE '/[^ ]+'); do
+			mkdir -p "$dest$(dirname "$so")"
+			cp -L "$so" "$dest$so"
+		done
+	done
+}
 
 # boot_guest PKG: boots it, appends "PKG VERSION SERIAL QEMU_WALL" to
 # $WORK/guests; fails the run at once when QEMU fails (fail fast)
@@ -266,6 +292,10 @@ boot_guest()
 	while read -r m; do
 		[ -n "$m" ] && cp "$kdir/modules/$m" "$g/modules/"
 	done <"$kdir/modules.load"
+	if [ "$PAYLOAD" = latprobe ] && [[ $pkg =~ $DEMO_RE ]]; then
+		with_libs "$g" "$OUT/wsfeed" "$OUT/wsclient"
+		echo "KMX_DEMO=1" >"$g/kmx-guest.conf"
+	fi
 	# a second cpio member: the kernel unpacks both into one rootfs
 	(cd "$g" && find . | cpio -o -H newc --quiet | gzip -1) >"$WORK/mods.gz"
 	cat "$WORK/base.gz" "$WORK/mods.gz" >"$WORK/initramfs.gz"

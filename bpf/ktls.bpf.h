@@ -100,10 +100,16 @@ int BPF_PROG(ktls_recv_fexit, struct sock *sk, struct msghdr *msg, size_t len,
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct ktls_acc *a = bpf_map_lookup_elem(&ktls_acc, &tid);
 
+	/*
+	 * The registry, not sock_traced: a tracing program on a module's
+	 * function that calls bpf_sk_storage_get oopses the 6.1 and 6.12
+	 * verifier (bpf_sk_storage_tracing_allowed looks the attach BTF id
+	 * up in vmlinux's BTF), seen under make kernel-matrix.
+	 */
 	if (a)
 		ktls_read_exit(a, ret,
 			       ret > 0 && a->records &&
-				       sock_traced(sk, true, 0));
+				       sock_traced_reg(sk, true, 0));
 	return 0;
 }
 

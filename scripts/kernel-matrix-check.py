@@ -50,7 +50,9 @@ def parse_serial(path):
             cur = None
             continue
         if cur is not None:
-            buf.append(line.strip())
+            # a kernel message printed into the block is not its data
+            if not re.match(r"\s*\[\s*\d+\.\d+\]", line):
+                buf.append(line.strip())
         else:
             lines.append(line)
     return blocks, lines
@@ -154,6 +156,14 @@ def check_guest(a, blocks, lines, ck, res):
     res["timing"]["guest_uptime_at_end_s"] = end_ms / 1000 if end_ms else None
     ck.add("guest booted %s and ran to the end" % res["package"],
            guest and done, "uname -r %s" % guest.get("uname_r"))
+    dmesg = (blocks.get("dmesg") or b"").decode("utf-8", "replace")
+    oops = [l for l in dmesg.splitlines()
+            if re.search(r"BUG:|Oops|Call Trace|WARNING:", l)]
+    res["kernel_oops"] = oops[:20]
+    ck.add("guest kernel logged no BUG, Oops or WARNING",
+           "dmesg" in blocks and not oops,
+           "; ".join(oops[:3]) if oops else "%d dmesg lines" %
+           len(dmesg.splitlines()))
     ck.add("guest kernel has BTF (/sys/kernel/btf/vmlinux)",
            guest.get("btf_vmlinux") == "yes",
            "%s bytes" % guest.get("btf_vmlinux_bytes"))
@@ -321,7 +331,8 @@ def check_agreement(a, ck, res):
            names and not bad_counts,
            "; ".join(bad_counts) if bad_counts else "%d stages, counts %s" % (
                len(names), ", ".join(
-                   "%s %s" % (s, stages[ran[0]][s].get("count"))
+                   "%s %s" % (s, next(iter(stages[m][s].get("count")
+                                            for m in ran if s in stages[m])))
                    for s in names)))
 
 

@@ -84,6 +84,8 @@ wait_attached()
 }
 
 echo "KMX-INIT uptime_ms=$(uptime_ms)"
+# kernel messages go to the dmesg artifact, not into the base64 blocks
+dmesg -n 1
 
 # The kTLS modules the host found in the image, dependencies first
 # (/modules/modules.load); ktls: loaded, builtin, absent or failed.
@@ -242,6 +244,8 @@ if [ "${KMX_DEMO:-0}" = 1 ] && [ "$KMX_PAYLOAD" = latprobe ]; then
 	echo "KMX-MODE demo done uptime_ms=$(uptime_ms)"
 fi
 
+dmesg >/tmp/dmesg.txt
+emit dmesg /tmp/dmesg.txt
 echo "KMX-DONE uptime_ms=$(uptime_ms)"
 sync
 poweroff -f

@@ -116,6 +116,8 @@ fi
 	echo "insmod_errors=$(tr '\n' ' ' </tmp/insmod.err 2>/dev/null)"
 	[ "$(cat /sys/kernel/realtime 2>/dev/null)" = 1 ] &&
 		echo "preempt_rt=yes" || echo "preempt_rt=no"
+	# threaded interrupt handlers (every one on PREEMPT_RT)
+	echo "irq_threads=$(cat /proc/[0-9]*/comm 2>/dev/null | grep -c '^irq/')"
 	echo "payload=$KMX_PAYLOAD"
 } >/tmp/guest.txt
 emit guest /tmp/guest.txt

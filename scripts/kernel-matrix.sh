@@ -101,8 +101,9 @@ KERNELS='rt-6.12 ^linux-image-6\.12\.[0-9]+\+deb[0-9]+-rt-amd64$
 cloud-6.12 ^linux-image-6\.12\.[0-9]+\+deb[0-9]+-cloud-amd64$
 cloud-6.1 ^linux-image-6\.1\.0-[0-9]+-cloud-amd64$'
 # Modules the kTLS check loads (with what they depend on), when the image
-# ships them: the TLS ULP and the AES-GCM pieces that are modules in Debian.
-KTLS_MODULES="tls gcm ghash-generic"
+# ships them: the TLS ULP and the AES-GCM pieces that are modules in Debian
+# (ctr is one in 6.1, built in from 6.12; gcm finds it by name, no depends=).
+KTLS_MODULES="tls gcm ghash-generic ctr"
 
 find_kernel()
 {
@@ -147,7 +148,8 @@ fetch_kernel()
 {
 	local pkg=$1 kdir=$CACHE/kernel/$1 dl=$WORK/dl deb f
 	if [ -s "$kdir/vmlinuz" ] && [ -s "$kdir/version" ] &&
-		[ -e "$kdir/modules.load" ]; then
+		[ -e "$kdir/modules.load" ] &&
+		[ "$(cat "$kdir/modules.want" 2>/dev/null)" = "$KTLS_MODULES" ]; then
 		log "kernel $pkg $(cat "$kdir/version") (cached)"
 		return 0
 	fi
@@ -177,6 +179,7 @@ fetch_kernel()
 		esac
 		echo "$m"
 	done >"$kdir/modules.load"
+	echo "$KTLS_MODULES" >"$kdir/modules.want"
 	dpkg-deb -f "$deb" Version >"$kdir/version"
 	rm -rf "$dl"
 	log "kernel $pkg $(cat "$kdir/version") cached in ${kdir#"$ROOT"/}" \

@@ -1,28 +1,36 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
-# make kernel-matrix: prove every attach path of latprobe on a second kernel.
+# make kernel-matrix: prove every attach path of latprobe on other kernels.
 #
-#  1. Finds the newest linux-image-6.1.0-*-cloud-amd64 that apt serves, fetches
-#     it with apt-get download and unpacks only vmlinuz (cached under
-#     build/kmatrix/kernel/, never installed into /boot).
-#  2. Builds build/latprobe-static and build/kmatrix_flow (mk/static.mk).
-#  3. Packs them with busybox-static into an initramfs whose /init
-#     (scripts/kernel-matrix-init.sh) traces the same known loopback flow with
-#     --attach auto, fentry, kprobe and tracepoint, and prints the reports on
-#     the serial console (base64 between markers); boots it under QEMU TCG
-#     with no network device and a hard timeout.
+#  1. Finds the newest package apt serves for each guest in KERNELS (6.12
+#     PREEMPT_RT, 6.12 cloud, 6.1 cloud: the one most likely to fail first),
+#     fetches it with apt-get download and unpacks vmlinuz, its config and
+#     the kTLS modules (tls, gcm, ghash, ctr and what they depend on), cached
+#     under build/kmatrix/kernel/PKG, never installed into /boot.
+#  2. Builds build/latprobe-static, build/kmatrix_flow (mk/static.mk) and
+#     wsfeed/wsclient for the demo path.
+#  3. Per guest, packs them with busybox-static into an initramfs (a shared
+#     member plus the guest's modules) whose /init
+#     (scripts/kernel-matrix-init.sh) loads the kTLS modules, traces the same
+#     known loopback flow with --attach auto, fentry, kprobe and tracepoint,
+#     the kTLS flow (kmatrix_flow -t) with fentry and kprobe, the demo path
+#     on the 6.12 guests, and prints the artifacts on the serial console
+#     (base64 between markers); boots it under QEMU TCG with no network
+#     device and a hard timeout. A guest whose QEMU fails ends the run.
 #  4. On this host: --attach auto must pick tracepoints, forced fentry and
-#     kprobe must fail with a one-line error and a non-zero exit.
+#     kprobe must fail with a one-line error and a non-zero exit, ktls_recv
+#     is absent.
 #  5. scripts/kernel-matrix-check.py checks everything and writes
 #     results/kernel-matrix.txt and results/kernel-matrix.json.
 #
 # Exit 0: all checks pass. 1: a check or a step failed. 2: a dependency is
 # missing (run `make deps`).
 #
-# Environment: KMATRIX_PAYLOAD=standin boots the guest without latprobe (for
-# developing the harness); KMATRIX_TIMEOUT (s, QEMU hard limit, default 420);
-# KMATRIX_KERNEL=linux-image-6.1.0-N-cloud-amd64 pins a package;
+# Environment: KMATRIX_PAYLOAD=standin boots the guests without latprobe (for
+# developing the harness); KMATRIX_TIMEOUT (s, QEMU hard limit per guest,
+# default 420); KMATRIX_KERNEL="PKG..." runs these packages instead of the
+# list; KMATRIX_DEMO_RE picks the demo guests (regex on the package);
 # KMATRIX_LATPROBE_ARGS adds arguments to latprobe in the guest (--verbose).
 set -euo pipefail
 

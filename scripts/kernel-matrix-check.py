@@ -532,7 +532,7 @@ def main():
               "repo", "results"):
         p.add_argument("--" + o, required=True)
     for o in ("port", "sport-base", "ktls-sport", "host-port", "host-sport",
-              "count", "size", "interval-us"):
+              "count", "size", "interval-us", "demo-rate", "demo-secs"):
         p.add_argument("--" + o, type=int, required=True)
     p.add_argument("--run-seconds", type=float, required=True)
     a = p.parse_args()
@@ -657,6 +657,98 @@ def guest_lines(a, g, host):
     return L
 
 
+def fmt_pct(v):
+    if not v or v.get("count") is None:
+        return "-"
+    return "%s / %s / %s (n %s)" % (tuple(
+        ("%.1f" % v[k]) if isinstance(v.get(k), (int, float)) else "-"
+        for k in ("p50", "p90", "p99")) + (v.get("count"),))
+
+
+def write_md(a, res, path):
+    gs = res["guests"]
+    L = ["# latprobe kernel matrix: stage breakdown per guest kernel",
+         "",
+         "Written by `make kernel-matrix` (scripts/kernel-matrix-check.py) "
+         "from the run below; the checks and every figure are in "
+         "kernel-matrix.txt and kernel-matrix.json.",
+         "",
+         "- date %s, commit %s, host %s" % (res["date"], res["commit"],
+                                           res["host"]["kernel"]),
+         "- %s" % res["qemu"],
+         "- result: %s" % ("PASS" if res["pass"] else "FAIL"),
+         "",
+         "Every guest runs under QEMU TCG (instructions emulated, one vCPU): "
+         "the microseconds below are emulated time and differ run to run "
+         "(one run's `wakeup_to_read` p50 was 2.6x another's). They show "
+         "which stages exist and where the time goes on each kernel; they "
+         "are not a measurement of PREEMPT_RT against a non-RT kernel on "
+         "hardware. The matrix checks only exact things (counts, bytes, "
+         "reads, segments, mechanisms).",
+         "",
+         "## Guests",
+         "",
+         "| package | uname -r | PREEMPT_RT | threaded IRQ handlers | tls.ko "
+         "| QEMU wall (s) |",
+         "|---|---|---|---|---|---|"]
+    for g in gs:
+        gu = g.get("guest") or {}
+        L.append("| %s %s | %s | %s | %s | %s | %s |" % (
+            g["package"], g["version"], g.get("uname_r"),
+            "yes" if g.get("preempt_rt") else "no",
+            gu.get("irq_threads", "-"), (g.get("ktls") or {}).get("module"),
+            g["timing"].get("qemu_wall_s")))
+    demo = [g for g in gs if (g.get("demo") or {}).get("stages")]
+    if demo:
+        L += ["", "## Demo message path: wsfeed -> wss (OpenSSL) -> wsclient, "
+              "latprobe --client",
+              "",
+              "Per message, microseconds, p50 / p90 / p99 (n). Feed and client "
+              "on the guest's loopback, %d trade msg/s plus depth, %d s." % (
+                  a.demo_rate, a.demo_secs), ""]
+        L.append("| stage | " + " | ".join(
+            "%s%s" % (g.get("uname_r"), " (RT)" if g.get("preempt_rt") else "")
+            for g in demo) + " |")
+        L.append("|---|" + "---|" * len(demo))
+        names = []
+        for g in demo:
+            names += [s for s in g["demo"]["stages"] if s not in names]
+        for s in names:
+            L.append("| `%s` | " % s + " | ".join(
+                fmt_pct(g["demo"]["stages"].get(s)) for g in demo) + " |")
+        L.append("| messages seen / correlated | " + " | ".join(
+            "%s / %s" % (g["demo"]["messages"].get("seen"),
+                         g["demo"]["messages"].get("correlated"))
+            for g in demo) + " |")
+    L += ["", "## Known flow (200 x 512 B, loopback), --attach auto",
+          "", "| stage | " + " | ".join(g.get("uname_r") or g["package"]
+                                        for g in gs) + " |",
+          "|---|" + "---|" * len(gs)]
+    names = []
+    for g in gs:
+        names += [s for s in ((g.get("guest_modes") or {}).get("auto", {})
+                              .get("stages") or {}) if s not in names]
+    for s in names:
+        L.append("| `%s` | " % s + " | ".join(
+            fmt_pct(((g.get("guest_modes") or {}).get("auto", {})
+                     .get("stages") or {}).get(s)) for g in gs) + " |")
+    L += ["", "## Kernel TLS receive: `ktls_decrypt` per read",
+          "", "| guest | fentry | kprobe |", "|---|---|---|"]
+    for g in gs:
+        k = g.get("ktls") or {}
+        runs = k.get("runs") or {}
+        L.append("| %s | %s | %s |" % (
+            g.get("uname_r"),
+            fmt_pct(runs.get("fentry", {}).get("ktls_decrypt")) if runs
+            else k.get("skipped", "-"),
+            fmt_pct(runs.get("kprobe", {}).get("ktls_decrypt")) if runs
+            else k.get("skipped", "-")))
+    L.append("")
+    with open(path + ".tmp", "w") as f:
+        f.write("\n".join(L) + "\n")
+    os.replace(path + ".tmp", path)
+
+
 def write_results(a, res):
     os.makedirs(a.results, exist_ok=True)
     jp = os.path.join(a.results, "kernel-matrix.json")
@@ -698,6 +790,7 @@ def write_results(a, res):
     with open(tp + ".tmp", "w") as f:
         f.write("\n".join(L) + "\n")
     os.replace(tp + ".tmp", tp)
+    write_md(a, res, os.path.join(a.results, "kernel-matrix.md"))
 
 
 if __name__ == "__main__":

@@ -397,7 +397,7 @@ set +e
 python3 "$ROOT/scripts/kernel-matrix-check.py" \
 	--guests "$WORK/guests" --host-dir "$HOSTDIR" --payload "$PAYLOAD" \
 	--modes "$MODES" --port $PORT --sport-base $SPORT_BASE \
-	--ktls-sport $KTLS_SPORT \
+	--ktls-sport $KTLS_SPORT --demo-rate $DEMO_RATE --demo-secs $DEMO_SECS \
 	--host-port $HOST_PORT --host-sport $HOST_SPORT \
 	--count $COUNT --size $SIZE --interval-us $INTERVAL_US \
 	--run-seconds "$(since "$T_START")" \

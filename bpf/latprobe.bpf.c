@@ -612,4 +612,6 @@ int BPF_USDT(client_msg, int fd, __u64 frame_ns, __u64 parsed_ns,
 	return 0;
 }
 
+#include "ktls.bpf.h"
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

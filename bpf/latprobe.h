@@ -23,6 +23,7 @@ enum lp_event_type {
 	LP_EV_CB,	/* --callback: one call of the client's per-message callback */
 	LP_EV_TLS,	/* TLS probes: one SSL_read/SSL_read_ex that returned data */
 	LP_EV_READS,	/* up to LP_READS_BATCH reads of one socket (batched) */
+	LP_EV_KTLS,	/* kernel TLS: one tls_sw_recvmsg that returned plaintext */
 	LP_EV_MAX
 };
 
@@ -52,6 +53,7 @@ enum lp_probe {
 	LP_P_CB_ENTRY,	     /* --callback uprobe (every call, before filters) */
 	LP_P_CB_RETURN,	     /* --callback uretprobe */
 	LP_P_TLS_READ,	     /* TLS probes: SSL_read/SSL_read_ex calls traced */
+	LP_P_KTLS,	     /* kernel TLS: tls_rx_one_record calls */
 	LP_P_MAX
 };
 
@@ -239,6 +241,17 @@ struct lp_tls {
 	__u64 bytes;	/* plaintext bytes it returned (> 0) */
 };
 
+/*
+ * One kernel TLS read (tls_sw_recvmsg returned plaintext); h.ts_ns is its
+ * return, h.sk the socket. bpf/ktls.bpf.h.
+ */
+struct lp_ktls {
+	__u64 decrypt_ns; /* time in tls_rx_one_record, summed over the read */
+	__u64 bytes;	  /* plaintext bytes the read returned (> 0) */
+	__u32 records;	  /* records the read decrypted (> 0) */
+	__u32 pad;
+};
+
 struct lp_event {
 	struct lp_hdr h;
 	union {
@@ -251,6 +264,7 @@ struct lp_event {
 		struct lp_cb cb;
 		struct lp_tls tls;
 		struct lp_reads reads;
+		struct lp_ktls ktls;
 	};
 };
 
@@ -275,6 +289,8 @@ static inline __u32 lp_event_size(__u8 type)
 		return sizeof(struct lp_hdr) + sizeof(struct lp_tls);
 	case LP_EV_READS:
 		return sizeof(struct lp_hdr) + sizeof(struct lp_reads);
+	case LP_EV_KTLS:
+		return sizeof(struct lp_hdr) + sizeof(struct lp_ktls);
 	}
 	return 0;
 }

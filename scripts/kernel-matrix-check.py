@@ -50,7 +50,9 @@ def parse_serial(path):
             cur = None
             continue
         if cur is not None:
-            buf.append(line.strip())
+            # a kernel message printed into the block is not its data
+            if not re.match(r"\s*\[\s*\d+\.\d+\]", line):
+                buf.append(line.strip())
         else:
             lines.append(line)
     return blocks, lines
@@ -121,8 +123,11 @@ def git(repo, *args):
 class Checks:
     def __init__(self):
         self.items = []
+        self.label = None  # the guest the "guest ..." checks are about
 
     def add(self, name, ok, detail=""):
+        if self.label and name.startswith("guest"):
+            name = "guest " + self.label + name[5:]
         self.items.append({"check": name, "pass": bool(ok), "detail": detail})
         print("  %s  %s%s" % ("PASS" if ok else "FAIL", name,
                                (": " + detail) if detail else ""))
@@ -135,6 +140,7 @@ class Checks:
 
 def check_guest(a, blocks, lines, ck, res):
     modes = a.modes.split()
+    REFUSED.clear()
     guest = kv((blocks.get("guest") or b"").decode())
     res["guest"] = guest
     def uptime(tag):
@@ -148,8 +154,16 @@ def check_guest(a, blocks, lines, ck, res):
     done = end_ms is not None
     res["timing"]["guest_boot_to_init_s"] = boot_ms / 1000 if boot_ms else None
     res["timing"]["guest_uptime_at_end_s"] = end_ms / 1000 if end_ms else None
-    ck.add("guest booted %s and ran to the end" % a.package,
+    ck.add("guest booted %s and ran to the end" % res["package"],
            guest and done, "uname -r %s" % guest.get("uname_r"))
+    dmesg = (blocks.get("dmesg") or b"").decode("utf-8", "replace")
+    oops = [l for l in dmesg.splitlines()
+            if re.search(r"BUG:|Oops|Call Trace|WARNING:", l)]
+    res["kernel_oops"] = oops[:20]
+    ck.add("guest kernel logged no BUG, Oops or WARNING",
+           "dmesg" in blocks and not oops,
+           "; ".join(oops[:3]) if oops else "%d dmesg lines" %
+           len(dmesg.splitlines()))
     ck.add("guest kernel has BTF (/sys/kernel/btf/vmlinux)",
            guest.get("btf_vmlinux") == "yes",
            "%s bytes" % guest.get("btf_vmlinux_bytes"))
@@ -242,14 +256,23 @@ def check_mechanisms(a, reports, ck, res):
         for m in ("auto",) + FORCED}
     for m in forced_ran():
         probes = (reports.get(m) or {}).get("probes") or {}
+        # on the tracepoint path a hook with no tracepoint (ktls_recv) and
+        # tcp_cleanup_rbuf (useless without a read entry hook) are absent
+        # by design, and say so
+        absent = {p for p in switchable if m == "tracepoint" and
+                  probes.get(p, {}).get("used") == "none" and
+                  re.search(r"no tracepoint for|not attached:",
+                            why(probes.get(p, {})))}
         fb = {p: "used %s: %s" % (probes.get(p, {}).get("used"),
                                   why(probes.get(p, {})))
-              for p in switchable if probes.get(p, {}).get("used") != m}
+              for p in switchable if probes.get(p, {}).get("used") != m
+              and p not in absent}
         ck.add("guest %s: every probe with an fentry/kprobe variant (%s) "
                "attached as %s" % (m, ", ".join(switchable), m),
                reports.get(m) is not None and switchable and not fb,
                "no report" if reports.get(m) is None else
-               json.dumps(fb) if fb else "")
+               json.dumps(fb) if fb else "absent by design: %s" %
+               ", ".join(sorted(absent)) if absent else "")
     wrong = sorted(p for p in variant["fentry"] if used["auto"].get(p) != "fentry")
     ck.add("guest auto picked fentry for every probe with an fentry variant",
            used["auto"] and variant["fentry"] and not wrong,
@@ -305,7 +328,14 @@ def check_agreement(a, ck, res):
     # compared across the modes that have it
     stages = {m: gm.get(m, {}).get("stages") or {} for m in ran}
     names = sorted(set().union(*(set(v) for v in stages.values())))
-    missing = {s: [m for m in ran if s not in stages[m]] for s in names}
+    # read_duration needs a read entry hook: absent on the tracepoint path
+    # (docs/report-schema.md), which is checked, not excused
+    if "tracepoint" in ran and len(ran) > 1:
+        ck.add("guest tracepoint: read_duration absent (no read entry hook)",
+               "read_duration" not in stages["tracepoint"],
+               "stages %s" % ", ".join(sorted(stages["tracepoint"])))
+    missing = {s: [m for m in ran if s not in stages[m] and not (
+        s == "read_duration" and m == "tracepoint")] for s in names}
     missing = {s: ms for s, ms in missing.items() if ms}
     ck.add("guest: the forced modes report the same stages",
            names and not missing,
@@ -338,7 +368,8 @@ def check_agreement(a, ck, res):
            names and not bad_counts,
            "; ".join(bad_counts) if bad_counts else "%d stages, counts %s" % (
                len(names), ", ".join(
-                   "%s %s" % (s, stages[ran[0]][s].get("count"))
+                   "%s %s" % (s, next(iter(stages[m][s].get("count")
+                                            for m in ran if s in stages[m])))
                    for s in names)))
 
 
@@ -380,6 +411,11 @@ def check_host(a, ck, res):
         conn and conn[1].get("bytes_received") == a.count * a.size and
         str(conn[1].get("reads")) == rcv.get("reads"),
         str(h["auto"].get("counters")))
+    kp = ((rep or {}).get("probes") or {}).get("ktls_recv") or {}
+    ck.add("host: ktls_recv absent (no tls module), no ktls_decrypt stage",
+           rep is not None and kp.get("used") == "none" and
+           "ktls_decrypt" not in (rep.get("stages") or {}),
+           "used %s: %s" % (kp.get("used"), why(kp)))
     for m in ("fentry", "kprobe"):
         mm = kv(read(m + ".meta"))
         err = (read(m + ".err") or "").strip()
@@ -392,48 +428,183 @@ def check_host(a, ck, res):
                "rc %s, stderr %r" % (rc, err[-300:]))
 
 
+def check_ktls(a, blocks, ck, g):
+    """The kTLS flow under fentry and kprobe: ktls_decrypt per read."""
+    guest = g["guest"]
+    st = guest.get("ktls_module")
+    k = g["ktls"] = {"module": st, "modules": guest.get("ktls_modules"),
+                     "runs": {}}
+    if st == "absent":
+        k["skipped"] = "the image ships no tls.ko"
+        print("  SKIP  guest %s: kTLS checks: the image ships no tls.ko"
+              % ck.label)
+        return
+    ck.add("guest: the tls module and its crypto loaded (%s)" %
+           guest.get("ktls_modules"), st in ("loaded", "builtin"),
+           "%s%s" % (st, (", insmod: " + guest.get("insmod_errors"))
+                     if guest.get("insmod_errors") else ""))
+    if st not in ("loaded", "builtin") or a.payload != "latprobe":
+        return
+    want = a.count * a.size
+    for i, m in enumerate(("fentry", "kprobe"), 1):
+        name = "ktls-" + m
+        meta = kv((blocks.get(name + ".meta") or b"").decode())
+        flow = (blocks.get(name + ".flow") or b"").decode()
+        err = (blocks.get(name + ".err") or b"").decode()
+        rcv = flow_line(flow, "receiver")
+        rep, jerr = load_json(blocks.get(name + ".json"))
+        r = k["runs"][m] = {"latprobe_rc": meta.get("latprobe_rc"),
+                            "flow": rcv, "stderr": err.strip()[-2000:]}
+        ck.add("guest %s: the kTLS flow ran (%d plaintext bytes checked)" %
+               (name, want),
+               meta.get("flow_rc") == "0" and rcv.get("bytes") == str(want)
+               and rcv.get("bad_bytes") == "0" and rcv.get("ktls") == "1",
+               "receiver %s" % (rcv or flow.strip()[-200:]))
+        ck.add("guest %s: latprobe exit 0 and a JSON report" % name,
+               meta.get("latprobe_rc") == "0" and rep is not None,
+               "rc %s%s" % (meta.get("latprobe_rc"), "" if rep else
+                            ", json: %s; stderr: %s" % (jerr, err[-300:])))
+        if rep is None:
+            continue
+        probes = rep.get("probes") or {}
+        kp, sp = probes.get("ktls_recv") or {}, probes.get("ssl_read") or {}
+        r["ktls_recv"] = {x: kp.get(x) for x in ("used", "attach_point", "why")}
+        ck.add("guest %s: ktls_recv attached as %s" % (name, m),
+               kp.get("used") == m, "used %s: %s" % (kp.get("used"), why(kp)))
+        conn = find_conn(rep, a.port, a.ktls_sport + i)
+        cst = (conn[1].get("stages") or {}) if conn else {}
+        gst = rep.get("stages") or {}
+        ck.add("guest %s: tls_decrypt (user-space probe) absent, ssl_read "
+               "not attached" % name,
+               sp.get("used") == "none" and "tls_decrypt" not in gst and
+               "tls_decrypt" not in cst, "ssl_read used %s" % sp.get("used"))
+        tot = rep.get("ktls") or {}
+        r["totals"] = tot
+        r["connection"] = conn[0] if conn else None
+        kd = cst.get("ktls_decrypt") or {}
+        r["ktls_decrypt"] = {x: kd.get(x) for x in ("count",) + PCT_KEYS +
+                             ("p99",)}
+        ck.add("guest %s: ktls reads and bytes match the receiver "
+               "(reads %s, bytes %d, records %d)" % (
+                   name, rcv.get("reads"), want, a.count),
+               str(tot.get("reads")) == rcv.get("reads") and
+               tot.get("bytes") == want and tot.get("records") == a.count,
+               "report ktls %s" % tot)
+        ck.add("guest %s: the flow's connection has ktls_decrypt once per "
+               "read" % name,
+               conn and str(kd.get("count")) == rcv.get("reads"),
+               "%s: ktls_decrypt %s" % (conn[0] if conn else "no connection",
+                                        r["ktls_decrypt"]))
+    runs = k["runs"]
+    tots = [runs.get(m, {}).get("totals") for m in ("fentry", "kprobe")]
+    cnts = [(runs.get(m, {}).get("ktls_decrypt") or {}).get("count")
+            for m in ("fentry", "kprobe")]
+    ck.add("guest: kTLS fentry and kprobe agree exactly on reads, bytes, "
+           "records and ktls_decrypt counts",
+           all(tots) and tots[0] == tots[1] and cnts[0] == cnts[1] and
+           cnts[0], "fentry %s n %s; kprobe %s n %s" % (
+               tots[0], cnts[0], tots[1], cnts[1]))
+
+
+def check_demo(a, blocks, ck, g):
+    """The demo's message path (on the guests that ran it): breakdown."""
+    if "demo.meta" not in blocks:
+        return
+    meta = kv((blocks.get("demo.meta") or b"").decode())
+    err = (blocks.get("demo.err") or b"").decode()
+    rep, jerr = load_json(blocks.get("demo.json"))
+    d = g["demo"] = {"client_rc": meta.get("client_rc"),
+                     "latprobe_rc": meta.get("latprobe_rc"),
+                     "client": (blocks.get("demo.client") or b"").decode()
+                     .strip()[-1500:]}
+    ck.add("guest demo: wsclient and latprobe --client exit 0, a report",
+           meta.get("client_rc") == "0" and meta.get("latprobe_rc") == "0"
+           and rep is not None,
+           "client rc %s, latprobe rc %s%s" % (
+               meta.get("client_rc"), meta.get("latprobe_rc"),
+               "" if rep else ", json: %s; stderr: %s" % (jerr, err[-300:])))
+    if rep is None:
+        return
+    msgs = rep.get("messages") or {}
+    d["messages"] = {k: msgs.get(k) for k in ("unit", "seen", "correlated")}
+    d["probes"] = probe_used(rep)
+    d["stages"] = {s: {k: v.get(k) for k in ("count",) + PCT_KEYS + ("p99",)}
+                   for s, v in (rep.get("stages") or {}).items()}
+    ck.add("guest demo: messages seen and correlated with kernel stages",
+           msgs.get("unit") == "message" and (msgs.get("correlated") or 0) > 0
+           and "wakeup_to_read" in d["stages"],
+           "%s; stages %s" % (d["messages"], ", ".join(d["stages"])))
+
+
+def parse_guests(path):
+    out = []
+    with open(path) as f:
+        for line in f:
+            p = line.split()
+            if len(p) == 4:
+                out.append({"package": p[0], "version": p[1],
+                            "serial": p[2], "qemu_wall_s": float(p[3])})
+    return out
+
+
 def main():
     p = argparse.ArgumentParser()
-    for o in ("serial", "host-dir", "payload", "package", "package-version",
-              "modes", "qemu-version", "repo", "results"):
+    for o in ("guests", "host-dir", "payload", "modes", "qemu-version",
+              "repo", "results"):
         p.add_argument("--" + o, required=True)
-    for o in ("port", "sport-base", "host-port", "host-sport", "count", "size",
-              "interval-us"):
+    for o in ("port", "sport-base", "ktls-sport", "host-port", "host-sport",
+              "count", "size", "interval-us", "demo-rate", "demo-secs"):
         p.add_argument("--" + o, type=int, required=True)
-    for o in ("qemu-wall", "run-seconds"):
-        p.add_argument("--" + o, type=float, required=True)
+    p.add_argument("--run-seconds", type=float, required=True)
     a = p.parse_args()
 
     head = git(a.repo, "rev-parse", "HEAD")
     dirty = bool(git(a.repo, "status", "--porcelain", "--untracked-files=no"))
     res = {
-        "schema": "latprobe-kernel-matrix/1",
+        "schema": "latprobe-kernel-matrix/2",
         "date": datetime.datetime.now(datetime.timezone.utc)
         .strftime("%Y-%m-%dT%H:%M:%SZ"),
         "commit": (head or "none") + ("-dirty" if head and dirty else ""),
         "payload": a.payload,
         "host": {"kernel": platform.release(), "machine": platform.machine()},
-        "guest_kernel": {"package": a.package, "version": a.package_version},
         "qemu": a.qemu_version + " (TCG, 1 vCPU, 1024 MiB, no NIC)",
         "flow": {"server_port": a.port, "client_port_base": a.sport_base,
+                 "ktls_client_port_base": a.ktls_sport,
                  "messages": a.count, "message_bytes": a.size,
                  "interval_us": a.interval_us},
-        "timing": {"qemu_wall_s": round(a.qemu_wall, 1)},
-        "guest_modes": {},
+        "timing": {},
+        "guests": [],
     }
     ck = Checks()
     print("kernel-matrix checks:")
-    blocks, lines = parse_serial(a.serial)
-    reports = check_guest(a, blocks, lines, ck, res)
-    res["guest_kernel"]["uname_r"] = res["guest"].get("uname_r")
-    res["guest_kernel"]["proc_version"] = res["guest"].get("proc_version")
+    guests = parse_guests(a.guests)
+    ck.add("the matrix booted every guest kernel", guests,
+           ", ".join(x["package"] for x in guests) or "none")
+    for gi in guests:
+        g = {"package": gi["package"], "version": gi["version"],
+             "timing": {"qemu_wall_s": round(gi["qemu_wall_s"], 1)},
+             "guest_modes": {}}
+        res["guests"].append(g)
+        blocks, lines = parse_serial(gi["serial"])
+        ck.label = kv((blocks.get("guest") or b"").decode()).get(
+            "uname_r") or gi["package"]
+        reports = check_guest(a, blocks, lines, ck, g)
+        g["uname_r"] = g["guest"].get("uname_r")
+        g["proc_version"] = g["guest"].get("proc_version")
+        g["preempt_rt"] = g["guest"].get("preempt_rt") == "yes"
+        if a.payload == "latprobe":
+            check_mechanisms(a, reports, ck, g)
+            check_agreement(a, ck, g)
+        check_ktls(a, blocks, ck, g)
+        check_demo(a, blocks, ck, g)
+    ck.label = None
     if a.payload == "latprobe":
-        check_mechanisms(a, reports, ck, res)
-        check_agreement(a, ck, res)
         check_host(a, ck, res)
     else:
         print("  NOTE  stand-in payload: harness only, latprobe not traced")
     res["timing"]["run_s"] = round(a.run_seconds, 1)
+    res["timing"]["qemu_wall_s"] = round(
+        sum(x["qemu_wall_s"] for x in guests), 1)
     res["checks"] = ck.items
     res["pass"] = ck.ok
     write_results(a, res)
@@ -441,6 +612,162 @@ def main():
         "PASS" if ck.ok else "FAIL",
         sum(i["pass"] for i in ck.items), len(ck.items)))
     return 0 if ck.ok else 1
+
+
+def guest_lines(a, g, host):
+    t = g["timing"]
+    L = ["guest %s %s, uname -r %s%s" % (
+        g["package"], g["version"], g.get("uname_r"),
+        " (PREEMPT_RT)" if g.get("preempt_rt") else ""),
+        "  timing: boot to /init %ss, QEMU wall %ss" % (
+            t.get("guest_boot_to_init_s"), t.get("qemu_wall_s"))]
+    mech = g.get("mechanisms")
+    if mech:
+        host_used = host.get("auto", {}).get("mechanisms") or {}
+        probes = sorted(set(host_used).union(*(set(v) for v in mech.values())))
+        w = max([len(p) for p in probes] + [5])
+        L.append("  mechanism used per probe (host auto: %s)" % host["kernel"])
+        cols = ("auto", "fentry", "kprobe", "tracepoint")
+        L.append("    %-*s  %-11s %-11s %-11s %-11s %-11s" % (
+            (w, "probe") + cols + ("host auto",)))
+        for p in probes:
+            L.append("    %-*s  %-11s %-11s %-11s %-11s %-11s" % (
+                (w, p) + tuple(str(mech[c].get(p, "-")) for c in cols) +
+                (str(host_used.get(p, "-")),)))
+        L.append("    probes with an fentry/kprobe variant: %s" % ", ".join(
+            g.get("switchable_probes") or []))
+        for m, ps in (g.get("unavailable") or {}).items():
+            if ps:
+                L.append("    not attached in %s (used none): %s" % (
+                    m, ", ".join(ps)))
+    ag = g.get("agreement")
+    if ag:
+        L.append("  flow connection counters")
+        for m, c in ag["counters"].items():
+            L.append("    %-10s %s" % (m, c if c else
+                                       "refused" if m in g.get("refused", {})
+                                       else c))
+        L.append("  stage percentiles of the flow connection across forced "
+                 "modes, us (information only: timing under QEMU TCG is "
+                 "noise; the checks compare counts)")
+        if not ag.get("stages"):
+            L.append("    (no stage present in two forced reports)")
+        for s, ks in ag.get("stages", {}).items():
+            for k, f in ks.items():
+                L.append("    %-16s %-4s %s  max/min %-6s (n %s)" % (
+                    s, k, "  ".join("%s %9.1f" % (m, f[m]) if m in f else
+                                    "%s %9s" % (m, "-") for m in FORCED),
+                    f["max_over_min"],
+                    "/".join(str(f["counts"].get(m, "-")) for m in FORCED)))
+    k = g.get("ktls")
+    if k:
+        L.append("  kTLS receive (module %s%s)" % (
+            k.get("module"), ": " + k["skipped"] if k.get("skipped") else ""))
+        for m, r in (k.get("runs") or {}).items():
+            L.append("    %-7s totals %s, ktls_decrypt %s, receiver reads %s"
+                     % (m, r.get("totals"), r.get("ktls_decrypt"),
+                        (r.get("flow") or {}).get("reads")))
+    dm = g.get("demo")
+    if dm and dm.get("stages"):
+        L.append("  demo message path (wsfeed -> wss -> wsclient, latprobe "
+                 "--client): %s" % dm.get("messages"))
+        for s, v in dm["stages"].items():
+            L.append("    %-20s n %-6s p50 %9s  p90 %9s  p99 %9s us" % (
+                s, v.get("count"), v.get("p50"), v.get("p90"), v.get("p99")))
+    L.append("")
+    return L
+
+
+def fmt_pct(v):
+    if not v or v.get("count") is None:
+        return "-"
+    return "%s / %s / %s (n %s)" % (tuple(
+        ("%.1f" % v[k]) if isinstance(v.get(k), (int, float)) else "-"
+        for k in ("p50", "p90", "p99")) + (v.get("count"),))
+
+
+def write_md(a, res, path):
+    gs = res["guests"]
+    L = ["# latprobe kernel matrix: stage breakdown per guest kernel",
+         "",
+         "Written by `make kernel-matrix` (scripts/kernel-matrix-check.py) "
+         "from the run below; the checks and every figure are in "
+         "kernel-matrix.txt and kernel-matrix.json.",
+         "",
+         "- date %s, commit %s, host %s" % (res["date"], res["commit"],
+                                           res["host"]["kernel"]),
+         "- %s" % res["qemu"],
+         "- result: %s" % ("PASS" if res["pass"] else "FAIL"),
+         "",
+         "Every guest runs under QEMU TCG (instructions emulated, one vCPU): "
+         "the microseconds below are emulated time and differ run to run "
+         "(one run's `wakeup_to_read` p50 was 2.6x another's). They show "
+         "which stages exist and where the time goes on each kernel; they "
+         "are not a measurement of PREEMPT_RT against a non-RT kernel on "
+         "hardware. The matrix checks only exact things (counts, bytes, "
+         "reads, segments, mechanisms).",
+         "",
+         "## Guests",
+         "",
+         "| package | uname -r | PREEMPT_RT | threaded IRQ handlers | tls.ko "
+         "| QEMU wall (s) |",
+         "|---|---|---|---|---|---|"]
+    for g in gs:
+        gu = g.get("guest") or {}
+        L.append("| %s %s | %s | %s | %s | %s | %s |" % (
+            g["package"], g["version"], g.get("uname_r"),
+            "yes" if g.get("preempt_rt") else "no",
+            gu.get("irq_threads", "-"), (g.get("ktls") or {}).get("module"),
+            g["timing"].get("qemu_wall_s")))
+    demo = [g for g in gs if (g.get("demo") or {}).get("stages")]
+    if demo:
+        L += ["", "## Demo message path: wsfeed -> wss (OpenSSL) -> wsclient, "
+              "latprobe --client",
+              "",
+              "Per message, microseconds, p50 / p90 / p99 (n). Feed and client "
+              "on the guest's loopback, %d trade msg/s plus depth, %d s." % (
+                  a.demo_rate, a.demo_secs), ""]
+        L.append("| stage | " + " | ".join(
+            "%s%s" % (g.get("uname_r"), " (RT)" if g.get("preempt_rt") else "")
+            for g in demo) + " |")
+        L.append("|---|" + "---|" * len(demo))
+        names = []
+        for g in demo:
+            names += [s for s in g["demo"]["stages"] if s not in names]
+        for s in names:
+            L.append("| `%s` | " % s + " | ".join(
+                fmt_pct(g["demo"]["stages"].get(s)) for g in demo) + " |")
+        L.append("| messages seen / correlated | " + " | ".join(
+            "%s / %s" % (g["demo"]["messages"].get("seen"),
+                         g["demo"]["messages"].get("correlated"))
+            for g in demo) + " |")
+    L += ["", "## Known flow (200 x 512 B, loopback), --attach auto",
+          "", "| stage | " + " | ".join(g.get("uname_r") or g["package"]
+                                        for g in gs) + " |",
+          "|---|" + "---|" * len(gs)]
+    names = []
+    for g in gs:
+        names += [s for s in ((g.get("guest_modes") or {}).get("auto", {})
+                              .get("stages") or {}) if s not in names]
+    for s in names:
+        L.append("| `%s` | " % s + " | ".join(
+            fmt_pct(((g.get("guest_modes") or {}).get("auto", {})
+                     .get("stages") or {}).get(s)) for g in gs) + " |")
+    L += ["", "## Kernel TLS receive: `ktls_decrypt` per read",
+          "", "| guest | fentry | kprobe |", "|---|---|---|"]
+    for g in gs:
+        k = g.get("ktls") or {}
+        runs = k.get("runs") or {}
+        L.append("| %s | %s | %s |" % (
+            g.get("uname_r"),
+            fmt_pct(runs.get("fentry", {}).get("ktls_decrypt")) if runs
+            else k.get("skipped", "-"),
+            fmt_pct(runs.get("kprobe", {}).get("ktls_decrypt")) if runs
+            else k.get("skipped", "-")))
+    L.append("")
+    with open(path + ".tmp", "w") as f:
+        f.write("\n".join(L) + "\n")
+    os.replace(path + ".tmp", path)
 
 
 def write_results(a, res):
@@ -458,58 +785,23 @@ def write_results(a, res):
          "commit:        %s" % res["commit"],
          "host kernel:   %s (%s)" % (res["host"]["kernel"],
                                      res["host"]["machine"]),
-         "guest kernel:  %s %s, uname -r %s" % (
-             res["guest_kernel"]["package"], res["guest_kernel"]["version"],
-             res["guest_kernel"].get("uname_r")),
+         "guest kernels: %s" % ", ".join(
+             "%s %s" % (g["package"], g["version"]) for g in res["guests"]),
          "qemu:          %s" % res["qemu"],
-         "flow:          %d x %d B, one every %d us, 127.0.0.1:%d-%d -> :%d" % (
+         "flow:          %d x %d B, one every %d us, 127.0.0.1:%d-%d -> :%d "
+         "(kTLS: from :%d-%d)" % (
              a.count, a.size, a.interval_us, a.sport_base + 1,
-             a.sport_base + 4, a.port),
-         "timing:        guest boot to /init %ss, QEMU wall %ss, whole run %ss" % (
-             t.get("guest_boot_to_init_s"), t.get("qemu_wall_s"), t.get("run_s")),
+             a.sport_base + 4, a.port, a.ktls_sport + 1, a.ktls_sport + 2),
+         "timing:        QEMU wall %ss over all guests, whole run %ss" % (
+             t.get("qemu_wall_s"), t.get("run_s")),
          ""]
-    mech = res.get("mechanisms")
-    if mech:
-        host_used = res["host"].get("auto", {}).get("mechanisms") or {}
-        probes = sorted(set(host_used).union(*(set(v) for v in mech.values())))
-        w = max([len(p) for p in probes] + [5])
-        L.append("mechanism used per probe (guest %s; host auto: %s)" % (
-            res["guest_kernel"].get("uname_r"), res["host"]["kernel"]))
-        cols = ("auto", "fentry", "kprobe", "tracepoint")
-        L.append("  %-*s  %-11s %-11s %-11s %-11s %-11s" % (
-            (w, "probe") + cols + ("host auto",)))
-        for p in probes:
-            L.append("  %-*s  %-11s %-11s %-11s %-11s %-11s" % (
-                (w, p) + tuple(str(mech[c].get(p, "-")) for c in cols) +
-                (str(host_used.get(p, "-")),)))
-        L.append("  probes with an fentry/kprobe variant: %s" % ", ".join(
-            res.get("switchable_probes") or []))
-        for m, ps in (res.get("unavailable") or {}).items():
-            if ps:
-                L.append("  not attached in %s (used none): %s" % (
-                    m, ", ".join(ps)))
-        L.append("")
-    ag = res.get("agreement")
-    if ag:
-        L.append("flow connection counters (guest)")
-        for m, c in ag["counters"].items():
-            L.append("  %-10s %s" % (m, c))
-        if res["host"].get("auto", {}).get("counters"):
-            L.append("  %-10s %s" % ("host auto", res["host"]["auto"]["counters"]))
-        L.append("")
-        L.append("stage percentiles of the flow connection across forced "
-                 "modes, us (information only: timing under QEMU TCG is "
-                 "noise; the checks compare counts)")
-        if not ag.get("stages"):
-            L.append("  (no stage present in all three reports)")
-        for s, ks in ag.get("stages", {}).items():
-            for k, f in ks.items():
-                L.append("  %-16s %-4s %s  max/min %-6s (n %s)" % (
-                    s, k, "  ".join("%s %9.1f" % (m, f[m]) if m in f else
-                                    "%s %9s" % (m, "-") for m in FORCED),
-                    f["max_over_min"],
-                    "/".join(str(f["counts"].get(m, "-")) for m in FORCED)))
-        L.append("")
+    for g in res["guests"]:
+        L += guest_lines(a, g, res["host"])
+    h = res["host"].get("auto") or {}
+    L.append("host %s: auto counters %s, ktls_recv %s" % (
+        res["host"]["kernel"], h.get("counters"),
+        (h.get("mechanisms") or {}).get("ktls_recv")))
+    L.append("")
     L.append("checks")
     for i in res["checks"]:
         L.append("  %s  %s%s" % ("PASS" if i["pass"] else "FAIL", i["check"],
@@ -519,6 +811,7 @@ def write_results(a, res):
     with open(tp + ".tmp", "w") as f:
         f.write("\n".join(L) + "\n")
     os.replace(tp + ".tmp", tp)
+    write_md(a, res, os.path.join(a.results, "kernel-matrix.md"))
 
 
 if __name__ == "__main__":

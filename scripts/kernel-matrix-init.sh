@@ -25,6 +25,8 @@ exec </dev/null
 
 # shellcheck source=/dev/null # written by scripts/kernel-matrix.sh
 . /kmx.conf
+# shellcheck source=/dev/null # this guest's settings (KMX_DEMO)
+[ -f /kmx-guest.conf ] && . /kmx-guest.conf
 
 uptime_ms()
 {
@@ -82,6 +84,20 @@ wait_attached()
 }
 
 echo "KMX-INIT uptime_ms=$(uptime_ms)"
+# kernel messages go to the dmesg artifact, not into the base64 blocks
+dmesg -n 1
+
+# The kTLS modules the host found in the image, dependencies first
+# (/modules/modules.load); ktls: loaded, builtin, absent or failed.
+ktls=absent
+[ -d /sys/module/tls ] && ktls=builtin
+if [ $ktls = absent ] && grep -qx tls.ko /modules/modules.load 2>/dev/null; then
+	ktls=loaded
+	while read -r m; do
+		[ -n "$m" ] || continue
+		insmod "/modules/$m" 2>>/tmp/insmod.err || ktls=failed
+	done </modules/modules.load
+fi
 {
 	echo "uname_r=$(uname -r)"
 	echo "proc_version=$(cat /proc/version)"
@@ -95,23 +111,34 @@ echo "KMX-INIT uptime_ms=$(uptime_ms)"
 	done
 	grep -qw tcp_recvmsg /sys/kernel/tracing/available_filter_functions &&
 		echo "ftrace_tcp_recvmsg=yes" || echo "ftrace_tcp_recvmsg=no"
+	echo "ktls_module=$ktls"
+	echo "ktls_modules=$(tr '\n' ' ' </modules/modules.load 2>/dev/null)"
+	echo "insmod_errors=$(tr '\n' ' ' </tmp/insmod.err 2>/dev/null)"
+	[ "$(cat /sys/kernel/realtime 2>/dev/null)" = 1 ] &&
+		echo "preempt_rt=yes" || echo "preempt_rt=no"
+	# threaded interrupt handlers (every one on PREEMPT_RT)
+	echo "irq_threads=$(cat /proc/[0-9]*/comm 2>/dev/null | grep -c '^irq/')"
 	echo "payload=$KMX_PAYLOAD"
 } >/tmp/guest.txt
 emit guest /tmp/guest.txt
 
-idx=0
-for mode in $KMX_MODES; do
-	idx=$((idx + 1))
-	sport=$((KMX_SPORT_BASE + idx))
-	echo "KMX-MODE $mode start uptime_ms=$(uptime_ms)"
+# run_mode NAME MODE SPORT [FLOW_ARGS]: latprobe --attach MODE traces one
+# kmatrix_flow from SPORT; artifacts NAME.{meta,flow,err,out,json}
+run_mode()
+{
+	name=$1
+	mode=$2
+	sport=$3
+	shift 3
+	echo "KMX-MODE $name start uptime_ms=$(uptime_ms)"
 	t0=$(uptime_ms)
 	lrc=0
 	attached=0
 	if [ "$KMX_PAYLOAD" = latprobe ]; then
 		# shellcheck disable=SC2086 # KMX_EXTRA_ARGS: several arguments
 		latprobe --attach "$mode" --duration "$KMX_DURATION" \
-			--output "/tmp/$mode.json" --port "$KMX_PORT" $KMX_EXTRA_ARGS \
-			>"/tmp/$mode.out" 2>"/tmp/$mode.err" &
+			--output "/tmp/$name.json" --port "$KMX_PORT" $KMX_EXTRA_ARGS \
+			>"/tmp/$name.out" 2>"/tmp/$name.err" &
 		pid=$!
 		wait_attached "$pid" && attached=1
 		links=$(nlinks "$pid")
@@ -123,7 +150,7 @@ for mode in $KMX_MODES; do
 	t1=$(uptime_ms)
 	# -u: UDP wake-ups first, which no mode may count as sk_data_ready's
 	kmatrix_flow -p "$KMX_PORT" -s "$sport" -n "$KMX_COUNT" \
-		-m "$KMX_SIZE" -i "$KMX_INTERVAL_US" -u 50 >"/tmp/$mode.flow" 2>&1
+		-m "$KMX_SIZE" -i "$KMX_INTERVAL_US" -u 50 "$@" >"/tmp/$name.flow" 2>&1
 	frc=$?
 	t2=$(uptime_ms)
 	if [ "$KMX_PAYLOAD" = latprobe ]; then
@@ -135,13 +162,13 @@ for mode in $KMX_MODES; do
 			i=$((i + 1))
 		done
 		if alive "$pid"; then
-			echo "latprobe did not exit 20 s after SIGINT" >>"/tmp/$mode.err"
+			echo "latprobe did not exit 20 s after SIGINT" >>"/tmp/$name.err"
 			kill -KILL "$pid"
 		fi
 		wait "$pid"
 		lrc=$?
 	else
-		cat >"/tmp/$mode.json" <<EOF
+		cat >"/tmp/$name.json" <<EOF
 {"standin": true, "mode": "$mode", "kernel": "$(uname -r)"}
 EOF
 	fi
@@ -156,15 +183,72 @@ EOF
 		echo "attach_ms=$((t1 - t0))"
 		echo "flow_ms=$((t2 - t1))"
 		echo "stop_ms=$((t3 - t2))"
-	} >"/tmp/$mode.meta"
-	emit "$mode.meta" "/tmp/$mode.meta"
-	emit "$mode.flow" "/tmp/$mode.flow"
-	emit "$mode.err" "/tmp/$mode.err"
-	emit "$mode.out" "/tmp/$mode.out"
-	emit "$mode.json" "/tmp/$mode.json"
-	echo "KMX-MODE $mode done rc=$lrc uptime_ms=$(uptime_ms)"
+	} >"/tmp/$name.meta"
+	emit "$name.meta" "/tmp/$name.meta"
+	emit "$name.flow" "/tmp/$name.flow"
+	emit "$name.err" "/tmp/$name.err"
+	emit "$name.out" "/tmp/$name.out"
+	emit "$name.json" "/tmp/$name.json"
+	echo "KMX-MODE $name done rc=$lrc uptime_ms=$(uptime_ms)"
+}
+
+idx=0
+for mode in $KMX_MODES; do
+	idx=$((idx + 1))
+	run_mode "$mode" "$mode" $((KMX_SPORT_BASE + idx))
 done
 
+# The kTLS receive path: the same flow with kTLS on both ends, traced once
+# per kernel-function mechanism (the TLS hooks have no tracepoint).
+if [ "$ktls" = loaded ] || [ "$ktls" = builtin ]; then
+	idx=0
+	for mode in fentry kprobe; do
+		idx=$((idx + 1))
+		run_mode "ktls-$mode" "$mode" $((KMX_KTLS_SPORT + idx)) -t
+	done
+else
+	echo "KMX-KTLS skipped: tls module $ktls"
+fi
+
+# The demo's message path (wsfeed -> wss -> wsclient, latprobe --client) on
+# the guests the host marked (KMX_DEMO=1): the stage breakdown per message.
+if [ "${KMX_DEMO:-0}" = 1 ] && [ "$KMX_PAYLOAD" = latprobe ]; then
+	echo "KMX-MODE demo start uptime_ms=$(uptime_ms)"
+	wsfeed --tls --bind 127.0.0.1 --port "$KMX_DEMO_PORT" \
+		--rate "$KMX_DEMO_RATE" --depth-follows-rate \
+		--duration $((KMX_DEMO_SECS + 60)) >/tmp/demo.feed 2>&1 &
+	fpid=$!
+	# shellcheck disable=SC2086 # KMX_EXTRA_ARGS: several arguments
+	latprobe --client /lp/wsclient --duration "$KMX_DURATION" \
+		--output /tmp/demo.json $KMX_EXTRA_ARGS \
+		>/tmp/demo.out 2>/tmp/demo.err &
+	pid=$!
+	wait_attached "$pid"
+	wsclient --insecure --duration "$KMX_DEMO_SECS" \
+		--url "wss://127.0.0.1:$KMX_DEMO_PORT/stream?streams=btcusdt@trade/ethusdt@depth@100ms&timeUnit=MICROSECOND" \
+		--json-summary /tmp/demo.client.json >/tmp/demo.client 2>&1
+	echo "client_rc=$?" >/tmp/demo.meta
+	sleep 1
+	kill -INT "$pid" 2>/dev/null
+	i=0
+	while alive "$pid" && [ $i -lt 100 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	alive "$pid" && kill -KILL "$pid"
+	wait "$pid"
+	echo "latprobe_rc=$?" >>/tmp/demo.meta
+	kill "$fpid" 2>/dev/null
+	wait "$fpid"
+	emit demo.meta /tmp/demo.meta
+	emit demo.err /tmp/demo.err
+	emit demo.client /tmp/demo.client
+	emit demo.json /tmp/demo.json
+	echo "KMX-MODE demo done uptime_ms=$(uptime_ms)"
+fi
+
+dmesg >/tmp/dmesg.txt
+emit dmesg /tmp/dmesg.txt
 echo "KMX-DONE uptime_ms=$(uptime_ms)"
 sync
 poweroff -f

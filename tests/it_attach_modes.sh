@@ -43,6 +43,11 @@ assert len(u)==1, u
 cl=r['probes']['tcp_cleanup_rbuf']
 assert cl['used'] in u or (u=={'tracepoint'} and cl['used']=='none' and 'not attached' in cl['why']), cl
 assert c and c[0]['bytes_received']==2000 and c[0]['reads']>=1, c
+# no tls module here: the kernel-function-only hook is absent, never an
+# error, and says why; with no kTLS read there is no ktls_decrypt stage
+k=r['probes']['ktls_recv']
+assert k['used']=='none' and 'tls_rx_one_record' in k['why'], k
+assert 'ktls_decrypt' not in r['stages'] and r['ktls']['reads']==0, r['ktls']
 print(u.pop())") || fail "$mode: report check failed"
 	if [ $mode = auto ]; then
 		[ "$used" = "$first_ok" ] || fail "auto picked $used, but $first_ok works"

@@ -12,7 +12,13 @@
  * First, UDP datagrams to itself over loopback: wake-ups (sock_def_readable)
  * of a socket that is not TCP, which no TCP counter may include.
  *
- *   kmatrix_flow [-p PORT] [-s SRC_PORT] [-n COUNT] [-m SIZE] [-i INTERVAL_US]
+ * With -t both ends turn on kernel TLS (TLS 1.2, AES-GCM-128) with fixed
+ * keys and no handshake, as the kernel's selftests do
+ * (tools/testing/selftests/net/tls.c): the sender's writes become one TLS
+ * record each, the receiver's reads return the plaintext the kernel
+ * decrypted (tls_sw_recvmsg). The receiver checks every byte.
+ *
+ *   kmatrix_flow [-t] [-p PORT] [-s SRC_PORT] [-n COUNT] [-m SIZE] [-i INTERVAL_US]
  *                [-u UDP_DATAGRAMS]
  *
  * Exit 0 when the receiver got every byte, 1 otherwise.
@@ -21,6 +27,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <linux/tls.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -39,12 +46,34 @@ struct opts {
 	long size;
 	long interval_us;
 	long udp;
+	int ktls;
 };
 
 static void die(const char *what)
 {
 	fprintf(stderr, "kmatrix_flow: %s: %s\n", what, strerror(errno));
 	exit(1);
+}
+
+#ifndef SOL_TLS
+#define SOL_TLS 282
+#endif
+
+/* kTLS on FD in one direction (TLS_TX or TLS_RX), fixed keys. */
+static void ktls_on(int fd, int dir)
+{
+	struct tls12_crypto_info_aes_gcm_128 ci;
+
+	memset(&ci, 0, sizeof(ci));
+	ci.info.version = TLS_1_2_VERSION;
+	ci.info.cipher_type = TLS_CIPHER_AES_GCM_128;
+	memset(ci.key, 0x4b, sizeof(ci.key));
+	memset(ci.iv, 0x49, sizeof(ci.iv));
+	memset(ci.salt, 0x53, sizeof(ci.salt));
+	if (setsockopt(fd, IPPROTO_TCP, TCP_ULP, "tls", sizeof("tls")) < 0)
+		die("setsockopt TCP_ULP tls (no tls module?)");
+	if (setsockopt(fd, SOL_TLS, dir, &ci, sizeof(ci)) < 0)
+		die(dir == TLS_TX ? "setsockopt TLS_TX" : "setsockopt TLS_RX");
 }
 
 static void sleep_until(uint64_t t_ns)
@@ -73,7 +102,7 @@ static struct sockaddr_in loopback(int port)
 /* Reads until the sender's FIN (or COUNT * SIZE bytes), then closes first. */
 static int receiver(int lfd, const struct opts *o)
 {
-	long want = o->count * o->size, got = 0, reads = 0, msgs = 0;
+	long want = o->count * o->size, got = 0, reads = 0, msgs = 0, bad = 0;
 	char *buf = malloc(o->size);
 	struct sockaddr_in peer;
 	socklen_t plen = sizeof(peer);
@@ -85,6 +114,8 @@ static int receiver(int lfd, const struct opts *o)
 	if (fd < 0)
 		die("accept");
 	close(lfd);
+	if (o->ktls)
+		ktls_on(fd, TLS_RX);
 	while (got < want) {
 		long off = got % o->size;
 		ssize_t n = read(fd, buf + off, o->size - off);
@@ -96,16 +127,18 @@ static int receiver(int lfd, const struct opts *o)
 		if (n == 0)
 			break;
 		reads++;
+		for (ssize_t k = 0; k < n; k++)
+			bad += buf[off + k] != 'a' + (got + k) / o->size % 26;
 		got += n;
 		if (got % o->size == 0)
 			msgs++;
 	}
-	printf("receiver local=127.0.0.1:%d peer=127.0.0.1:%d bytes=%ld reads=%ld messages=%ld\n",
-	       o->port, ntohs(peer.sin_port), got, reads, msgs);
+	printf("receiver local=127.0.0.1:%d peer=127.0.0.1:%d bytes=%ld reads=%ld messages=%ld bad_bytes=%ld ktls=%d\n",
+	       o->port, ntohs(peer.sin_port), got, reads, msgs, bad, o->ktls);
 	fflush(stdout);
 	close(fd);
 	free(buf);
-	return got == want ? 0 : 1;
+	return got == want && !bad ? 0 : 1;
 }
 
 static int sender(const struct opts *o)
@@ -133,6 +166,8 @@ static int sender(const struct opts *o)
 			die("connect");
 		usleep(10000);
 	}
+	if (o->ktls)
+		ktls_on(fd, TLS_TX);
 	t0 = now_ns(CLOCK_MONOTONIC);
 	next = t0;
 	for (i = 0; i < o->count; i++) {
@@ -216,7 +251,7 @@ int main(int argc, char **argv)
 	int lfd, one = 1, c, rc, status;
 	pid_t pid;
 
-	while ((c = getopt(argc, argv, "p:s:n:m:i:u:h")) != -1) {
+	while ((c = getopt(argc, argv, "p:s:n:m:i:u:th")) != -1) {
 		switch (c) {
 		case 'p':
 			o.port = arg(optarg, 1, 65535, "port");
@@ -236,9 +271,12 @@ int main(int argc, char **argv)
 		case 'u':
 			o.udp = arg(optarg, 0, 100000, "udp datagrams");
 			break;
+		case 't':
+			o.ktls = 1;
+			break;
 		default:
 			fprintf(stderr,
-				"usage: %s [-p PORT] [-s SRC_PORT] [-n COUNT] [-m SIZE] [-i INTERVAL_US] [-u UDP_DATAGRAMS]\n",
+				"usage: %s [-p PORT] [-s SRC_PORT] [-n COUNT] [-m SIZE] [-i INTERVAL_US] [-u UDP_DATAGRAMS] [-t]\n",
 				argv[0]);
 			return c == 'h' ? 0 : 2;
 		}

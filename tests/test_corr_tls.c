@@ -3,7 +3,8 @@
  * The tls_decrypt stage on synthetic streams: it starts at the end of the
  * thread's last kernel read inside the SSL call, else at the call's entry
  * (bytes already in user space), lands on the socket of that read, and
- * never borrows another thread's read; per-message mode keeps it.
+ * never borrows another thread's read; per-message mode keeps it. The
+ * ktls_decrypt stage: one value per kernel TLS read, on its socket.
  */
 #include <string.h>
 #include "check.h"
@@ -91,9 +92,56 @@ static void run(bool per_message)
 	corr_free(c);
 }
 
+static void ktls_ev(struct corr *c, uint64_t sk, uint64_t end,
+		    uint64_t decrypt_ns, uint64_t bytes, uint32_t records)
+{
+	struct lp_event e = {};
+
+	e.h.type = LP_EV_KTLS;
+	e.h.sk = sk;
+	e.h.tid = 7;
+	e.h.ts_ns = end;
+	e.ktls.decrypt_ns = decrypt_ns;
+	e.ktls.bytes = bytes;
+	e.ktls.records = records;
+	corr_event(c, &e, lp_event_size(LP_EV_KTLS));
+}
+
+static void run_ktls(void)
+{
+	struct corr_cfg cfg = {};
+	struct corr *c = corr_new(&cfg);
+	struct conn *cn;
+
+	read_ev(c, SK1, 7, 1000, 1500, 0); /* the connection exists */
+	ktls_ev(c, SK1, 5000, 300, 512, 1);
+	ktls_ev(c, SK1, 9000, 700, 1024, 2);
+	ktls_ev(c, SK2, 9500, 100, 64, 1); /* a socket not seen: totals only */
+	CHECK_EQ(c->ktls.reads, 3);
+	CHECK_EQ(c->ktls.bytes, 1600);
+	CHECK_EQ(c->ktls.records, 4);
+	CHECK_EQ(c->stages[ST_KTLS_DECRYPT].count, 3);
+	CHECK_EQ(c->stages[ST_KTLS_DECRYPT].min, 100);
+	CHECK_EQ(c->stages[ST_KTLS_DECRYPT].max, 700);
+	cn = corr_lookup(c, SK1);
+	CHECK(cn && cn->stages[ST_KTLS_DECRYPT] &&
+		      cn->stages[ST_KTLS_DECRYPT]->count == 2,
+	      "ktls_decrypt on the read's socket: %s", cn ? "count" : "none");
+	/* no plaintext, no record, or more decrypt time than clock: malformed */
+	ktls_ev(c, SK1, 9000, 10, 0, 1);
+	ktls_ev(c, SK1, 9000, 10, 5, 0);
+	ktls_ev(c, SK1, 9000, 9001, 5, 1);
+	CHECK_EQ(c->t.malformed, 3);
+	CHECK_EQ(c->ktls.reads, 3);
+	/* the tls_decrypt stage (user-space probe) is not touched */
+	CHECK_EQ(c->stages[ST_TLS_DECRYPT].count, 0);
+	corr_free(c);
+}
+
 int main(void)
 {
 	run(false);
 	run(true);
+	run_ktls();
 	return check_done("test_corr_tls");
 }

@@ -364,6 +364,11 @@ static bool is_valid(const unsigned char *buf, size_t n)
 			if (e->reads.ent[i].r.ret <= 0)
 				return false;
 	}
+	/* kTLS reads: plaintext, a record, no more decrypt time than clock */
+	if (e->h.type == LP_EV_KTLS &&
+	    (!e->ktls.bytes || !e->ktls.records ||
+	     e->ktls.decrypt_ns > e->h.ts_ns))
+		return false;
 	return e->h.type != LP_EV_READ || e->read.ret > 0;
 }
 

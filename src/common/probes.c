@@ -78,6 +78,16 @@ const struct lp_probe_desc lp_probes[PR_MAX] = {
 		.tp = { "rcvq_full", "udp_fail" },
 		.tp_point = "tp_btf/sock_rcvqueue_full + tp_btf/udp_fail_queue_rcv_skb",
 	},
+	/* the tls module's receive path, once the module is loaded */
+	[PR_KTLS] = {
+		.name = "ktls_recv", .hits_slot = LP_P_KTLS,
+		.kfunc = "tls_rx_one_record",
+		.fentry = { "ktls_rec_fentry", "ktls_rec_fexit", "ktls_recv_fexit" },
+		.kprobe = { "ktls_rec_kprobe", "ktls_rec_kretprobe",
+			    "ktls_recv_kretprobe" },
+		.fentry_point = "fentry+fexit/tls_rx_one_record + fexit/tls_sw_recvmsg",
+		.kprobe_point = "kprobe+kretprobe/tls_rx_one_record + kretprobe/tls_sw_recvmsg",
+	},
 	/* user-space hooks: attached by client_stamps.c, attach_*.c */
 	[PR_CLIENT_MESSAGE] = { .name = "client_message", .hits_slot = LP_P_USDT_MSG },
 	[PR_CALLBACK] = { .name = "client_callback", .hits_slot = LP_P_CB_ENTRY },

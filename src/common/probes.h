@@ -32,6 +32,7 @@ enum lp_probe_id {
 	PR_CLIENT_MESSAGE,
 	PR_CALLBACK, /* --callback: uprobe + uretprobe (attach_callback.c) */
 	PR_TLS_READ, /* SSL_read/SSL_read_ex (attach_tls.c) */
+	PR_KTLS,     /* kernel TLS receive (bpf/ktls.bpf.h), no tracepoint */
 	PR_MAX
 };
 
@@ -56,7 +57,11 @@ struct probe_info {
 struct lp_probe_desc {
 	const char *name; /* as reported: the kernel function or hook */
 	int hits_slot;	  /* LP_P_*: the per-CPU counter of its runs */
-	/* kernel hooks (tp[0] set): negotiated by loader.c */
+	/*
+	 * kernel hooks (tp[0] or kfunc set): negotiated by loader.c; one
+	 * with no tracepoint is absent, in every mode, where the kernel
+	 * lacks kfunc (a module not loaded)
+	 */
 	const char *kfunc; /* fentry/kprobe target; NULL: tracepoint only */
 	bool required;	   /* latprobe cannot work without it */
 	const char *fentry[LP_PROBE_MAX_PROGS];

@@ -26,6 +26,16 @@ void corr_tls_note_read(struct corr *c, const struct lp_hdr *h)
 	t->end_ns = h->ts_ns;
 }
 
+void corr_ktls_event(struct corr *c, const struct lp_hdr *h,
+		     const struct lp_ktls *k)
+{
+	c->ktls.reads++;
+	c->ktls.bytes += k->bytes;
+	c->ktls.records += k->records;
+	corr_stage_add(c, corr_lookup(c, h->sk), ST_KTLS_DECRYPT,
+		       h->ts_ns - k->decrypt_ns, h->ts_ns);
+}
+
 void corr_tls_event(struct corr *c, const struct lp_hdr *h,
 		    const struct lp_tls *r)
 {

@@ -31,6 +31,13 @@ struct tls_totals {
 	uint64_t no_socket;	    /* no kernel read seen on the thread yet */
 };
 
+/* Kernel TLS reads (LP_EV_KTLS): what the receiver's reads returned. */
+struct ktls_totals {
+	uint64_t reads;	  /* tls_sw_recvmsg calls that returned plaintext */
+	uint64_t bytes;	  /* plaintext bytes they returned */
+	uint64_t records; /* records they decrypted */
+};
+
 struct corr;
 struct conn;
 
@@ -39,5 +46,9 @@ void corr_tls_note_read(struct corr *c, const struct lp_hdr *h);
 /* One SSL read: the tls_decrypt stage and the tls totals. */
 void corr_tls_event(struct corr *c, const struct lp_hdr *h,
 		    const struct lp_tls *t);
+
+/* One kernel TLS read: the ktls_decrypt stage and the ktls totals. */
+void corr_ktls_event(struct corr *c, const struct lp_hdr *h,
+		     const struct lp_ktls *k);
 
 #endif

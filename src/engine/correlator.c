@@ -254,7 +254,10 @@ void corr_event(struct corr *c, const void *data, size_t size)
 	    e->h.type >= LP_EV_MAX || size != lp_event_size(e->h.type) ||
 	    (e->h.type == LP_EV_READ && e->read.ret <= 0) ||
 	    (e->h.type == LP_EV_READS && !reads_valid(&e->reads)) ||
-	    (e->h.type == LP_EV_TLS && !e->tls.bytes)) {
+	    (e->h.type == LP_EV_TLS && !e->tls.bytes) ||
+	    (e->h.type == LP_EV_KTLS &&
+	     (!e->ktls.bytes || !e->ktls.records ||
+	      e->ktls.decrypt_ns > e->h.ts_ns))) {
 		c->t.malformed++;
 		return;
 	}
@@ -273,6 +276,9 @@ void corr_event(struct corr *c, const void *data, size_t size)
 		return;
 	case LP_EV_READS:
 		on_reads(c, &e->h, &e->reads);
+		return;
+	case LP_EV_KTLS:
+		corr_ktls_event(c, &e->h, &e->ktls);
 		return;
 	case LP_EV_CLOSE:
 		on_close(c, e);

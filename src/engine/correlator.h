@@ -140,6 +140,7 @@ struct corr {
 	bool untracked_full; /* set full: conns_not_tracked is a lower bound */
 	struct tls_totals tls;		  /* TLS probes (corr_tls.c) */
 	struct tls_thread *tls_threads; /* allocated on the first read */
+	struct ktls_totals ktls;	/* kernel TLS reads (corr_tls.c) */
 };
 
 struct corr *corr_new(const struct corr_cfg *cfg);

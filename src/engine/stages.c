@@ -9,6 +9,7 @@ const char *const lp_stage_names[ST_MAX] = {
 	[ST_WAKEUP_TO_READ] = "wakeup_to_read",
 	[ST_READ_DURATION] = "read_duration",
 	[ST_TLS_DECRYPT] = "tls_decrypt",
+	[ST_KTLS_DECRYPT] = "ktls_decrypt",
 	[ST_READ_TO_FRAME] = "read_to_frame",
 	[ST_FRAME_TO_PARSED] = "frame_to_parsed",
 	[ST_PARSED_TO_PUBLISHED] = "parsed_to_published",
@@ -31,6 +32,8 @@ const char *const lp_stage_marks[ST_MAX] = {
 		"read_start (tcp_recvmsg entry, or read syscall entry) -> read_end",
 	[ST_TLS_DECRYPT] =
 		"read_end of the thread's last kernel read inside the SSL_read call (none: SSL_read entry) -> SSL_read return (TLS probes, per SSL_read that returned data)",
+	[ST_KTLS_DECRYPT] =
+		"time inside tls_rx_one_record (decrypt + authenticate each record, into the user buffer when in place), summed over the records one kernel TLS read (tls_sw_recvmsg) returned",
 	[ST_READ_TO_FRAME] = "read_end -> frame_ready (client USDT)",
 	[ST_FRAME_TO_PARSED] = "frame_ready -> json_done (client USDT)",
 	[ST_PARSED_TO_PUBLISHED] = "json_done -> published (client USDT)",
@@ -49,7 +52,12 @@ const char *const lp_nic_src_names[LP_NIC_MAX] = {
 	[LP_NIC_SKB_SW] = "skb_sw",	[LP_NIC_DEV_IN] = "dev_in",
 };
 
+/*
+ * ktls_decrypt is time inside the kernel read that wakeup_to_read ends
+ * with: nested in it, never added to it.
+ */
 bool lp_stage_component(int st)
 {
-	return st != ST_TOTAL && st != ST_NIC_TO_USER && st != ST_READ_DURATION;
+	return st != ST_TOTAL && st != ST_NIC_TO_USER &&
+	       st != ST_READ_DURATION && st != ST_KTLS_DECRYPT;
 }

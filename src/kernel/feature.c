@@ -24,6 +24,12 @@ int feature_fentry(const char *kfunc, char *why, size_t len)
 	if (err) {
 		snprintf(why, len, "fentry: no BTF for %s: %s", kfunc,
 			 strerror(-err));
+		/*
+		 * libbpf (1.1) keeps the vmlinux and module BTF the lookup
+		 * loaded until a load, which frees them: load no program.
+		 */
+		bpf_program__set_autoload(skel->progs.probe_fentry, false);
+		feature_bpf__load(skel);
 		goto out;
 	}
 	err = feature_bpf__load(skel);

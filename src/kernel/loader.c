@@ -117,6 +117,8 @@ static int negotiate(struct probe_flavours *f, struct probe_info *pi,
 			pi->used = MECH_FENTRY;
 			goto done;
 		}
+		if (want == MECH_FENTRY && !f->d->tp[0])
+			goto absent;
 		if (want == MECH_FENTRY) {
 			lp_err("--attach fentry: %s", why);
 			return -EOPNOTSUPP;
@@ -128,11 +130,17 @@ static int negotiate(struct probe_flavours *f, struct probe_info *pi,
 			pi->used = MECH_KPROBE;
 			goto done;
 		}
+		if (want == MECH_KPROBE && !f->d->tp[0])
+			goto absent;
 		if (want == MECH_KPROBE) {
 			lp_err("--attach kprobe: %s", why);
 			return -EOPNOTSUPP;
 		}
 		appendf(pi->why, sizeof(pi->why), "%s", why);
+	}
+	if (!f->d->tp[0]) {
+		snprintf(why, sizeof(why), "no tracepoint for %s", f->d->kfunc);
+		goto absent;
 	}
 	pi->used = MECH_TRACEPOINT;
 	if (!tracepoints_exist(f->tp, vmlinux, why, sizeof(why))) {
@@ -147,6 +155,10 @@ static int negotiate(struct probe_flavours *f, struct probe_info *pi,
 		appendf(pi->why, sizeof(pi->why), "%s", why);
 		pi->used = MECH_NONE;
 	}
+	goto done;
+absent: /* a kernel-function hook with no tracepoint: absent, in any mode */
+	appendf(pi->why, sizeof(pi->why), "%s", why);
+	pi->used = MECH_NONE;
 done:
 	set_autoload(f->fentry, pi->used == MECH_FENTRY);
 	set_autoload(f->kprobe, pi->used == MECH_KPROBE);
@@ -349,7 +361,7 @@ int loader_open(struct lp_loader *L, const struct lp_opts *o,
 	if (!vmlinux)
 		lp_info("cannot read vmlinux BTF to check tracepoints; trying anyway");
 	for (int i = 0; i < PR_MAX; i++) {
-		if (!lp_probes[i].tp[0])
+		if (!lp_probes[i].tp[0] && !lp_probes[i].kfunc)
 			continue; /* a user-space hook: attached elsewhere */
 		err = flavours_of(s->obj, i, &fl);
 		if (!err)

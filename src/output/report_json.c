@@ -23,6 +23,7 @@ const char *const lp_ev_names[LP_EV_MAX] = {
 	[LP_EV_CB] = "client_callback",
 	[LP_EV_TLS] = "ssl_read",
 	[LP_EV_READS] = "tcp_recvmsg_batch",
+	[LP_EV_KTLS] = "ktls_recv",
 };
 
 static double round3(double v)
@@ -327,6 +328,7 @@ cJSON *report_build(const struct report_in *in)
 
 	cJSON_AddItemToObject(root, "probes", probes_json(in->probes));
 	cJSON_AddItemToObject(root, "tls", report_tls_json(c));
+	cJSON_AddItemToObject(root, "ktls", report_ktls_json(c));
 	for (int i = 0; i < ST_MAX; i++)
 		g[i] = &c->stages[i];
 	cJSON_AddItemToObject(root, "stages", stages_json(g, &c->nic));

@@ -36,6 +36,7 @@ extern const char *const lp_ev_names[LP_EV_MAX];
 cJSON *report_build(const struct report_in *in);
 /* The report's "tls" object (TLS probes' totals, report_tls.c). */
 cJSON *report_tls_json(const struct corr *c);
+cJSON *report_ktls_json(const struct corr *c);
 /* "ip:port" or "[ip6]:port", as the report's connection keys write it. */
 void report_endpoint(char *buf, size_t len, const uint8_t *addr,
 		     uint16_t port, uint16_t family);

@@ -22,6 +22,7 @@ static const char *const stage_color[ST_MAX] = {
 	[ST_TCP_TO_WAKEUP] = "#e15759",	      [ST_WAKEUP_TO_READ] = "#76b7b2",
 	[ST_READ_TO_FRAME] = "#59a14f",	      [ST_FRAME_TO_PARSED] = "#edc948",
 	[ST_PARSED_TO_PUBLISHED] = "#b07aa1",  [ST_TLS_DECRYPT] = "#ff9da7",
+	[ST_KTLS_DECRYPT] = "#d37295",
 	[ST_READ_TO_CALLBACK] = "#9c755f",     [ST_CALLBACK] = "#bab0ac",
 };
 static const char *const run_color[] = {"#4e79a7", "#e15759", "#59a14f",

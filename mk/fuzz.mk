@@ -29,7 +29,8 @@ $(OUT)/fuzz_correlator: tests/fuzz_correlator.c src/correlator.c \
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@ -lcjson -lm
 
 # argp must return, not exit, inside the fuzzer: ARGP_NO_EXIT forced in
-$(OUT)/fuzz_opts: tests/fuzz_opts.c src/opts.c src/probes.c src/*.h \
+$(OUT)/fuzz_opts: tests/fuzz_opts.c src/opts.c src/probes.c src/report_every.c \
+		src/*.h \
 		tests/fuzz_argp_noexit.h | $(OUT)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -include tests/fuzz_argp_noexit.h \

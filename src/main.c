@@ -181,6 +181,26 @@ static int write_report(const struct lp_opts *o, struct lp_loader *L,
 	return err;
 }
 
+/* --report-every: the run so far, while it goes on; the oldest rotated out */
+static void report_so_far(const struct lp_opts *o, const char *path,
+			  struct lp_loader *L, const struct cb_attach *cb,
+			  struct corr *c, const struct timespec *start,
+			  uint64_t t0, uint64_t clk_err,
+			  const struct lp_target *targets,
+			  const struct overhead *ov)
+{
+	struct lp_opts po = *o;
+	struct overhead so_far = *ov;
+
+	po.output = path;
+	overhead_stop(&so_far); /* the cost until now; ov itself runs on */
+	if (write_report(&po, L, cb, c, start, t0, clk_err, targets, 2,
+			 &so_far))
+		return;
+	lp_info("report written to %s", path);
+	report_every_rotate(&o->every);
+}
+
 int main(int argc, char **argv)
 {
 	struct corr_cfg cfg = {};
@@ -197,6 +217,7 @@ int main(int argc, char **argv)
 	struct lp_target targets[2] = { { .flag = "--pid" },
 					{ .flag = "--client" } };
 	bool cap_warned = false, poll_failed = false;
+	char every_path[PATH_MAX];
 	uint64_t t0, next_status, deadline, clk_err, last_events = 0;
 	int err;
 
@@ -219,6 +240,11 @@ int main(int argc, char **argv)
 	}
 	if (o.output && (err = report_check_writable(o.output))) {
 		lp_err("--output %s: cannot write there: %s", o.output,
+		       strerror(-err));
+		return 1;
+	}
+	if ((err = report_every_check(&o.every))) {
+		lp_err("--report-dir %s: cannot write there: %s", o.every.dir,
 		       strerror(-err));
 		return 1;
 	}
@@ -298,6 +324,7 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_REALTIME, &start);
 	t0 = now_ns(CLOCK_MONOTONIC);
 	overhead_start(&ov);
+	report_every_start(&o.every, t0);
 	cb.t0_ns = t0;
 	next_status = t0 + 1000000000ULL;
 	deadline = o.duration > 0 ? t0 + (uint64_t)(o.duration * 1e9) : 0;
@@ -377,6 +404,11 @@ int main(int argc, char **argv)
 				status_line(c, &L, (now - next_status) / 1e9 + 1,
 					    &last_events);
 			next_status = now + 1000000000ULL;
+			if (report_every_due(&o.every, now, every_path,
+					     sizeof(every_path)))
+				report_so_far(&o, every_path, &L, &cb, c,
+					      &start, t0, clk_err, targets,
+					      &ov);
 		}
 	}
 	/*

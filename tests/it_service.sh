@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# latprobe.service (dist/systemd): systemd-analyze verify, an offline
+# security exposure <= 4.0, then its ExecStart with /etc/default/latprobe's
+# flags run as systemd would without systemd (PID 1 here is not): a dynamic
+# user's uid, only the unit's ambient and bounding capabilities, no new
+# privileges (setpriv). It traces a loopback flow, serves /metrics, and
+# --report-every 1s --report-keep 2 leaves the 2 newest of >= 3 reports in
+# its state directory, each complete JSON whenever looked at.
+set -u
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/fleet_lib.sh"
+need_root
+for t in systemd-analyze setpriv curl python3; do
+	command -v $t >/dev/null || skip "$t not installed (scripts/install-deps.sh)"
+done
+[ -x "$BUILD/tcpflow" ] || skip "$BUILD/tcpflow not built (make)"
+UNIT=$ROOT/dist/systemd/latprobe.service
+ENVF=$ROOT/dist/default/latprobe.env
+DYN_UID=61999 # in systemd's DynamicUser= range (61184-65519)
+
+# verify: ExecStart on this checkout's binary (the installed unit is
+# verified by it_deb.sh); no man page lookup (not installed here)
+sed "s|/usr/sbin/latprobe|$LATPROBE|" "$UNIT" >"$TMP/latprobe.service"
+systemd-analyze verify --man=no "$TMP/latprobe.service" >"$TMP/verify" 2>&1 ||
+	fail "systemd-analyze verify: $(cat "$TMP/verify")"
+systemd-analyze --offline=true security "$UNIT" >"$TMP/security" 2>&1
+level=$(sed -n 's/.*Overall exposure level for latprobe.service: \([0-9.]*\).*/\1/p' "$TMP/security")
+[ -n "$level" ] || fail "no exposure level: $(tail -3 "$TMP/security")"
+python3 -c "import sys; sys.exit(0 if float('$level') <= 4.0 else 1)" ||
+	fail "exposure level $level > 4.0: $(grep '✗' "$TMP/security" | head -5)"
+
+# the unit's command line as its dynamic user would run it
+STATE=$(mktemp -d /tmp/it_service_state.XXXXXX)
+cleanup_add rm -rf "$STATE"
+BIN=$(mktemp -d /tmp/it_service_bin.XXXXXX)
+cleanup_add rm -rf "$BIN"
+install -m 0755 "$LATPROBE" "$BIN/latprobe"
+chmod 0755 "$BIN"
+chown "$DYN_UID:$DYN_UID" "$STATE" && chmod 0750 "$STATE"
+MPORT=$((40000 + RANDOM % 20000))
+FPORT=$((20000 + RANDOM % 20000))
+python3 "$ROOT/tests/unit_exec.py" "$UNIT" "$ENVF" STATE_DIRECTORY="$STATE" \
+	LATPROBE_METRICS=127.0.0.1:$MPORT LATPROBE_REPORT_EVERY=1s \
+	LATPROBE_REPORT_KEEP=2 LATPROBE_OPTS="--port $FPORT --verbose" \
+	>"$TMP/cmd" || fail "unit_exec.py"
+caps=$(sed -n 's/^caps=//p' "$TMP/cmd")
+bound=$(sed -n 's/^bound=//p' "$TMP/cmd")
+mapfile -t cmd < <(sed '1,2d' "$TMP/cmd")
+[ "${cmd[0]}" = /usr/sbin/latprobe ] || fail "ExecStart runs ${cmd[0]}"
+cmd[0]=$BIN/latprobe
+info "uid $DYN_UID, ambient caps $caps: ${cmd[*]}"
+(cd "$STATE" && exec setpriv --reuid=$DYN_UID --regid=$DYN_UID --clear-groups \
+	--inh-caps=-all,$caps --ambient-caps=-all,$caps --bounding-set=-all,$bound \
+	--no-new-privs "${cmd[@]}") >"$TMP/lp.out" 2>"$TMP/lp.err" &
+LP=$!
+cleanup_add kill -9 $LP
+for _ in $(seq 1 100); do
+	curl -sf -o /dev/null "http://127.0.0.1:$MPORT/metrics" && break
+	kill -0 $LP 2>/dev/null || fail "latprobe exited: $(grep -v '^libbpf' "$TMP/lp.err" | tail -3)"
+	sleep 0.1
+done
+grep -q "^CapEff:.*$(printf '%016x' $(((1 << 38) | (1 << 39))))" /proc/$LP/status ||
+	fail "not CAP_BPF+CAP_PERFMON only: $(grep ^Cap /proc/$LP/status)"
+[ "$(awk '/^Uid:/ { print $3 }' /proc/$LP/status)" = $DYN_UID ] || fail "not uid $DYN_UID"
+
+# watch the state directory while a flow runs: every report complete
+python3 - "$STATE" 5 >"$TMP/watch" <<'PY' &
+import json, os, re, sys, time
+d, secs, seen, most = sys.argv[1], float(sys.argv[2]), set(), 0
+pat = re.compile(r"^latprobe-\d{8}T\d{6}Z\.json$")
+end = time.time() + secs
+while time.time() < end:
+    names = [n for n in os.listdir(d) if pat.match(n)]
+    most = max(most, len(names))
+    for n in names:
+        try:
+            json.load(open(os.path.join(d, n)))
+        except FileNotFoundError:
+            continue  # rotated away between listdir and open
+        except ValueError as e:
+            print(f"incomplete {n}: {e}")
+            sys.exit(1)
+        seen.add(n)
+    time.sleep(0.05)
+print(f"seen {len(seen)} most {most}")
+PY
+W=$!
+"$BUILD/tcpflow" recv 127.0.0.1 "$FPORT" -t 10 >/dev/null &
+RX=$!
+cleanup_add kill -9 $RX
+sleep 0.2
+"$BUILD/tcpflow" send 127.0.0.1 "$FPORT" -n 100 -m 100 -i 2000 >/dev/null || fail "tcpflow send"
+wait $RX || fail "tcpflow recv"
+wait $W || fail "watching $STATE: $(cat "$TMP/watch")"
+curl -sf "http://127.0.0.1:$MPORT/metrics" >"$TMP/m.txt" || fail "curl /metrics"
+grep -q "^latprobe_connection_reads_total{connection=\"[^\"]*:$FPORT" "$TMP/m.txt" ||
+	fail "/metrics has no reads on port $FPORT"
+kill -TERM $LP
+wait $LP || fail "latprobe exited $? on SIGTERM: $(grep -v '^libbpf' "$TMP/lp.err" | tail -3)"
+
+read -r _ seen _ most <"$TMP/watch"
+written=$(grep -c 'report written to' "$TMP/lp.err")
+mapfile -t kept < <(ls "$STATE")
+[ "$seen" -ge 3 ] && [ "$written" -ge 3 ] || fail "$written reports written, $seen seen: want >= 3"
+# rotation follows each rename: for an instant the new one is K+1
+[ "$most" -le 3 ] || fail "$most reports at once with --report-keep 2"
+[ ${#kept[@]} -eq 2 ] || fail "left in the state directory: ${kept[*]}"
+newest=${kept[1]}
+[ "$(stat -c %u "$STATE/$newest")" = $DYN_UID ] || fail "$newest not owned by $DYN_UID"
+python3 - "$STATE/$newest" "$FPORT" <<'PY' || fail "$newest has not the flow's reads"
+import json, sys
+r = json.load(open(sys.argv[1]))
+sys.exit(0 if sum(c.get("reads", 0) for k, c in r["connections"].items()
+                  if ":" + sys.argv[2] in k) >= 10 else 1)
+PY
+pass "exposure $level; uid $DYN_UID with $caps traces; $written reports, the 2 newest kept"

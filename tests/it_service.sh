@@ -3,7 +3,9 @@
 # security exposure <= 4.0, then its ExecStart with /etc/default/latprobe's
 # flags run as systemd would without systemd (PID 1 here is not): a dynamic
 # user's uid, only the unit's ambient and bounding capabilities, no new
-# privileges (setpriv). It traces a loopback flow, serves /metrics, and
+# privileges (setpriv), /sys/fs/bpf a BPF filesystem of mode 0700 as systemd
+# mounts it (in a mount namespace). Without CAP_DAC_OVERRIDE it cannot
+# create /sys/fs/bpf/latprobe; with the unit's capabilities it traces a loopback flow, serves /metrics, and
 # --report-every 1s --report-keep 2 leaves the 2 newest of >= 3 reports in
 # its state directory, each complete JSON whenever looked at.
 set -u
@@ -49,9 +51,23 @@ mapfile -t cmd < <(sed '1,2d' "$TMP/cmd")
 [ "${cmd[0]}" = /usr/sbin/latprobe ] || fail "ExecStart runs ${cmd[0]}"
 cmd[0]=$BIN/latprobe
 info "uid $DYN_UID, ambient caps $caps: ${cmd[*]}"
-(cd "$STATE" && exec setpriv --reuid=$DYN_UID --regid=$DYN_UID --clear-groups \
-	--inh-caps=-all,$caps --ambient-caps=-all,$caps --bounding-set=-all,$bound \
-	--no-new-privs "${cmd[@]}") >"$TMP/lp.out" 2>"$TMP/lp.err" &
+# as_unit CAPS BOUND CMD...: CMD as the unit runs it, /sys/fs/bpf as systemd
+# mounts it (mode 0700), in its own mount namespace; exec's all the way down
+as_unit() {
+	local c=$1 b=$2
+	shift 2
+	cd "$STATE" && exec unshare -m --propagation private bash -c \
+		'mount -t bpf -o mode=0700 bpf /sys/fs/bpf && exec "$@"' _ \
+		setpriv --reuid=$DYN_UID --regid=$DYN_UID --clear-groups \
+		--inh-caps=-all,$c --ambient-caps=-all,$c --bounding-set=-all,$b \
+		--no-new-privs "$@"
+}
+nodac=${caps/,+dac_override/}
+[ "$nodac" != "$caps" ] || fail "the unit has no CAP_DAC_OVERRIDE any more: update this test"
+(as_unit "$nodac" "$nodac" "${cmd[0]}" --duration 1 --quiet) >"$TMP/nodac.out" 2>&1
+grep -qx 'latprobe: creating /sys/fs/bpf/latprobe: Permission denied' "$TMP/nodac.out" ||
+	fail "without CAP_DAC_OVERRIDE: $(cat "$TMP/nodac.out")"
+(as_unit "$caps" "$bound" "${cmd[@]}") >"$TMP/lp.out" 2>"$TMP/lp.err" &
 LP=$!
 cleanup_add kill -9 $LP
 for _ in $(seq 1 100); do
@@ -59,8 +75,8 @@ for _ in $(seq 1 100); do
 	kill -0 $LP 2>/dev/null || fail "latprobe exited: $(grep -v '^libbpf' "$TMP/lp.err" | tail -3)"
 	sleep 0.1
 done
-grep -q "^CapEff:.*$(printf '%016x' $(((1 << 38) | (1 << 39))))" /proc/$LP/status ||
-	fail "not CAP_BPF+CAP_PERFMON only: $(grep ^Cap /proc/$LP/status)"
+grep -q "^CapEff:.*$(printf '%016x' $(((1 << 38) | (1 << 39) | (1 << 1))))" /proc/$LP/status ||
+	fail "not CAP_BPF+CAP_PERFMON+CAP_DAC_OVERRIDE only: $(grep ^Cap /proc/$LP/status)"
 [ "$(awk '/^Uid:/ { print $3 }' /proc/$LP/status)" = $DYN_UID ] || fail "not uid $DYN_UID"
 
 # watch the state directory while a flow runs: every report complete

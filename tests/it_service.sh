@@ -111,6 +111,8 @@ wait $W || fail "watching $STATE: $(cat "$TMP/watch")"
 curl -sf "http://127.0.0.1:$MPORT/metrics" >"$TMP/m.txt" || fail "curl /metrics"
 grep -q "^latprobe_connection_reads_total{connection=\"[^\"]*:$FPORT" "$TMP/m.txt" ||
 	fail "/metrics has no reads on port $FPORT"
+awk '$1 == "process_cpu_seconds_total" && $2 > 0 { ok = 1 } END { exit !ok }' "$TMP/m.txt" ||
+	fail "/metrics has no process_cpu_seconds_total > 0"
 kill -TERM $LP
 wait $LP || fail "latprobe exited $? on SIGTERM: $(grep -v '^libbpf' "$TMP/lp.err" | tail -3)"
 

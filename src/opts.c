@@ -309,7 +309,8 @@ int lp_parse_hostport(const char *s, char *host, size_t len, uint16_t *port)
 int lp_parse_args(int argc, char **argv, struct lp_opts *o)
 {
 	static const struct argp_child children[] = {
-		{ &report_every_argp, 0, "Periodic reports (an always-on service):", 0 },
+		{ &report_every_argp, 0,
+		  "Periodic reports (an always-on service):", 0 },
 		{},
 	};
 	static const struct argp argp = { options, parse_opt, NULL, doc,

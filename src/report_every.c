@@ -13,9 +13,15 @@
 enum { OPT_EVERY = 0x200, OPT_KEEP, OPT_DIR };
 
 static const struct argp_option options[] = {
-	{ "report-every", OPT_EVERY, "INTERVAL", 0, "Write a report every INTERVAL (N seconds with s, minutes with m or none, hours with h; 1s-7d) into --report-dir, each from the start of the run", 0 },
-	{ "report-keep", OPT_KEEP, "K", 0, "With --report-every: keep the newest K reports in --report-dir, remove older ones (1-100000, default 96)", 0 },
-	{ "report-dir", OPT_DIR, "DIR", 0, "With --report-every: the directory of the reports (default: the current one)", 0 },
+	{"report-every", OPT_EVERY, "INTERVAL", 0,
+	 "Write a report every INTERVAL (N seconds with s, minutes with m or none, hours with h; 1s-7d) into --report-dir, each from the start of the run",
+	 0},
+	{"report-keep", OPT_KEEP, "K", 0,
+	 "With --report-every: keep the newest K reports in --report-dir, remove older ones (1-100000, default 96)",
+	 0},
+	{"report-dir", OPT_DIR, "DIR", 0,
+	 "With --report-every: the directory of the reports (default: the current one)",
+	 0},
 	{},
 };
 
@@ -25,7 +31,7 @@ static int parse_interval(const char *s, uint64_t *secs)
 	static const struct {
 		char unit;
 		uint64_t mult;
-	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 } };
+	} units[] = {{'s', 1}, {'m', 60}, {'h', 3600}};
 	char num[24];
 	size_t n = strlen(s);
 	uint64_t mult = 60, v;
@@ -90,8 +96,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 	return 0;
 }
 
-const struct argp report_every_argp = { options, parse_opt, NULL, NULL,
-					NULL, NULL, NULL };
+const struct argp report_every_argp = {options, parse_opt, NULL, NULL,
+				       NULL,	NULL,	   NULL};
 
 int report_every_check(const struct report_every *re)
 {
@@ -126,7 +132,8 @@ bool report_every_due(struct report_every *re, uint64_t now_ns, char *path,
 	t = time(NULL);
 	gmtime_r(&t, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	return snprintf(path, len, "%s/" REPORT_EVERY_PREFIX "%s" REPORT_EVERY_SUFFIX,
+	return snprintf(path, len,
+			"%s/" REPORT_EVERY_PREFIX "%s" REPORT_EVERY_SUFFIX,
 			re->dir, stamp) < (int)len;
 }
 

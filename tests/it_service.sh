@@ -16,6 +16,25 @@ for t in systemd-analyze setpriv curl python3; do
 	command -v $t >/dev/null || skip "$t not installed (scripts/install-deps.sh)"
 done
 [ -x "$BUILD/tcpflow" ] || skip "$BUILD/tcpflow not built (make)"
+# --report-every's bad input: one line, exit 2 (1 for a directory that is
+# not there, checked before attaching)
+expect_line() { # RC LINE ARGS...
+	local want=$1 line=$2 rc
+	shift 2
+	"$LATPROBE" "$@" >/dev/null 2>"$TMP/err"
+	rc=$?
+	[ $rc -eq "$want" ] && [ "$(cat "$TMP/err")" = "$line" ] ||
+		fail "latprobe $*: exit $rc, '$(cat "$TMP/err")'; want $want, '$line'"
+}
+for bad in 0 8d 2x 1.5m -1 ''; do
+	expect_line 2 "latprobe: invalid --report-every (INTERVAL: N[s|m|h], 1s-7d) '$bad'" \
+		--report-every "$bad"
+done
+expect_line 2 "latprobe: invalid --report-keep (1-100000) '0'" --report-every 1 --report-keep 0
+expect_line 2 "latprobe: --report-keep and --report-dir need --report-every" --report-keep 3
+expect_line 1 "latprobe: --report-dir $TMP/none: cannot write there: No such file or directory" \
+	--report-every 1 --report-dir "$TMP/none" --duration 1
+
 UNIT=$ROOT/dist/systemd/latprobe.service
 ENVF=$ROOT/dist/default/latprobe.env
 DYN_UID=61999 # in systemd's DynamicUser= range (61184-65519)

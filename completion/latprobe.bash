@@ -50,7 +50,11 @@ _latprobe()
 		COMPREPLY=($(compgen -W '127.0.0.1:9464 [::1]:9464 :9464' -- "$cur"))
 		return ;;
 	-d | --duration | -P | --port | --sample-rate | --ringbuf-size | \
-		--max-connections | --metrics-max-connections | --poll-interval)
+		--max-connections | --metrics-max-connections | --poll-interval | \
+		--report-every | --report-keep)
+		return ;;
+	--report-dir)
+		COMPREPLY=($(compgen -d -- "$cur"))
 		return ;;
 	esac
 
@@ -58,7 +62,8 @@ _latprobe()
 		COMPREPLY=($(compgen -W '--duration --output --pid --port --comm
 			--sample-rate --attach --client --callback --callback-style --payload-arg --pin --pin-dir --nic-timestamps --ringbuf-size
 			--max-connections --metrics --metrics-max-connections --live
-			--poll-interval --no-bpf-stats --no-tls-probes --verbose --quiet --help --version' -- "$cur"))
+			--poll-interval --no-bpf-stats --no-tls-probes --report-every
+			--report-keep --report-dir --verbose --quiet --help --version' -- "$cur"))
 	elif [[ $cword -eq 1 ]]; then
 		COMPREPLY=($(compgen -W 'report' -- "$cur"))
 	fi

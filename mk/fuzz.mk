@@ -33,6 +33,7 @@ $(OUT)/fuzz_correlator: tests/fuzz_correlator.c src/engine/correlator.c \
 
 # argp must return, not exit, inside the fuzzer: ARGP_NO_EXIT forced in
 $(OUT)/fuzz_opts: tests/fuzz_opts.c src/common/opts.c src/common/probes.c \
+		src/common/report_every.c \
 		src/*/*.h \
 		tests/fuzz_argp_noexit.h | $(OUT)
 	$(call msg,FUZZ-CC,$@)

@@ -17,6 +17,8 @@ PKGS=(
 	prometheus curl chromium tmux man-db
 	# make kernel-matrix: boots Debian's 6.1 kernel under QEMU TCG
 	qemu-system-x86 busybox-static cpio gzip libc6-dev apt dpkg
+	# make deb and its test (tests/it_deb.sh); the unit tests (tests/it_service.sh)
+	debhelper dpkg-dev lintian systemd libcap2-bin
 )
 
 if ! command -v apt-get >/dev/null; then

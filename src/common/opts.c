@@ -268,6 +268,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 	case ARGP_KEY_ARG:
 		fprintf(stderr, "latprobe: unexpected argument '%s'\n", arg);
 		return EINVAL;
+	case ARGP_KEY_INIT:
+		st->child_inputs[0] = &o->every;
+		break;
 	case ARGP_KEY_END:
 		return check_callback(o);
 	default:
@@ -305,8 +308,13 @@ int lp_parse_hostport(const char *s, char *host, size_t len, uint16_t *port)
 
 int lp_parse_args(int argc, char **argv, struct lp_opts *o)
 {
-	static const struct argp argp = { options, parse_opt, NULL, doc, NULL,
-					  NULL, NULL };
+	static const struct argp_child children[] = {
+		{ &report_every_argp, 0,
+		  "Periodic reports (an always-on service):", 0 },
+		{},
+	};
+	static const struct argp argp = { options, parse_opt, NULL, doc,
+					  children, NULL, NULL };
 	int err;
 
 	memset(o, 0, sizeof(*o));

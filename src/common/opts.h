@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "probes.h"
+#include "report_every.h"
 
 /* --version and the report's tool.version (the man pages repeat it) */
 #define LP_VERSION "0.1.0"
@@ -41,6 +42,7 @@ struct lp_opts {
 	unsigned int poll_ms; /* consumer timer (--poll-interval) */
 	bool no_bpf_stats;    /* --no-bpf-stats: no BPF_ENABLE_STATS */
 	bool no_tls_probes; /* --no-tls-probes: no SSL_read probes */
+	struct report_every every; /* --report-every, -keep, -dir */
 };
 
 /*

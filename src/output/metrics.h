@@ -36,6 +36,9 @@ void metrics_sel_free(struct metrics_sel *sel);
  * Write the exposition of c to out. stats: enum lp_stat summed over CPUs
  * (NULL = zeros); probes: PR_MAX entries (NULL = none).
  */
+/* process_cpu_seconds_total: latprobe's own CPU time (metrics_cost.c) */
+void metrics_render_cost(FILE *out);
+
 void metrics_render(FILE *out, const struct corr *c, const uint64_t *stats,
 		    const struct probe_info *probes, struct metrics_sel *sel);
 

@@ -348,6 +348,7 @@ void metrics_render(FILE *out, const struct corr *c, const uint64_t *stats,
 		}
 	}
 	conn_counters(out, c, e, ne);
+	metrics_render_cost(out);
 	stage_histograms(out, c, e, ne);
 	free(e);
 }

@@ -4,6 +4,7 @@
  * then the drain after the producers are stopped (run.h).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,7 @@ void run_consume(struct lp_run *r)
 	uint64_t deadline =
 		o->duration > 0 ? t0 + (uint64_t)(o->duration * 1e9) : 0;
 	bool cap_warned = false;
+	char every_path[PATH_MAX];
 	int err;
 
 	while (!lp_exiting) {
@@ -148,6 +150,10 @@ void run_consume(struct lp_run *r)
 				status_line(c, L, (now - next_status) / 1e9 + 1,
 					    &last_events);
 			next_status = now + 1000000000ULL;
+			if (r->every &&
+			    report_every_due(r->every, now, every_path,
+					     sizeof(every_path)))
+				r->report_so_far(r, every_path);
 		}
 	}
 }
@@ -166,4 +172,9 @@ void run_drain(struct lp_run *r, struct overhead *ov)
 	client_stamps_process(stamps, now_ns(CLOCK_MONOTONIC));
 	client_stamps_finish(stamps);
 	drain_kernel_state(L, r->c);
+	if (!r->o->quiet && isatty(STDERR_FILENO))
+		fputc('\n', stderr); /* the status line ends */
+	if (lp_exiting && lp_exiting != SIGINT && lp_exiting != SIGTERM)
+		lp_err("stopped by SIG%s: writing the report as at Ctrl-C",
+		       sigabbrev_np(lp_exiting) ? sigabbrev_np(lp_exiting) : "RT");
 }

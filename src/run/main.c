@@ -187,6 +187,29 @@ static int write_report(const struct lp_opts *o, struct lp_loader *L,
 	return err;
 }
 
+/* What --report-every's writer needs beside the run (struct lp_run). */
+struct so_far_ctx {
+	const struct timespec *start;
+	const uint64_t *clk_err;
+	struct overhead *ov;
+};
+
+/* --report-every: the run so far, while it goes on; the oldest rotated out */
+static void report_so_far(struct lp_run *r, const char *path)
+{
+	const struct so_far_ctx *x = r->report_ctx;
+	struct lp_opts po = *r->o;
+	struct overhead so_far = *x->ov;
+
+	po.output = path;
+	overhead_stop(&so_far); /* the cost until now; ov itself runs on */
+	if (write_report(&po, r->L, r->cb, r->c, x->start, r->t0, *x->clk_err,
+			 r->targets, r->ntargets, &so_far))
+		return;
+	lp_info("report written to %s", path);
+	report_every_rotate(r->every);
+}
+
 /* Checks that need no kernel objects, before attaching anything. */
 static int preflight(const struct lp_opts *o, struct lp_target *pid_target)
 {
@@ -207,6 +230,11 @@ static int preflight(const struct lp_opts *o, struct lp_target *pid_target)
 		lp_err("--output %s and --live both write to stdout: choose one",
 		       o->output);
 		return -EINVAL;
+	}
+	if ((err = report_every_check(&o->every))) {
+		lp_err("--report-dir %s: cannot write there: %s", o->every.dir,
+		       strerror(-err));
+		return err;
 	}
 	/* a PID that is not there would be traced for nothing, all run long */
 	return target_check(pid_target) ? -ESRCH : 0;
@@ -265,9 +293,13 @@ int main(int argc, char **argv)
 	struct timespec start;
 	struct lp_target targets[2] = { { .flag = "--pid" },
 					{ .flag = "--client" } };
-	struct lp_run r = {
-		.o = &o, .L = &L, .cb = &cb, .targets = targets, .ntargets = 2};
+	struct report_every every;
 	uint64_t t0, clk_err;
+	struct so_far_ctx so_far = {
+		.start = &start, .clk_err = &clk_err, .ov = &ov};
+	struct lp_run r = {
+		.o = &o, .L = &L, .cb = &cb, .targets = targets, .ntargets = 2,
+		.report_so_far = report_so_far, .report_ctx = &so_far};
 	int err;
 
 	if (argc > 1 && !strcmp(argv[1], "report"))
@@ -334,6 +366,8 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_REALTIME, &start);
 	t0 = now_ns(CLOCK_MONOTONIC);
 	overhead_start(&ov);
+	every = o.every; /* its schedule is the run's, not an option */
+	report_every_start(&every, t0);
 	cb.t0_ns = t0;
 	if (!o.quiet)
 		fprintf(stderr, "latprobe: tracing%s... Ctrl-C to stop\n",
@@ -344,13 +378,9 @@ int main(int argc, char **argv)
 	r.metrics = metrics;
 	r.rb = rb;
 	r.t0 = t0;
+	r.every = every.every_s ? &every : NULL;
 	run_consume(&r);
 	run_drain(&r, &ov);
-	if (!o.quiet && isatty(STDERR_FILENO))
-		fputc('\n', stderr);
-	if (lp_exiting && lp_exiting != SIGINT && lp_exiting != SIGTERM)
-		lp_err("stopped by SIG%s: writing the report as at Ctrl-C",
-		       sigabbrev_np(lp_exiting) ? sigabbrev_np(lp_exiting) : "RT");
 	err = write_report(&o, &L, &cb, c, &start, t0, clk_err, targets, 2, &ov);
 	if (!err && !o.quiet && o.output)
 		fprintf(stderr, "latprobe: %llu events, report written to %s\n",

@@ -13,6 +13,7 @@
 #include "loader.h"
 #include "opts.h"
 #include "overhead.h"
+#include "report_every.h"
 #include "target.h"
 
 struct cb_attach;
@@ -31,6 +32,10 @@ struct lp_run {
 	struct lp_target *targets; /* --pid, --client PID */
 	unsigned int ntargets;
 	uint64_t t0;	  /* tracing start, CLOCK_MONOTONIC */
+	/* --report-every: its schedule, and main's writer of the run so far */
+	struct report_every *every;
+	void (*report_so_far)(struct lp_run *r, const char *path);
+	void *report_ctx; /* main's, for report_so_far */
 	bool poll_failed; /* the loop stopped on a poll error */
 };
 

@@ -35,7 +35,7 @@ endif
 
 $(OUT)/latprobe.bpf.o: BPF_CFLAGS += -mcpu=v3
 BPF_OBJS := $(OUT)/latprobe.bpf.o $(OUT)/feature.bpf.o $(OUT)/client.bpf.o \
-	$(OUT)/tls.bpf.o
+	$(OUT)/tls.bpf.o $(OUT)/calib.bpf.o
 SKELS := $(BPF_OBJS:.bpf.o=.skel.h)
 # src/report/: `latprobe report`, the reader and views of a saved report.
 LP_SRCS := $(wildcard src/*.c src/report/*.c)
@@ -48,7 +48,10 @@ LP_CORE_OBJS := $(filter-out $(OUT)/main.o $(OUT)/loader.o $(OUT)/loader_kstate.
 	$(OUT)/nic_lookup.o $(OUT)/loader_pin.o $(OUT)/loader_batch.o \
 	$(OUT)/metrics.o $(OUT)/overhead.o $(US_OBJS) \
 	$(OUT)/attach_callback.o \
-	$(OUT)/attach_tls.o, $(LP_OBJS))
+	$(OUT)/attach_tls.o $(OUT)/probe_calib.o, $(LP_OBJS))
+# The probe calibration's target starts "endbr64; push %rbp" like the
+# client functions latprobe probes (src/probe_calib_target.c).
+$(OUT)/probe_calib_target.o: CFLAGS += -fcf-protection=full -fno-omit-frame-pointer
 
 TOOLS :=
 TESTS :=

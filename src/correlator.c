@@ -3,6 +3,7 @@
 #include <string.h>
 #include "correlator.h"
 #include "corr_internal.h"
+#include "stage_bias.h"
 
 const char *const lp_stage_names[ST_MAX] = {
 	[ST_EXCHANGE_TO_NIC] = "exchange_to_nic",
@@ -112,8 +113,10 @@ void corr_free(struct corr *c)
 		}
 		free(cn);
 	}
-	for (int i = 0; i < ST_MAX; i++)
+	for (int i = 0; i < ST_MAX; i++) {
 		hist_free(&c->stages[i]);
+		stage_bias_free(c->bias[i]);
+	}
 	free(c->untracked);
 	free(c->htab);
 	free(c->tids);
@@ -269,6 +272,13 @@ static void conn_close(struct corr *c, struct conn *cn)
 void corr_stage_add(struct corr *c, struct conn *cn, enum lp_stage st,
 		    uint64_t from, uint64_t to)
 {
+	corr_stage_add_b(c, cn, st, from, to,
+			 c->bias[st] ? c->bias[st]->bias_ns : 0);
+}
+
+void corr_stage_add_b(struct corr *c, struct conn *cn, enum lp_stage st,
+		      uint64_t from, uint64_t to, int64_t bias_ns)
+{
 	if (!from || !to)
 		return; /* a missing mark: the stage is absent, never zero */
 	if (to < from) {
@@ -276,6 +286,8 @@ void corr_stage_add(struct corr *c, struct conn *cn, enum lp_stage st,
 		return;
 	}
 	hist_add(&c->stages[st], to - from);
+	if (c->bias[st])
+		stage_bias_add(c->bias[st], to - from, bias_ns);
 	if (st == ST_TOTAL)
 		c->total_coarse[coarse_bucket(to - from)]++;
 	if (!cn)

@@ -160,6 +160,9 @@ struct corr {
 	bool untracked_full; /* set full: conns_not_tracked is a lower bound */
 	struct tls_totals tls;		  /* TLS probes (corr_tls.c) */
 	struct tls_thread *tls_threads; /* allocated on the first read */
+	/* stages bounded by a uprobe stamp, minus its bias (corr_bias.c) */
+	struct stage_bias *bias[ST_MAX];
+	int64_t tls_read_bias_ns; /* tls_decrypt from a kernel read */
 };
 
 struct corr *corr_new(const struct corr_cfg *cfg);
@@ -192,6 +195,17 @@ uint64_t corr_payload_exch_ns(const char *p, size_t n, bool truncated);
  */
 void corr_stage_add(struct corr *c, struct conn *cn, enum lp_stage st,
 		    uint64_t from, uint64_t to);
+/* The same with the probe bias to subtract named (corr_bias.c). */
+void corr_stage_add_b(struct corr *c, struct conn *cn, enum lp_stage st,
+		      uint64_t from, uint64_t to, int64_t bias_ns);
+
+struct probe_calib;
+/*
+ * Subtract the calibrated bias of the uprobe stamps from the stages they
+ * bound (callback: this run probes a --callback).
+ */
+void corr_set_probe_bias(struct corr *c, const struct probe_calib *pc,
+			 bool callback);
 
 /* Modulo-2^32 sequence comparison: a before b. */
 static inline bool seq_before(uint32_t a, uint32_t b)

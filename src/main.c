@@ -28,6 +28,7 @@
 #include "metrics.h"
 #include "opts.h"
 #include "overhead.h"
+#include "probe_calib.h"
 #include "privs.h"
 #include "report.h"
 #include "report/report_view.h"
@@ -187,6 +188,7 @@ int main(int argc, char **argv)
 	struct lp_loader L = {};
 	struct nic_source nic_src = {};
 	struct overhead ov = { .stats_fd = -EBADF };
+	static struct probe_calib calib;
 	struct cb_attach cb = {};
 	struct ring_buffer *rb = NULL;
 	struct metrics *metrics = NULL;
@@ -273,6 +275,15 @@ int main(int argc, char **argv)
 		lp_info("overhead: not every program is counted: %s",
 			strerror(-err));
 	err = 0;
+	/* user-space probes attached: time their mechanism before tracing */
+	if (cb.on || L.tls.nlinks ||
+	    L.probes[PR_CLIENT_MESSAGE].used != MECH_NONE) {
+		probe_calib_run(&calib);
+		if (lp_verbose)
+			probe_calib_print(&calib);
+		ov.calib = &calib;
+		corr_set_probe_bias(c, &calib, cb.on);
+	}
 	/* loading parsed vmlinux BTF (megabytes, freed): give the heap back */
 	malloc_trim(0);
 	/* before dropping privileges: opening /proc/PID/fd needs them */

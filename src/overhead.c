@@ -76,6 +76,11 @@ int overhead_add_prog(struct overhead *ov, const char *name, int fd,
 	return 0;
 }
 
+int overhead_prog_counters(int fd, uint64_t *ns, uint64_t *cnt)
+{
+	return prog_counters(fd, ns, cnt);
+}
+
 static bool client_section(const char *sec)
 {
 	return sec && (!strncmp(sec, "usdt", 4) || !strncmp(sec, "uprobe", 6) ||

@@ -22,6 +22,7 @@
 #define OV_MAX_PROGS 64
 
 struct bpf_object;
+struct probe_calib;
 
 /* Which side of the message path a program's run time is spent on. */
 enum ov_side {
@@ -47,6 +48,7 @@ struct overhead {
 	uint64_t cpu0_ns, wall0_ns; /* at overhead_start */
 	double cpu_s, wall_s;	    /* over the traced window */
 	long peak_rss_kb;	    /* of the whole process, load included */
+	const struct probe_calib *calib; /* user-space probes: their cost */
 };
 
 /* Counts that the report knows, to put the costs per message or read. */
@@ -67,6 +69,8 @@ void overhead_init(struct overhead *ov, bool enable);
 /* Any BPF object's loaded program, by name and fd (the fd stays owned). */
 int overhead_add_prog(struct overhead *ov, const char *name, int fd,
 		      enum ov_side side);
+/* A program's cumulative run time and runs (0 or -errno). */
+int overhead_prog_counters(int fd, uint64_t *ns, uint64_t *cnt);
 /* Every loaded program of obj; uprobe/usdt sections count as client. */
 int overhead_add_object(struct overhead *ov, struct bpf_object *obj);
 /* Baselines: programs' counters, CPU time, wall clock. */

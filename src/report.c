@@ -16,6 +16,7 @@
 #include <sys/utsname.h>
 #include <arpa/inet.h>
 #include "report.h"
+#include "stage_bias.h"
 
 static const char *const ev_names[LP_EV_MAX] = {
 	[LP_EV_SOCK] = "sock",
@@ -332,7 +333,15 @@ cJSON *report_build(const struct report_in *in)
 	cJSON_AddItemToObject(root, "tls", report_tls_json(c));
 	for (int i = 0; i < ST_MAX; i++)
 		g[i] = &c->stages[i];
-	cJSON_AddItemToObject(root, "stages", stages_json(g, &c->nic));
+	o = stages_json(g, &c->nic);
+	/* beside the raw values: minus the probes' calibrated bias */
+	for (int i = 0; i < ST_MAX; i++)
+		if (c->bias[i] && c->stages[i].count)
+			cJSON_AddItemToObject(
+				cJSON_GetObjectItemCaseSensitive(
+					o, lp_stage_names[i]),
+				"bias_corrected", stage_bias_json(c->bias[i]));
+	cJSON_AddItemToObject(root, "stages", o);
 	cJSON_AddItemToObject(root, "connections", connections_json(c));
 	cJSON_AddItemToObject(root, "histogram", histogram_json(c));
 	cJSON_AddItemToObject(root, "percentiles",

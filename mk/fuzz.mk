@@ -24,6 +24,7 @@ endif
 $(OUT)/fuzz_correlator: tests/fuzz_correlator.c src/correlator.c \
 		src/corr_segs.c src/corr_msg.c src/hist.c src/corr_tls.c src/stage_bias.c \
 		src/report.c src/report_tls.c src/overhead_report.c src/probes.c \
+		src/probe_calib_report.c \
 		src/*.h bpf/latprobe.h | $(OUT)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@ -lcjson -lm

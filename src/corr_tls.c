@@ -34,8 +34,8 @@ void corr_tls_event(struct corr *c, const struct lp_hdr *h,
 	struct conn *cn = NULL;
 	uint64_t from = r->start_ns;
 	/* from the SSL_read entry stamp unless a kernel read ended inside */
-	int64_t bias = c->bias[ST_TLS_DECRYPT] ? c->bias[ST_TLS_DECRYPT]->bias_ns
-					       : 0;
+	int64_t bias =
+		c->bias[ST_TLS_DECRYPT] ? c->bias[ST_TLS_DECRYPT]->bias_ns : 0;
 
 	c->tls.reads++;
 	c->tls.bytes += r->bytes;

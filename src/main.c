@@ -163,6 +163,9 @@ static int write_report(const struct lp_opts *o, struct lp_loader *L,
 	if (!root)
 		return -ENOMEM;
 	client_stamps_report(stamps, &L->probes[PR_CLIENT_MESSAGE], root);
+	if (!o->quiet)
+		overhead_summary_print(stderr, cJSON_GetObjectItemCaseSensitive(
+						       root, "overhead"));
 	callback_report(cb, o, in.stats, c->t.msgs_seen, c->t.msgs_exch_time,
 			root);
 	err = report_write_file(o->output, root);

@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <cjson/cJSON.h>
 
 #define OV_MAX_PROGS 64
@@ -30,10 +31,19 @@ enum ov_side {
 	OV_CLIENT, /* uprobes and USDT in the traced client */
 };
 
+/* How a program is reached: a user-space probe adds a trap to its run. */
+enum ov_hook {
+	OV_H_KERNEL,	/* tracepoints, tc: no trap */
+	OV_H_UPROBE,	/* uprobe: calibration "uprobe" per hit */
+	OV_H_URETPROBE, /* uretprobe: "uprobe_return" - "uprobe" per hit */
+	OV_H_USDT,	/* USDT: calibration "usdt" per hit */
+};
+
 struct ov_prog {
 	char name[64];
 	int fd;
 	enum ov_side side;
+	enum ov_hook hook;
 	uint64_t ns0, cnt0;	  /* at overhead_start or when added */
 	uint64_t run_ns, run_cnt; /* deltas at overhead_stop */
 };
@@ -58,7 +68,12 @@ struct ov_units {
 	uint64_t ring_records; /* records submitted by the BPF side */
 	uint64_t wakeups;      /* forced consumer wake-ups */
 	uint64_t client_hits;  /* client probe hits */
+	/* p50 of the stages the self-cost is weighed against, ns (0: none) */
+	double total_p50_ns, nic_to_user_p50_ns;
 };
+
+/* Self-cost above this share of the total (or nic_to_user) p50: warn. */
+#define OV_WARN_SHARE 0.10
 
 /*
  * Stats on when enable (needs CAP_SYS_ADMIN); without them the section
@@ -82,5 +97,7 @@ void overhead_close(struct overhead *ov);
 
 /* The report's "overhead" object (overhead_report.c, no libbpf). */
 cJSON *overhead_json(const struct overhead *ov, const struct ov_units *u);
+/* The whole cost per unit, and the warning if any, from that object. */
+void overhead_summary_print(FILE *out, const cJSON *overhead);
 
 #endif

@@ -337,10 +337,10 @@ cJSON *report_build(const struct report_in *in)
 	/* beside the raw values: minus the probes' calibrated bias */
 	for (int i = 0; i < ST_MAX; i++)
 		if (c->bias[i] && c->stages[i].count)
-			cJSON_AddItemToObject(
-				cJSON_GetObjectItemCaseSensitive(
-					o, lp_stage_names[i]),
-				"bias_corrected", stage_bias_json(c->bias[i]));
+			cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(
+						      o, lp_stage_names[i]),
+					      "bias_corrected",
+					      stage_bias_json(c->bias[i]));
 	cJSON_AddItemToObject(root, "stages", o);
 	cJSON_AddItemToObject(root, "connections", connections_json(c));
 	cJSON_AddItemToObject(root, "histogram", histogram_json(c));
@@ -372,6 +372,10 @@ cJSON *report_build(const struct report_in *in)
 			.ring_records = in->stats[LP_S_SUBMITTED],
 			.wakeups = in->stats[LP_S_WAKEUPS],
 			.client_hits = in->probes[PR_CLIENT_MESSAGE].hits,
+			.total_p50_ns = (double)hist_quantile(
+				&c->stages[ST_TOTAL], 0.5),
+			.nic_to_user_p50_ns = (double)hist_quantile(
+				&c->stages[ST_NIC_TO_USER], 0.5),
 		};
 
 		cJSON_AddItemToObject(root, "overhead",

@@ -62,13 +62,14 @@ static const char *fig(char *buf, size_t len, double v, const char *f)
 /* What latprobe itself cost during the run, in one line. */
 static void overhead_line(FILE *out, const struct rv_overhead *ov)
 {
-	char a[32], b[32], d[32], e[32], f[32];
+	char a[32], b[32], d[32], e[32], f[32], g[32];
 
 	if (!ov->present)
 		return;
 	fprintf(out,
-		"overhead (per %s, bpf_stats %s): kernel BPF %s ns in %s runs (%s ns/run), client probes %s ns, ring records %s; consumer %.2f CPU s, peak RSS %.1f MiB\n",
+		"overhead (per %s, bpf_stats %s): whole %s ns (BPF + calibrated traps); kernel BPF %s ns in %s runs (%s ns/run), client probes %s ns, ring records %s; consumer %.2f CPU s, peak RSS %.1f MiB\n",
 		ov->unit, ov->bpf_stats,
+		fig(g, sizeof(g), ov->total_ns_per_unit, "%.0f"),
 		fig(a, sizeof(a), ov->kernel_ns_per_unit, "%.0f"),
 		fig(b, sizeof(b), ov->kernel_runs_per_unit, "%.2f"),
 		fig(d, sizeof(d), ov->kernel_ns_per_run, "%.0f"),

@@ -252,6 +252,9 @@ static void load_overhead(struct rd *r, struct rv_overhead *o,
 	o->client_ns_per_unit = ratio(r, c, "overhead.client", "ns_per_unit");
 	o->ring_records_per_unit =
 		ratio(r, ov, "overhead", "ring_records_per_unit");
+	/* a later addition: absent in older reports, null when unknown */
+	k = get(ov, "total_ns_per_unit");
+	o->total_ns_per_unit = cJSON_IsNumber(k) ? k->valuedouble : NAN;
 	o->cpu_seconds = num(r, ov, "overhead", "consumer_cpu_seconds");
 	o->peak_rss_kb = num(r, ov, "overhead", "consumer_peak_rss_kb");
 }

@@ -34,6 +34,7 @@ struct rv_overhead {
 	char unit[16], bpf_stats[16];
 	double kernel_ns_per_unit, kernel_runs_per_unit, kernel_ns_per_run;
 	double client_ns_per_unit, ring_records_per_unit;
+	double total_ns_per_unit; /* BPF + calibrated traps; NAN if absent */
 	double cpu_seconds, peak_rss_kb;
 };
 

@@ -111,6 +111,8 @@ static void measure(struct calib_bpf *sk, struct samples *s, double base,
 	unsigned int n = LP_CALIB_CALLS;
 
 	run_calls(s, WARMUP, usdt);
+	memset(sk->bss->entry_ns, 0, sizeof(sk->bss->entry_ns));
+	memset(sk->bss->ret_ns, 0, sizeof(sk->bss->ret_ns));
 	prog_cost(p1, &ns0, &c0);
 	if (p2)
 		prog_cost(p2, &ns2, &c2);
@@ -118,6 +120,15 @@ static void measure(struct calib_bpf *sk, struct samples *s, double base,
 	prog_cost(p1, &ns1, &c1);
 	if (p2)
 		prog_cost(p2, &ns3, &c3);
+	/* a probe that did not fire (code run under valgrind...) times nothing */
+	for (unsigned int i = 0; i < n; i++) {
+		if (!sk->bss->entry_ns[i] || (ret && !sk->bss->ret_ns[i])) {
+			snprintf(k->err, sizeof(k->err),
+				 "the probe did not fire on call %u of %u", i,
+				 n);
+			return;
+		}
+	}
 	for (unsigned int i = 0; i < n; i++)
 		v[i] = span(s, i, usdt) - base;
 	k->cost_p10 = quant(v, n, 0.1);

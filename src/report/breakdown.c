@@ -59,6 +59,26 @@ static const char *fig(char *buf, size_t len, double v, const char *f)
 	return buf;
 }
 
+/* Stages bounded by a uprobe stamp, with the calibrated probe bias out. */
+static void corrected_line(FILE *out, const struct report_view *v)
+{
+	bool first = true;
+
+	for (int i = 0; i < ST_MAX; i++) {
+		const struct rv_stage *s = &v->st[i];
+
+		if (!s->present || !s->corrected)
+			continue;
+		fprintf(out, "%s%s %.2f (raw %.2f, bias %.0f ns, %.0f negative)",
+			first ? "probe bias subtracted (p50 us): " : "; ",
+			lp_stage_names[i], s->corr_p50, s->p50, s->corr_bias_ns,
+			s->corr_negative);
+		first = false;
+	}
+	if (!first)
+		fputc('\n', out);
+}
+
 /* What latprobe itself cost during the run, in one line. */
 static void overhead_line(FILE *out, const struct rv_overhead *ov)
 {
@@ -117,5 +137,6 @@ void breakdown_print(FILE *out, const struct report_view *v)
 			v->unit, v->events, v->lost, v->stage_records,
 			v->connections);
 	nic_line(out, v);
+	corrected_line(out, v);
 	overhead_line(out, &v->ov);
 }

@@ -270,6 +270,14 @@ static void load_stage(struct rd *r, struct rv_stage *st, const cJSON *s,
 	st->p50 = num(r, s, where, "p50");
 	st->p99 = num(r, s, where, "p99");
 	st->p999 = num(r, s, where, "p999");
+	/* optional: the probe bias subtracted (p50 may be negative) */
+	s = get(s, "bias_corrected");
+	if (cJSON_IsObject(s) && cJSON_IsNumber(get(s, "p50"))) {
+		st->corrected = true;
+		st->corr_p50 = get(s, "p50")->valuedouble;
+		st->corr_bias_ns = opt_num(r, s, where, "bias_mean_ns");
+		st->corr_negative = opt_num(r, s, where, "negative");
+	}
 }
 
 static cJSON *parse(const char *path)

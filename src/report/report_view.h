@@ -20,6 +20,9 @@
 struct rv_stage {
 	bool present;
 	double count, p50, p99, p999; /* microseconds */
+	/* bias_corrected (a later addition): p50 in us, negatives counted */
+	bool corrected;
+	double corr_p50, corr_bias_ns, corr_negative;
 };
 
 /* nic_to_tcp's stage.nic_sources, in the report's order */

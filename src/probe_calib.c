@@ -64,14 +64,13 @@ static int self_offset(const void *addr, char *path, size_t plen, uint64_t *off)
 	return -ENOENT;
 }
 
-static void run_calls(struct samples *s, unsigned int n, bool usdt)
+/* usdt: a call timed by the clock reads inside (USDT, nop5) */
+static void run_calls(struct samples *s, unsigned int n, bool usdt,
+		      void (*fn)(uint64_t, struct lp_calib_clock *))
 {
 	for (unsigned int i = 0; i < n; i++) {
 		s->tb[i] = now_ns(CLOCK_MONOTONIC);
-		if (usdt)
-			lp_calib_usdt(i, &s->clk[i]);
-		else
-			lp_calib_call(i, &s->clk[i]);
+		fn(i, &s->clk[i]);
 		s->ta[i] = now_ns(CLOCK_MONOTONIC);
 	}
 }
@@ -83,12 +82,21 @@ static double span(const struct samples *s, unsigned int i, bool usdt)
 		    : (double)(s->ta[i] - s->tb[i]);
 }
 
-static double untraced(struct samples *s, bool usdt)
+static void (*target(enum lp_calib_what kind))(uint64_t,
+					       struct lp_calib_clock *)
+{
+	return kind == CAL_USDT	  ? lp_calib_usdt
+	       : kind == CAL_NOP5 ? lp_calib_nop5
+				  : lp_calib_call;
+}
+
+static double untraced(struct samples *s, enum lp_calib_what kind)
 {
 	static double v[LP_CALIB_CALLS];
+	bool usdt = kind == CAL_USDT || kind == CAL_NOP5;
 
-	run_calls(s, WARMUP, usdt);
-	run_calls(s, LP_CALIB_CALLS, usdt);
+	run_calls(s, WARMUP, usdt, target(kind));
+	run_calls(s, LP_CALIB_CALLS, usdt, target(kind));
 	for (unsigned int i = 0; i < LP_CALIB_CALLS; i++)
 		v[i] = span(s, i, usdt);
 	return quant(v, LP_CALIB_CALLS, 0.5);
@@ -106,17 +114,19 @@ static void measure(struct calib_bpf *sk, struct samples *s, double base,
 		    enum lp_calib_what kind, struct lp_calib_kind *k)
 {
 	static double v[LP_CALIB_CALLS];
-	bool usdt = kind == CAL_USDT, ret = kind == CAL_UPROBE_RETURN;
+	bool usdt = kind == CAL_USDT || kind == CAL_NOP5;
+	bool ret = kind == CAL_UPROBE_RETURN;
 	uint64_t ns0, c0, ns1, c1, ns2 = 0, c2 = 0, ns3 = 0, c3 = 0;
 	unsigned int n = LP_CALIB_CALLS;
 
-	run_calls(s, WARMUP, usdt);
+	run_calls(s, WARMUP, usdt, target(kind));
 	memset(sk->bss->entry_ns, 0, sizeof(sk->bss->entry_ns));
+	sk->bss->nop5_n = 0;
 	memset(sk->bss->ret_ns, 0, sizeof(sk->bss->ret_ns));
 	prog_cost(p1, &ns0, &c0);
 	if (p2)
 		prog_cost(p2, &ns2, &c2);
-	run_calls(s, n, usdt);
+	run_calls(s, n, usdt, target(kind));
 	prog_cost(p1, &ns1, &c1);
 	if (p2)
 		prog_cost(p2, &ns3, &c3);
@@ -154,7 +164,7 @@ static void measure(struct calib_bpf *sk, struct samples *s, double base,
 			       (double)sk->bss->entry_ns[i] -
 			       (double)(s->clk[i].out - s->clk[i].in);
 		k->gap_ns = quant(v, n, 0.5);
-	} else if (usdt) {
+	} else if (kind == CAL_USDT) {
 		k->gap_ns = k->cost_p50;
 	}
 	k->calls = n;
@@ -179,6 +189,8 @@ static void calib_kind(struct calib_bpf *sk, struct samples *s,
 	if (kind == CAL_USDT) {
 		l1 = bpf_program__attach_usdt(sk->progs.calib_usdt, getpid(),
 					      path, "latprobe", "calib", NULL);
+	} else if (kind == CAL_NOP5) {
+		l1 = attach_at(sk->progs.calib_nop5, path, off, false);
 	} else {
 		if (kind == CAL_UPROBE_RETURN)
 			l2 = attach_at(sk->progs.calib_return, path, off, true);
@@ -190,10 +202,15 @@ static void calib_kind(struct calib_bpf *sk, struct samples *s,
 			 strerror(errno));
 	} else {
 		measure(sk, s, base,
-			kind == CAL_USDT ? sk->progs.calib_usdt
-					 : sk->progs.calib_entry,
+			kind == CAL_USDT   ? sk->progs.calib_usdt
+			: kind == CAL_NOP5 ? sk->progs.calib_nop5
+					   : sk->progs.calib_entry,
 			l2 ? sk->progs.calib_return : NULL, kind, k);
 	}
+	/* the optimized path rewrites the nop into a call (e8 rel32) */
+	if (kind == CAL_NOP5 && l1)
+		k->patched =
+			*(const volatile uint8_t *)lp_calib_nop5_site == 0xe8;
 	bpf_link__destroy(l1);
 	bpf_link__destroy(l2);
 }
@@ -205,7 +222,8 @@ int probe_calib_run(struct probe_calib *pc)
 	char path[PATH_MAX];
 	struct calib_bpf *sk;
 	uint64_t off = 0, at;
-	double base_call, base_usdt;
+	double base_call, base_usdt, base_nop5;
+	uint64_t off5 = 0;
 	int err;
 
 	memset(pc, 0, sizeof(*pc));
@@ -230,12 +248,15 @@ int probe_calib_run(struct probe_calib *pc)
 			 strerror(-err));
 		return err;
 	}
-	base_call = untraced(&s, false);
-	base_usdt = untraced(&s, true);
+	base_call = untraced(&s, CAL_UPROBE);
+	base_usdt = untraced(&s, CAL_USDT);
+	base_nop5 = untraced(&s, CAL_NOP5);
 	pc->untraced_ns = base_call;
 	calib_kind(sk, &s, path, off + at, base_call, CAL_UPROBE, pc);
 	calib_kind(sk, &s, path, off + at, base_call, CAL_UPROBE_RETURN, pc);
 	calib_kind(sk, &s, path, 0, base_usdt, CAL_USDT, pc);
+	if (!self_offset(lp_calib_nop5_site, path, sizeof(path), &off5))
+		calib_kind(sk, &s, path, off5, base_nop5, CAL_NOP5, pc);
 	calib_bpf__destroy(sk);
 	pc->ran = true;
 	return 0;

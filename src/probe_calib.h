@@ -23,6 +23,7 @@ enum lp_calib_what {
 	CAL_UPROBE,	   /* entry probe only */
 	CAL_UPROBE_RETURN, /* entry + return probe, one emulated site */
 	CAL_USDT,	   /* a USDT probe (1-byte nop, emulated) */
+	CAL_NOP5, /* a uprobe on a 5-byte nop (optimized path; measured only) */
 	CAL_KINDS,
 };
 
@@ -49,6 +50,7 @@ struct lp_calib_kind {
 	 * (USDT: the probe's whole cost between two clock reads).
 	 */
 	double front_ns, entry_back_ns, ret_front_ns, gap_ns;
+	bool patched; /* CAL_NOP5: the kernel made the nop a call (no int3) */
 };
 
 struct probe_calib {
@@ -61,6 +63,8 @@ struct probe_calib {
 /* The calibration targets (src/probe_calib_target.c). */
 void lp_calib_call(uint64_t i, struct lp_calib_clock *c);
 void lp_calib_usdt(uint64_t i, struct lp_calib_clock *c);
+void lp_calib_nop5(uint64_t i, struct lp_calib_clock *c);
+extern const char lp_calib_nop5_site[];
 
 /* Run it (needs the privileges of attaching uprobes). 0 or -errno. */
 int probe_calib_run(struct probe_calib *pc);

@@ -8,6 +8,7 @@ const char *const lp_calib_names[CAL_KINDS] = {
 	[CAL_UPROBE] = "uprobe",
 	[CAL_UPROBE_RETURN] = "uprobe_return",
 	[CAL_USDT] = "usdt",
+	[CAL_NOP5] = "uprobe_nop5",
 };
 
 static double r1(double v)
@@ -46,13 +47,16 @@ cJSON *probe_calib_json(const struct probe_calib *pc)
 			cJSON_AddNullToObject(k, "bpf_ns_per_hit");
 		cJSON_AddNumberToObject(k, "trap_ns_per_hit", r1(c->trap_ns));
 		cJSON_AddNumberToObject(k, "stamp_front_ns", r1(c->front_ns));
-		if (i != CAL_USDT)
+		if (i != CAL_USDT && i != CAL_NOP5)
 			cJSON_AddNumberToObject(k, "stamp_to_body_ns",
 						r1(c->entry_back_ns));
 		if (i == CAL_UPROBE_RETURN)
 			cJSON_AddNumberToObject(k, "body_to_return_stamp_ns",
 						r1(c->ret_front_ns));
-		if (i != CAL_UPROBE)
+		if (i == CAL_NOP5)
+			cJSON_AddBoolToObject(k, "site_patched_to_call",
+					      c->patched);
+		if (i == CAL_UPROBE_RETURN || i == CAL_USDT)
 			cJSON_AddNumberToObject(k, "stamp_gap_bias_ns",
 						r1(c->gap_ns));
 	}

@@ -27,3 +27,22 @@ __attribute__((noinline)) void lp_calib_usdt(uint64_t i,
 	DTRACE_PROBE1(latprobe, calib, i);
 	c->out = now_ns(CLOCK_MONOTONIC);
 }
+
+/*
+ * A 5-byte nop ("nopl 0x0(%rax,%rax,1)") at lp_calib_nop5_site: the probe
+ * site a kernel with the optimized uprobe path (6.18: arch_uprobe_optimize)
+ * patches into a call after the first hit, no trap (measured, not used:
+ * docs/overhead.md).
+ */
+__attribute__((noinline)) void lp_calib_nop5(uint64_t i,
+					     struct lp_calib_clock *c)
+{
+	c->in = now_ns(CLOCK_MONOTONIC);
+	__asm__ volatile(".globl lp_calib_nop5_site\n"
+			 "lp_calib_nop5_site:\n\t"
+			 ".byte 0x0f, 0x1f, 0x44, 0x00, 0x00"
+			 :
+			 : "r"(i)
+			 : "memory");
+	c->out = now_ns(CLOCK_MONOTONIC);
+}

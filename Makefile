@@ -39,7 +39,7 @@ endif
 
 $(OUT)/latprobe.bpf.o: BPF_CFLAGS += -mcpu=v3
 BPF_OBJS := $(OUT)/latprobe.bpf.o $(OUT)/feature.bpf.o $(OUT)/client.bpf.o \
-	$(OUT)/tls.bpf.o
+	$(OUT)/tls.bpf.o $(OUT)/calib.bpf.o
 SKELS := $(BPF_OBJS:.bpf.o=.skel.h)
 LP_SRCS := $(wildcard src/*.c src/*/*.c)
 # lib/out_file.c: the writer of reports and pictures, shared with wsclient
@@ -51,6 +51,9 @@ US_OBJS := $(patsubst src/%.c,$(OUT)/%.o,$(wildcard src/uprobe/*.c))
 # side and the HTTP server).
 LP_CORE_OBJS := $(filter-out $(OUT)/run/% $(OUT)/kernel/% \
 	$(OUT)/output/metrics.o $(US_OBJS), $(LP_OBJS))
+# The probe calibration's target starts "endbr64; push %rbp" like the
+# client functions latprobe probes (src/kernel/probe_calib_target.c).
+$(OUT)/kernel/probe_calib_target.o: CFLAGS += -fcf-protection=full -fno-omit-frame-pointer
 
 TOOLS :=
 TESTS :=
@@ -102,7 +105,8 @@ demo-anyclient: deps
 
 # The other bench scripts first (those present), bench.sh last: its
 # report quotes their results/*.json written since BENCH_EPOCH.
-BENCH_FIRST := bench_nic bench_kernel_cost bench_client bench_callback bench_tls
+BENCH_FIRST := bench_nic bench_kernel_cost bench_client bench_callback bench_tls \
+	bench_probecost
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)export BENCH_EPOCH=$$(date +%s); \

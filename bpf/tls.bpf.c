@@ -17,34 +17,37 @@
 #include "task_filter.bpf.h"
 
 struct tls_call {
-	__u64 start_ns;
+	__u64 start_ns;	 /* 0: no call open */
 	__u64 readbytes; /* size_t * of the _ex form, 0 for SSL_read */
 };
 
 /*
- * Calls in flight, per thread. LRU: a call whose return never comes (the
- * thread exited, longjmp) must not pin an entry forever.
+ * The call in flight, per thread, in task-local storage: no hash lookup,
+ * no lock with interrupts off (an LRU hash's update and delete take one,
+ * a paravirtual call on a guest), and it goes with the thread. A call
+ * whose return never comes (longjmp) is overwritten by the next entry.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, LP_UCALLS_MAX_ENTRIES);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct tls_call);
 } tls_calls SEC(".maps");
 
 static __always_inline int on_entry(__u64 readbytes)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct tls_call call = {
-		.start_ns = bpf_ktime_get_ns(),
-		.readbytes = readbytes,
-	};
-	__u32 tid = (__u32)id;
+	struct tls_call *call;
 
-	if (!task_passes_id(id))
+	if (!task_passes_id(bpf_get_current_pid_tgid()))
 		return 0;
 	stat_inc(LP_S_HITS + LP_P_TLS_READ);
-	bpf_map_update_elem(&tls_calls, &tid, &call, BPF_ANY);
+	call = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0,
+				    BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!call)
+		return 0;
+	call->readbytes = readbytes;
+	/* last: the program's own work stays out of the stamped call */
+	call->start_ns = bpf_ktime_get_ns();
 	return 0;
 }
 
@@ -71,12 +74,12 @@ SEC("uretprobe")
 int BPF_KRETPROBE(ssl_read_return, long ret)
 {
 	__u64 now = bpf_ktime_get_ns(), bytes = 0;
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct tls_call *call;
 	struct lp_event *e;
 
-	call = bpf_map_lookup_elem(&tls_calls, &tid);
-	if (!call)
+	call = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0,
+				    0);
+	if (!call || !call->start_ns)
 		return 0; /* filtered out at entry, or entry before attach */
 	if (!call->readbytes) {
 		if ((int)ret > 0)
@@ -93,7 +96,7 @@ int BPF_KRETPROBE(ssl_read_return, long ret)
 			rb_submit(e);
 		}
 	}
-	bpf_map_delete_elem(&tls_calls, &tid);
+	call->start_ns = 0;
 	return 0;
 }
 

@@ -3,7 +3,7 @@
 
 TESTS += $(OUT)/test_hist $(OUT)/test_correlator $(OUT)/test_report \
 	$(OUT)/test_names \
-	$(OUT)/test_metrics $(OUT)/epoll_fail.so
+	$(OUT)/test_metrics $(OUT)/test_probe_cost $(OUT)/epoll_fail.so
 
 # fault injection for it_faults (poll_fail): plain, even with SANITIZE=1
 $(OUT)/epoll_fail.so: tests/epoll_fail.c | $(OUT)

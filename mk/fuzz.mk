@@ -23,9 +23,10 @@ endif
 
 $(OUT)/fuzz_correlator: tests/fuzz_correlator.c src/engine/correlator.c \
 		src/engine/corr_segs.c src/engine/corr_msg.c src/engine/hist.c \
-		src/engine/corr_tls.c src/engine/corr_conns.c src/engine/stages.c \
+		src/engine/corr_tls.c src/engine/corr_conns.c src/engine/stages.c src/engine/stage_bias.c \
 		src/output/report_json.c \
-		src/output/report_json_tls.c src/output/overhead_report.c \
+		src/output/report_json_tls.c src/output/overhead_report.c src/output/probe_calib_report.c \
+		src/output/stage_bias_json.c \
 		src/common/probes.c lib/out_file.c lib/out_file.h \
 		src/*/*.h bpf/latprobe.h | $(OUT)
 	$(call msg,FUZZ-CC,$@)

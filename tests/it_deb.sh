@@ -19,8 +19,8 @@ APT=(apt-get -y -qq -o DPkg::Lock::Timeout=120)
 export DEBIAN_FRONTEND=noninteractive
 
 VERSION=$(dpkg-parsechangelog -l "$ROOT/debian/changelog" -S Version)
-want=$(sed -n 's/^#define LP_VERSION "\(.*\)"$/\1/p' "$ROOT/src/opts.h")
-[ "$VERSION" = "$want" ] || fail "debian/changelog has $VERSION, src/opts.h LP_VERSION $want"
+want=$(sed -n 's/^#define LP_VERSION "\(.*\)"$/\1/p' "$ROOT/src/common/opts.h")
+[ "$VERSION" = "$want" ] || fail "debian/changelog has $VERSION, src/common/opts.h LP_VERSION $want"
 DEB=${LP_DEB:-}
 if [ -z "$DEB" ]; then
 	make -s -C "$ROOT" deb >"$TMP/deb.out" 2>&1 || fail "make deb: $(tail -20 "$TMP/deb.out")"

@@ -74,6 +74,10 @@ for n, p in ov["programs"].items():
     else:
         check(p["ns_per_run"] is None, f"{n}: ns_per_run without runs")
 check(c["run_cnt"] == 0 and c["probe_hits"] == 0, f"client runs {c['run_cnt']} without --client")
+# no user-space probe: nothing calibrated, the whole cost is the BPF run time
+check("calibration" not in ov, "calibration ran without user-space probes")
+check(k["total_ns"] == k["run_time_ns"] and k["trap_ns"] == 0, f"kernel total {k['total_ns']} != run time")
+near(ov["total_ns_per_unit"], (k["total_ns"] + c["total_ns"]) / ov["units"], "total_ns_per_unit")
 check(ov["ring_records"] == rep["ring_buffer"]["submitted"], "ring_records != ring_buffer.submitted")
 near(ov["ring_records_per_unit"], ov["ring_records"] / ov["units"], "ring_records_per_unit")
 check(ov["forced_wakeups"] == rep["ring_buffer"]["forced_wakeups"], "forced_wakeups")
@@ -85,7 +89,7 @@ sys.exit(1 if errs else 0)
 PY
 
 "$LATPROBE" report "$TMP/r.json" >"$TMP/view.txt" || fail "latprobe report failed"
-line=$(grep '^overhead (per read, bpf_stats on): kernel BPF [0-9]* ns in [0-9.]* runs' "$TMP/view.txt") ||
+line=$(grep '^overhead (per read, bpf_stats on): whole [0-9]* ns (BPF + calibrated traps); kernel BPF [0-9]* ns in [0-9.]* runs' "$TMP/view.txt") ||
 	fail "latprobe report printed no overhead line: $(tail -3 "$TMP/view.txt")"
 
 # --no-bpf-stats: the switch is not touched, the section says "off"

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include "correlator.h"
 #include "corr_internal.h"
+#include "stage_bias.h"
 
 const char *const lp_coarse_names[TOTAL_COARSE] = {
 	"0-1ms", "1-5ms", "5-10ms", "10-50ms", "50-100ms", "100ms+",
@@ -42,6 +43,13 @@ struct conn *corr_lookup(struct corr *c, uint64_t sk)
 void corr_stage_add(struct corr *c, struct conn *cn, enum lp_stage st,
 		    uint64_t from, uint64_t to)
 {
+	corr_stage_add_b(c, cn, st, from, to,
+			 c->bias[st] ? c->bias[st]->bias_ns : 0);
+}
+
+void corr_stage_add_b(struct corr *c, struct conn *cn, enum lp_stage st,
+		      uint64_t from, uint64_t to, int64_t bias_ns)
+{
 	if (!from || !to)
 		return; /* a missing mark: the stage is absent, never zero */
 	if (to < from) {
@@ -49,6 +57,8 @@ void corr_stage_add(struct corr *c, struct conn *cn, enum lp_stage st,
 		return;
 	}
 	hist_add(&c->stages[st], to - from);
+	if (c->bias[st])
+		stage_bias_add(c->bias[st], to - from, bias_ns);
 	if (st == ST_TOTAL)
 		c->total_coarse[coarse_bucket(to - from)]++;
 	if (!cn)

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include "correlator.h"
 #include "corr_tls.h"
+#include "stage_bias.h"
 
 static struct tls_thread *slot(struct corr *c, uint32_t tid)
 {
@@ -42,6 +43,9 @@ void corr_tls_event(struct corr *c, const struct lp_hdr *h,
 	struct tls_thread *t = slot(c, h->tid);
 	struct conn *cn = NULL;
 	uint64_t from = r->start_ns;
+	/* from the SSL_read entry stamp unless a kernel read ended inside */
+	int64_t bias =
+		c->bias[ST_TLS_DECRYPT] ? c->bias[ST_TLS_DECRYPT]->bias_ns : 0;
 
 	c->tls.reads++;
 	c->tls.bytes += r->bytes;
@@ -49,6 +53,7 @@ void corr_tls_event(struct corr *c, const struct lp_hdr *h,
 		cn = corr_lookup(c, t->sk); /* NULL once closed */
 		if (t->end_ns >= r->start_ns) {
 			from = t->end_ns;
+			bias = c->tls_read_bias_ns;
 			c->tls.after_kernel_read++;
 		} else {
 			c->tls.from_user_buffer++;
@@ -57,5 +62,5 @@ void corr_tls_event(struct corr *c, const struct lp_hdr *h,
 		c->tls.no_socket++;
 		c->tls.from_user_buffer++;
 	}
-	corr_stage_add(c, cn, ST_TLS_DECRYPT, from, h->ts_ns);
+	corr_stage_add_b(c, cn, ST_TLS_DECRYPT, from, h->ts_ns, bias);
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 #include "correlator.h"
 #include "corr_internal.h"
+#include "stage_bias.h"
 
 #define HSIZE 4096
 
@@ -58,8 +59,10 @@ void corr_free(struct corr *c)
 		}
 		free(cn);
 	}
-	for (int i = 0; i < ST_MAX; i++)
+	for (int i = 0; i < ST_MAX; i++) {
 		hist_free(&c->stages[i]);
+		stage_bias_free(c->bias[i]);
+	}
 	free(c->untracked);
 	free(c->htab);
 	free(c->tids);

@@ -141,6 +141,9 @@ struct corr {
 	struct tls_totals tls;		  /* TLS probes (corr_tls.c) */
 	struct tls_thread *tls_threads; /* allocated on the first read */
 	struct ktls_totals ktls;	/* kernel TLS reads (corr_tls.c) */
+	/* stages bounded by a uprobe stamp, minus its bias (corr_bias.c) */
+	struct stage_bias *bias[ST_MAX];
+	int64_t tls_read_bias_ns; /* tls_decrypt from a kernel read */
 };
 
 struct corr *corr_new(const struct corr_cfg *cfg);
@@ -173,6 +176,25 @@ uint64_t corr_payload_exch_ns(const char *p, size_t n, bool truncated);
  */
 void corr_stage_add(struct corr *c, struct conn *cn, enum lp_stage st,
 		    uint64_t from, uint64_t to);
+/* The same with the probe bias to subtract named (corr_bias.c). */
+void corr_stage_add_b(struct corr *c, struct conn *cn, enum lp_stage st,
+		      uint64_t from, uint64_t to, int64_t bias_ns);
+
+/*
+ * The calibrated parts of an entry + return uprobe's traps that the stamps
+ * carry, ns (the kernel side's probe calibration measures them): gap, entry
+ * stamp -> return stamp beyond the body; front, before the entry stamp;
+ * ret_front, the body's end -> the return stamp.
+ */
+struct corr_trap_bias {
+	double gap_ns, front_ns, ret_front_ns;
+};
+/*
+ * Subtract the calibrated bias of the uprobe stamps from the stages they
+ * bound (callback: this run probes a --callback).
+ */
+void corr_set_probe_bias(struct corr *c, const struct corr_trap_bias *tb,
+			 bool callback);
 
 /* Modulo-2^32 sequence comparison: a before b. */
 static inline bool seq_before(uint32_t a, uint32_t b)

@@ -76,10 +76,22 @@ int overhead_add_prog(struct overhead *ov, const char *name, int fd,
 	return 0;
 }
 
-static bool client_section(const char *sec)
+int overhead_prog_counters(int fd, uint64_t *ns, uint64_t *cnt)
 {
-	return sec && (!strncmp(sec, "usdt", 4) || !strncmp(sec, "uprobe", 6) ||
-		       !strncmp(sec, "uretprobe", 9));
+	return prog_counters(fd, ns, cnt);
+}
+
+static enum ov_hook hook_of(const char *sec)
+{
+	if (!sec)
+		return OV_H_KERNEL;
+	if (!strncmp(sec, "usdt", 4))
+		return OV_H_USDT;
+	if (!strncmp(sec, "uprobe", 6))
+		return OV_H_UPROBE;
+	if (!strncmp(sec, "uretprobe", 9))
+		return OV_H_URETPROBE;
+	return OV_H_KERNEL;
 }
 
 int overhead_add_object(struct overhead *ov, struct bpf_object *obj)
@@ -90,16 +102,16 @@ int overhead_add_object(struct overhead *ov, struct bpf_object *obj)
 	bpf_object__for_each_program(prog, obj)
 	{
 		int fd = bpf_program__fd(prog);
+		enum ov_hook h = hook_of(bpf_program__section_name(prog));
 
 		if (fd < 0) /* not loaded: the mechanism not chosen */
 			continue;
-		err = overhead_add_prog(
-			ov, bpf_program__name(prog), fd,
-			client_section(bpf_program__section_name(prog))
-				? OV_CLIENT
-				: OV_KERNEL);
+		err = overhead_add_prog(ov, bpf_program__name(prog), fd,
+					h == OV_H_KERNEL ? OV_KERNEL
+							 : OV_CLIENT);
 		if (err)
 			return err;
+		ov->progs[ov->nprogs - 1].hook = h;
 	}
 	return 0;
 }

@@ -17,11 +17,13 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <cjson/cJSON.h>
 
 #define OV_MAX_PROGS 64
 
 struct bpf_object;
+struct probe_calib;
 
 /* Which side of the message path a program's run time is spent on. */
 enum ov_side {
@@ -29,10 +31,19 @@ enum ov_side {
 	OV_CLIENT, /* uprobes and USDT in the traced client */
 };
 
+/* How a program is reached: a user-space probe adds a trap to its run. */
+enum ov_hook {
+	OV_H_KERNEL,	/* tracepoints, tc: no trap */
+	OV_H_UPROBE,	/* uprobe: calibration "uprobe" per hit */
+	OV_H_URETPROBE, /* uretprobe: "uprobe_return" - "uprobe" per hit */
+	OV_H_USDT,	/* USDT: calibration "usdt" per hit */
+};
+
 struct ov_prog {
 	char name[64];
 	int fd;
 	enum ov_side side;
+	enum ov_hook hook;
 	uint64_t ns0, cnt0;	  /* at overhead_start or when added */
 	uint64_t run_ns, run_cnt; /* deltas at overhead_stop */
 };
@@ -47,6 +58,7 @@ struct overhead {
 	uint64_t cpu0_ns, wall0_ns; /* at overhead_start */
 	double cpu_s, wall_s;	    /* over the traced window */
 	long peak_rss_kb;	    /* of the whole process, load included */
+	const struct probe_calib *calib; /* user-space probes: their cost */
 };
 
 /* Counts that the report knows, to put the costs per message or read. */
@@ -56,7 +68,12 @@ struct ov_units {
 	uint64_t ring_records; /* records submitted by the BPF side */
 	uint64_t wakeups;      /* forced consumer wake-ups */
 	uint64_t client_hits;  /* client probe hits */
+	/* p50 of the stages the self-cost is weighed against, ns (0: none) */
+	double total_p50_ns, nic_to_user_p50_ns;
 };
+
+/* Self-cost above this share of the total (or nic_to_user) p50: warn. */
+#define OV_WARN_SHARE 0.10
 
 /*
  * Stats on when enable (needs CAP_SYS_ADMIN); without them the section
@@ -67,6 +84,8 @@ void overhead_init(struct overhead *ov, bool enable);
 /* Any BPF object's loaded program, by name and fd (the fd stays owned). */
 int overhead_add_prog(struct overhead *ov, const char *name, int fd,
 		      enum ov_side side);
+/* A program's cumulative run time and runs (0 or -errno). */
+int overhead_prog_counters(int fd, uint64_t *ns, uint64_t *cnt);
 /* Every loaded program of obj; uprobe/usdt sections count as client. */
 int overhead_add_object(struct overhead *ov, struct bpf_object *obj);
 /* Baselines: programs' counters, CPU time, wall clock. */
@@ -78,5 +97,7 @@ void overhead_close(struct overhead *ov);
 
 /* The report's "overhead" object (overhead_report.c, no libbpf). */
 cJSON *overhead_json(const struct overhead *ov, const struct ov_units *u);
+/* The whole cost per unit, and the warning if any, from that object. */
+void overhead_summary_print(FILE *out, const cJSON *overhead);
 
 #endif

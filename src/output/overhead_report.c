@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "overhead.h"
+#include "probe_calib.h"
 
 static double round3(double v)
 {
@@ -19,11 +20,49 @@ static void add_ratio(cJSON *o, const char *k, double a, double b)
 		cJSON_AddNullToObject(o, k);
 }
 
+/*
+ * Calibrated trap and dispatch per run of a program reached by hook, ns
+ * (the BPF run time is counted apart); < 0 when not calibrated.
+ */
+static double trap_per_run(const struct overhead *ov, enum ov_hook h)
+{
+	const struct probe_calib *pc = ov->calib;
+	const struct lp_calib_kind *e, *r;
+
+	if (h == OV_H_KERNEL)
+		return 0;
+	if (!pc || !pc->ran)
+		return -1;
+	e = &pc->k[CAL_UPROBE];
+	r = &pc->k[CAL_UPROBE_RETURN];
+	if (h == OV_H_UPROBE)
+		return e->done ? e->trap_ns : -1;
+	if (h == OV_H_URETPROBE) /* the return's share of a shared trap */
+		return e->done && r->done ? r->trap_ns - e->trap_ns : -1;
+	return pc->k[CAL_USDT].done ? pc->k[CAL_USDT].trap_ns : -1;
+}
+
+/* Run counts exist only with the BPF run-time statistics. */
+static bool counted(const struct overhead *ov)
+{
+	return ov->stats_fd >= 0 || ov->sysctl_on;
+}
+
+/* BPF run time + calibrated traps of one program, ns; < 0 unknown. */
+static double prog_total(const struct overhead *ov, const struct ov_prog *p)
+{
+	double t = trap_per_run(ov, p->hook);
+
+	if (!counted(ov) || (t < 0 && p->run_cnt))
+		return -1;
+	return (double)p->run_ns + (t > 0 ? t * (double)p->run_cnt : 0);
+}
+
 static cJSON *side_json(const struct overhead *ov, enum ov_side side,
-			double units)
+			double units, double *total)
 {
 	cJSON *o = cJSON_CreateObject();
-	double ns = 0, cnt = 0;
+	double ns = 0, cnt = 0, all = 0, t;
 	int n = 0;
 
 	for (unsigned int i = 0; i < ov->nprogs; i++) {
@@ -31,6 +70,8 @@ static cJSON *side_json(const struct overhead *ov, enum ov_side side,
 			continue;
 		ns += (double)ov->progs[i].run_ns;
 		cnt += (double)ov->progs[i].run_cnt;
+		t = prog_total(ov, &ov->progs[i]);
+		all = t < 0 || all < 0 ? -1 : all + t;
 		n++;
 	}
 	cJSON_AddNumberToObject(o, "programs", n);
@@ -39,7 +80,59 @@ static cJSON *side_json(const struct overhead *ov, enum ov_side side,
 	add_ratio(o, "ns_per_run", ns, cnt);
 	add_ratio(o, "runs_per_unit", cnt, units);
 	add_ratio(o, "ns_per_unit", ns, units);
+	if (all >= 0) {
+		cJSON_AddNumberToObject(o, "trap_ns", round(all - ns));
+		cJSON_AddNumberToObject(o, "total_ns", round(all));
+	} else {
+		cJSON_AddNullToObject(o, "trap_ns");
+		cJSON_AddNullToObject(o, "total_ns");
+	}
+	add_ratio(o, "total_ns_per_unit", all, all >= 0 ? units : 0);
+	*total = all;
 	return o;
+}
+
+/* The flag that removes a program, by its name. */
+static const char *remedy(const struct ov_prog *p)
+{
+	if (!strncmp(p->name, "ssl_read", 8))
+		return "--no-tls-probes removes it";
+	if (!strncmp(p->name, "cb_", 3))
+		return "a run without --callback removes it";
+	if (p->hook == OV_H_USDT)
+		return "a run without --client removes it";
+	return "a kernel hook every run needs";
+}
+
+/* Over OV_WARN_SHARE of the total (else nic_to_user) p50: say so. */
+static void add_warning(cJSON *o, const struct overhead *ov,
+			const struct ov_units *u, double per_unit, double units)
+{
+	double ref = u->total_p50_ns ? u->total_p50_ns : u->nic_to_user_p50_ns;
+	const struct ov_prog *top = NULL;
+	double top_ns = -1, t;
+	char w[400];
+
+	cJSON_AddNumberToObject(o, "warn_share", OV_WARN_SHARE);
+	if (!(ref > 0) || per_unit < 0 || per_unit <= OV_WARN_SHARE * ref)
+		return;
+	for (unsigned int i = 0; i < ov->nprogs; i++) {
+		t = prog_total(ov, &ov->progs[i]);
+		if (t > top_ns) {
+			top_ns = t;
+			top = &ov->progs[i];
+		}
+	}
+	if (!top)
+		return;
+	snprintf(
+		w, sizeof(w),
+		"latprobe's own cost per %s, %.0f ns, is %.0f%% of the %s stage's p50 (%.0f ns); the costliest probe is %s, %.0f ns per %s: %s",
+		u->messages ? "message" : "read", per_unit,
+		100 * per_unit / ref, u->total_p50_ns ? "total" : "nic_to_user",
+		ref, top->name, top_ns / units,
+		u->messages ? "message" : "read", remedy(top));
+	cJSON_AddStringToObject(o, "warning", w);
 }
 
 cJSON *overhead_json(const struct overhead *ov, const struct ov_units *u)
@@ -49,6 +142,7 @@ cJSON *overhead_json(const struct overhead *ov, const struct ov_units *u)
 	bool per_msg = u->messages > 0;
 	double units = per_msg ? (double)u->messages : (double)u->reads;
 	char why[160];
+	double kt, ct;
 
 	if (ov->stats_fd >= 0) {
 		cJSON_AddStringToObject(o, "bpf_stats", "on");
@@ -81,10 +175,23 @@ cJSON *overhead_json(const struct overhead *ov, const struct ov_units *u)
 	cJSON_AddNumberToObject(o, "window_seconds", round3(ov->wall_s));
 	cJSON_AddStringToObject(o, "unit", per_msg ? "message" : "read");
 	cJSON_AddNumberToObject(o, "units", units);
-	cJSON_AddItemToObject(o, "kernel", side_json(ov, OV_KERNEL, units));
-	p = side_json(ov, OV_CLIENT, units);
+	cJSON_AddItemToObject(o, "kernel",
+			      side_json(ov, OV_KERNEL, units, &kt));
+	p = side_json(ov, OV_CLIENT, units, &ct);
 	cJSON_AddNumberToObject(p, "probe_hits", (double)u->client_hits);
 	cJSON_AddItemToObject(o, "client", p);
+	/* the whole cost: BPF run time + calibrated traps, both sides */
+	add_ratio(o, "total_ns_per_unit", kt + ct,
+		  kt >= 0 && ct >= 0 ? units : 0);
+	cJSON_AddStringToObject(
+		o, "total_how",
+		"BPF run time of every program + per run of a user-space probe its calibrated trap and dispatch (calibration: trap_ns_per_hit; a return probe adds uprobe_return - uprobe); kernel hooks add no trap");
+	if (ov->calib)
+		cJSON_AddItemToObject(o, "calibration",
+				      probe_calib_json(ov->calib));
+	add_warning(o, ov, u,
+		    kt >= 0 && ct >= 0 && units > 0 ? (kt + ct) / units : -1,
+		    units);
 	cJSON_AddNumberToObject(o, "ring_records", (double)u->ring_records);
 	add_ratio(o, "ring_records_per_unit", (double)u->ring_records, units);
 	cJSON_AddNumberToObject(o, "forced_wakeups", (double)u->wakeups);
@@ -104,6 +211,10 @@ cJSON *overhead_json(const struct overhead *ov, const struct ov_units *u)
 		cJSON_AddNumberToObject(p, "run_time_ns", (double)q->run_ns);
 		add_ratio(p, "ns_per_run", (double)q->run_ns,
 			  (double)q->run_cnt);
+		if (q->hook != OV_H_KERNEL && trap_per_run(ov, q->hook) >= 0)
+			cJSON_AddNumberToObject(
+				p, "trap_ns_per_run",
+				round(trap_per_run(ov, q->hook)));
 		/* two objects may share a program name: keep both */
 		if (cJSON_GetObjectItemCaseSensitive(progs, q->name)) {
 			char k[80];
@@ -115,4 +226,33 @@ cJSON *overhead_json(const struct overhead *ov, const struct ov_units *u)
 		}
 	}
 	return o;
+}
+
+void overhead_summary_print(FILE *out, const cJSON *o)
+{
+	const cJSON *k = cJSON_GetObjectItemCaseSensitive(o, "kernel");
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "client");
+	const cJSON *w = cJSON_GetObjectItemCaseSensitive(o, "warning");
+	const cJSON *t =
+		cJSON_GetObjectItemCaseSensitive(o, "total_ns_per_unit");
+	const char *unit = cJSON_GetStringValue(
+		cJSON_GetObjectItemCaseSensitive(o, "unit"));
+	double units = cJSON_GetNumberValue(
+		cJSON_GetObjectItemCaseSensitive(o, "units"));
+	double ct = cJSON_GetNumberValue(
+		cJSON_GetObjectItemCaseSensitive(c, "total_ns"));
+	double cb = cJSON_GetNumberValue(
+		cJSON_GetObjectItemCaseSensitive(c, "run_time_ns"));
+
+	if (!cJSON_IsNumber(t) || !unit || !(units > 0))
+		return;
+	fprintf(out,
+		"latprobe: own cost per %s %.0f ns: kernel BPF %.0f ns, client probes %.0f ns (BPF %.0f + calibrated traps %.0f)\n",
+		unit, t->valuedouble,
+		cJSON_GetNumberValue(
+			cJSON_GetObjectItemCaseSensitive(k, "total_ns")) /
+			units,
+		ct / units, cb / units, (ct - cb) / units);
+	if (cJSON_IsString(w))
+		fprintf(out, "latprobe: warning: %s\n", w->valuestring);
 }

@@ -12,6 +12,8 @@
 #include <arpa/inet.h>
 #include "out_file.h"
 #include "report_json.h"
+#include "stage_bias.h"
+#include "stage_bias_json.h"
 
 const char *const lp_ev_names[LP_EV_MAX] = {
 	[LP_EV_SOCK] = "sock",
@@ -331,7 +333,15 @@ cJSON *report_build(const struct report_in *in)
 	cJSON_AddItemToObject(root, "ktls", report_ktls_json(c));
 	for (int i = 0; i < ST_MAX; i++)
 		g[i] = &c->stages[i];
-	cJSON_AddItemToObject(root, "stages", stages_json(g, &c->nic));
+	o = stages_json(g, &c->nic);
+	/* beside the raw values: minus the probes' calibrated bias */
+	for (int i = 0; i < ST_MAX; i++)
+		if (c->bias[i] && c->stages[i].count)
+			cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(
+						      o, lp_stage_names[i]),
+					      "bias_corrected",
+					      stage_bias_json(c->bias[i]));
+	cJSON_AddItemToObject(root, "stages", o);
 	cJSON_AddItemToObject(root, "connections", connections_json(c));
 	cJSON_AddItemToObject(root, "histogram", histogram_json(c));
 	cJSON_AddItemToObject(root, "percentiles",
@@ -362,6 +372,10 @@ cJSON *report_build(const struct report_in *in)
 			.ring_records = in->stats[LP_S_SUBMITTED],
 			.wakeups = in->stats[LP_S_WAKEUPS],
 			.client_hits = in->probes[PR_CLIENT_MESSAGE].hits,
+			.total_p50_ns = (double)hist_quantile(
+				&c->stages[ST_TOTAL], 0.5),
+			.nic_to_user_p50_ns = (double)hist_quantile(
+				&c->stages[ST_NIC_TO_USER], 0.5),
 		};
 
 		cJSON_AddItemToObject(root, "overhead",

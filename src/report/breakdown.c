@@ -59,16 +59,37 @@ static const char *fig(char *buf, size_t len, double v, const char *f)
 	return buf;
 }
 
+/* Stages bounded by a uprobe stamp, with the calibrated probe bias out. */
+static void corrected_line(FILE *out, const struct report_view *v)
+{
+	bool first = true;
+
+	for (int i = 0; i < ST_MAX; i++) {
+		const struct rv_stage *s = &v->st[i];
+
+		if (!s->present || !s->corrected)
+			continue;
+		fprintf(out, "%s%s %.2f (raw %.2f, bias %.0f ns, %.0f negative)",
+			first ? "probe bias subtracted (p50 us): " : "; ",
+			lp_stage_names[i], s->corr_p50, s->p50, s->corr_bias_ns,
+			s->corr_negative);
+		first = false;
+	}
+	if (!first)
+		fputc('\n', out);
+}
+
 /* What latprobe itself cost during the run, in one line. */
 static void overhead_line(FILE *out, const struct rv_overhead *ov)
 {
-	char a[32], b[32], d[32], e[32], f[32];
+	char a[32], b[32], d[32], e[32], f[32], g[32];
 
 	if (!ov->present)
 		return;
 	fprintf(out,
-		"overhead (per %s, bpf_stats %s): kernel BPF %s ns in %s runs (%s ns/run), client probes %s ns, ring records %s; consumer %.2f CPU s, peak RSS %.1f MiB\n",
+		"overhead (per %s, bpf_stats %s): whole %s ns (BPF + calibrated traps); kernel BPF %s ns in %s runs (%s ns/run), client probes %s ns, ring records %s; consumer %.2f CPU s, peak RSS %.1f MiB\n",
 		ov->unit, ov->bpf_stats,
+		fig(g, sizeof(g), ov->total_ns_per_unit, "%.0f"),
 		fig(a, sizeof(a), ov->kernel_ns_per_unit, "%.0f"),
 		fig(b, sizeof(b), ov->kernel_runs_per_unit, "%.2f"),
 		fig(d, sizeof(d), ov->kernel_ns_per_run, "%.0f"),
@@ -116,5 +137,6 @@ void breakdown_print(FILE *out, const struct report_view *v)
 			v->unit, v->events, v->lost, v->stage_records,
 			v->connections);
 	nic_line(out, v);
+	corrected_line(out, v);
 	overhead_line(out, &v->ov);
 }

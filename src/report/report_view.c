@@ -218,6 +218,9 @@ static void load_overhead(struct rd *r, struct rv_overhead *o,
 	o->client_ns_per_unit = ratio(r, c, "overhead.client", "ns_per_unit");
 	o->ring_records_per_unit =
 		ratio(r, ov, "overhead", "ring_records_per_unit");
+	/* a later addition: absent in older reports, null when unknown */
+	k = get(ov, "total_ns_per_unit");
+	o->total_ns_per_unit = cJSON_IsNumber(k) ? k->valuedouble : NAN;
 	o->cpu_seconds = num(r, ov, "overhead", "consumer_cpu_seconds");
 	o->peak_rss_kb = num(r, ov, "overhead", "consumer_peak_rss_kb");
 }
@@ -233,6 +236,14 @@ static void load_stage(struct rd *r, struct rv_stage *st, const cJSON *s,
 	st->p50 = num(r, s, where, "p50");
 	st->p99 = num(r, s, where, "p99");
 	st->p999 = num(r, s, where, "p999");
+	/* optional: the probe bias subtracted (p50 may be negative) */
+	s = get(s, "bias_corrected");
+	if (cJSON_IsObject(s) && cJSON_IsNumber(get(s, "p50"))) {
+		st->corrected = true;
+		st->corr_p50 = get(s, "p50")->valuedouble;
+		st->corr_bias_ns = opt_num(r, s, where, "bias_mean_ns");
+		st->corr_negative = opt_num(r, s, where, "negative");
+	}
 }
 
 /* cJSON's allocations: a failure is named as such, not "invalid JSON" */

@@ -20,6 +20,9 @@
 struct rv_stage {
 	bool present;
 	double count, p50, p99, p999; /* microseconds */
+	/* bias_corrected (a later addition): p50 in us, negatives counted */
+	bool corrected;
+	double corr_p50, corr_bias_ns, corr_negative;
 };
 
 /* nic_to_tcp's stage.nic_sources, in the report's order */
@@ -34,6 +37,7 @@ struct rv_overhead {
 	char unit[16], bpf_stats[16];
 	double kernel_ns_per_unit, kernel_runs_per_unit, kernel_ns_per_run;
 	double client_ns_per_unit, ring_records_per_unit;
+	double total_ns_per_unit; /* BPF + calibrated traps; NAN if absent */
 	double cpu_seconds, peak_rss_kb;
 };
 

@@ -30,6 +30,7 @@
 #include "metrics.h"
 #include "opts.h"
 #include "overhead.h"
+#include "probe_calib.h"
 #include "privs.h"
 #include "report_json.h"
 #include "report/report_view.h"
@@ -162,6 +163,9 @@ static int write_report(const struct lp_opts *o, struct lp_loader *L,
 	if (!root)
 		return -ENOMEM;
 	client_stamps_report(stamps, &L->probes[PR_CLIENT_MESSAGE], root);
+	if (!o->quiet)
+		overhead_summary_print(stderr, cJSON_GetObjectItemCaseSensitive(
+						       root, "overhead"));
 	callback_report(cb, o, in.stats, c->t.msgs_seen, c->t.msgs_exch_time,
 			root);
 	if (!o->output) {
@@ -208,6 +212,31 @@ static void report_so_far(struct lp_run *r, const char *path)
 		return;
 	lp_info("report written to %s", path);
 	report_every_rotate(r->every);
+}
+
+/*
+ * User-space probes attached: time their mechanism before tracing, report
+ * it, and take the part of the traps their stamps carry out of the stages.
+ */
+static void calibrate(struct probe_calib *pc, const struct lp_loader *L,
+		      const struct cb_attach *cb, struct overhead *ov,
+		      struct corr *c)
+{
+	const struct lp_calib_kind *k = &pc->k[CAL_UPROBE_RETURN];
+
+	if (!cb->on && !L->tls.nlinks &&
+	    L->probes[PR_CLIENT_MESSAGE].used == MECH_NONE)
+		return;
+	probe_calib_run(pc);
+	if (lp_verbose)
+		probe_calib_print(pc);
+	ov->calib = pc;
+	if (pc->ran && k->done)
+		corr_set_probe_bias(c, &(struct corr_trap_bias){
+			.gap_ns = k->gap_ns,
+			.front_ns = k->front_ns,
+			.ret_front_ns = k->ret_front_ns,
+		}, cb->on);
 }
 
 /* Checks that need no kernel objects, before attaching anything. */
@@ -285,6 +314,7 @@ int main(int argc, char **argv)
 	struct lp_loader L = {};
 	struct nic_source nic_src = {};
 	struct overhead ov = { .stats_fd = -EBADF };
+	static struct probe_calib calib;
 	struct cb_attach cb = {};
 	struct ring_buffer *rb = NULL;
 	struct metrics *metrics = NULL;
@@ -340,6 +370,7 @@ int main(int argc, char **argv)
 	targets[1].pid = o.client_pid;
 	count_overhead(&ov, &o, &L, &cb);
 	err = 0;
+	calibrate(&calib, &L, &cb, &ov, c);
 	/* loading parsed vmlinux BTF (megabytes, freed): give the heap back */
 	malloc_trim(0);
 	/* before dropping privileges: opening /proc/PID/fd needs them */

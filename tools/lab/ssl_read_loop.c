@@ -5,8 +5,10 @@
  * what a probe on SSL_read adds per call (scripts/bench_tls.sh). Prints one
  * JSON line: iterations, ns per iteration, bytes read.
  *
- *   ssl_read_loop [-n ITER] [-m BYTES] [-e] [-w FILE]
+ *   ssl_read_loop [-n ITER] [-m BYTES] [-e] [-c] [-w FILE]
  *     -e  use SSL_read_ex instead of SSL_read
+ *     -c  time every read call with CLOCK_MONOTONIC around it (the truth
+ *         tests/it_probe_bias.sh holds tls_decrypt to): read_p50_ns
  *     -w  print "ready" after the handshake and wait (<= 30 s) for FILE
  */
 #include <stdbool.h>
@@ -21,6 +23,15 @@
 #include "feed_tls.h"
 #include "now.h"
 #include "tool_num.h"
+
+#define MAX_TIMED (1u << 20)
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
 
 static uint64_t mono_ns(void)
 {
@@ -63,10 +74,11 @@ int main(int argc, char **argv)
 	struct feed_tls t = {};
 	char out[16384], in[16384];
 	uint64_t t0, t1, bytes = 0;
-	bool ex = false;
+	bool ex = false, timed = false;
+	uint64_t *dur = NULL, r0 = 0, p50 = 0;
 	int opt, rc = 1;
 
-	while ((opt = getopt(argc, argv, "n:m:ew:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:m:ecw:")) != -1) {
 		switch (opt) {
 		case 'n':
 			iters = tool_num("ssl_read_loop", optarg, 1, 100000000,
@@ -77,6 +89,9 @@ int main(int argc, char **argv)
 			break;
 		case 'e':
 			ex = true;
+			break;
+		case 'c':
+			timed = true;
 			break;
 		case 'w':
 			wait_file = optarg;
@@ -112,6 +127,9 @@ int main(int argc, char **argv)
 			usleep(100000);
 	}
 	memset(out, 'x', msg);
+	if (timed && !(dur = calloc(iters < MAX_TIMED ? iters : MAX_TIMED,
+				    sizeof(*dur))))
+		goto out;
 	t0 = mono_ns();
 	for (unsigned long i = 0; i < iters; i++) {
 		size_t got = 0;
@@ -119,6 +137,8 @@ int main(int argc, char **argv)
 
 		if (SSL_write(srv, out, (int)msg) != (int)msg)
 			goto out;
+		if (dur)
+			r0 = mono_ns();
 		if (ex) {
 			n = SSL_read_ex(cli, in, sizeof(in), &got) == 1
 				    ? (int)got
@@ -126,16 +146,25 @@ int main(int argc, char **argv)
 		} else {
 			n = SSL_read(cli, in, sizeof(in));
 		}
+		if (dur && i < MAX_TIMED)
+			dur[i] = mono_ns() - r0;
 		if (n != (int)msg)
 			goto out;
 		bytes += n;
 	}
 	t1 = mono_ns();
-	printf("{\"iterations\": %lu, \"ns_per_iteration\": %.1f, \"bytes\": %llu, \"call\": \"%s\"}\n",
+	if (dur) {
+		unsigned long n = iters < MAX_TIMED ? iters : MAX_TIMED;
+
+		qsort(dur, n, sizeof(*dur), cmp_u64);
+		p50 = dur[n / 2];
+	}
+	printf("{\"iterations\": %lu, \"ns_per_iteration\": %.1f, \"bytes\": %llu, \"call\": \"%s\", \"read_p50_ns\": %llu}\n",
 	       iters, (double)(t1 - t0) / iters, (unsigned long long)bytes,
-	       ex ? "SSL_read_ex" : "SSL_read");
+	       ex ? "SSL_read_ex" : "SSL_read", (unsigned long long)p50);
 	rc = 0;
 out:
+	free(dur);
 	if (rc)
 		ERR_print_errors_fp(stderr);
 	SSL_free(cli);
@@ -146,6 +175,6 @@ out:
 	return rc;
 usage:
 	fprintf(stderr,
-		"usage: ssl_read_loop [-n ITER] [-m BYTES] [-e] [-w FILE]\n");
+		"usage: ssl_read_loop [-n ITER] [-m BYTES] [-e] [-c] [-w FILE]\n");
 	return 2;
 }

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# latprobe's own probe cost, measured and taken out (docs/overhead.md):
+# - callback: build/cb_loop's handler spins 2 us timed by its own clock
+#   (handler_p50_ns, the truth); traced with --callback, the stage's
+#   bias_corrected p50 must be within TOL of it. TOL = min(1.5 us, half the
+#   calibrated stamp gap), so the raw p50 (truth + that gap) misses it:
+#   without the correction this test fails.
+# - tls_decrypt: build/ssl_read_loop -c times every SSL_read with its own
+#   clock around the call (read_p50_ns of the untraced run: around the
+#   traced call the clock would also hold the traps); no kernel read
+#   inside, so the stage runs from the entry stamp to the return stamp; the
+#   same check.
+# - the whole cost: overhead.client.total_ns (BPF run time + calibrated
+#   traps) per call against an A/B timing of the same loop untraced, within
+#   35% (or 300 ns): the self-cost line cannot drift from what the loop pays.
+source "$(dirname "$0")/lib.sh"
+need_root
+for b in cb_loop ssl_read_loop; do
+	[ -x "$BUILD/$b" ] || fail "build/$b not built (make tests)"
+done
+N=20000
+
+# A/B: each loop R times untraced and R times traced (one latprobe run),
+# medians compared (a single pair is noisy on a shared 2-vCPU VM)
+R=3
+for i in $(seq 1 $R); do
+	"$BUILD/cb_loop" -n $N -t 2000 >"$TMP/cb0.$i.out" || fail "cb_loop untraced failed"
+	"$BUILD/ssl_read_loop" -n $N -c >"$TMP/tls0.$i.out" || fail "ssl_read_loop untraced failed"
+done
+
+start_latprobe --client "$BUILD/cb_loop" --callback cb_handler --output "$TMP/cb.json"
+for i in $(seq 1 $R); do
+	timeout 60 "$BUILD/cb_loop" -n $N -t 2000 >"$TMP/cb.$i.out" || fail "cb_loop traced failed"
+done
+sleep 0.3
+stop_latprobe
+
+start_latprobe --comm ssl_read_loop --output "$TMP/tls.json"
+for i in $(seq 1 $R); do
+	timeout 60 "$BUILD/ssl_read_loop" -n $N -c >"$TMP/tls.$i.out" || fail "ssl_read_loop traced failed"
+done
+sleep 0.3
+stop_latprobe
+
+python3 - "$TMP" "$N" "$R" <<'PY' || fail "probe bias / whole cost"
+import json, statistics, sys
+d, n, R = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+med = statistics.median
+errs = []
+def check(c, m):
+    if not c: errs.append(m)
+def kv(f):
+    return dict(x.split("=") for x in open(f).read().split())
+def corrected(rep, stage, truth, what):
+    st = rep["stages"].get(stage)
+    if not st or "bias_corrected" not in st:
+        errs.append(f"{what}: no {stage}.bias_corrected"); return
+    bc = st["bias_corrected"]
+    raw, corr, bias = st["p50"] * 1000, bc["p50"] * 1000, bc["bias_mean_ns"]
+    # from the calibration, not from what was subtracted: half the trap
+    # part that lies between the stamps
+    gap = rep["overhead"]["calibration"]["uprobe_return"]["stamp_gap_bias_ns"]
+    tol = min(1500, gap / 2)
+    print(f"  {what}: truth p50 {truth} ns, raw p50 {raw:.0f}, corrected {corr:.0f} "
+          f"(bias {bias} ns, tolerance {tol:.0f}, negative {bc['negative']} of {bc['count']})",
+          file=sys.stderr)
+    check(gap >= 300, f"{what}: calibrated gap {gap} ns too small to tell corrected from raw here")
+    check(abs(corr - truth) <= tol, f"{what}: corrected p50 {corr:.0f} not within {tol:.0f} of {truth}")
+def whole(rep, calls, a, b, what):
+    c = rep["overhead"]["client"]
+    check(c["total_ns"] is not None, f"{what}: client.total_ns null")
+    if c["total_ns"] is None: return
+    per, paid = c["total_ns"] / calls, b - a
+    tol = max(0.35 * paid, 300)
+    print(f"  {what}: untraced {a:.0f} ns/call, traced {b:.0f}: pays {paid:.0f}; "
+          f"report: {per:.0f} (BPF {c['run_time_ns'] / calls:.0f}, traps {c['trap_ns'] / calls:.0f})",
+          file=sys.stderr)
+    check(abs(per - paid) <= tol, f"{what}: reported {per:.0f} ns/call vs paid {paid:.0f} (tolerance {tol:.0f})")
+
+cb = json.load(open(f"{d}/cb.json"))
+o0 = [kv(f"{d}/cb0.{i}.out") for i in range(1, R + 1)]
+o1 = [kv(f"{d}/cb.{i}.out") for i in range(1, R + 1)]
+cal = cb["overhead"].get("calibration") or {}
+check(cal.get("ran") and cal["uprobe_return"]["calls"] >= 500, f"calibration {cal}")
+corrected(cb, "callback", med(int(o["handler_p50_ns"]) for o in o1), "callback")
+check(cb["stages"]["callback"]["count"] == n * R, f"callback count {cb['stages']['callback']['count']}")
+whole(cb, n * R, med(float(o["ns_per_call"]) for o in o0),
+      med(float(o["ns_per_call"]) for o in o1), "callback A/B")
+
+tls = json.load(open(f"{d}/tls.json"))
+t0 = [json.loads(open(f"{d}/tls0.{i}.out").read()) for i in range(1, R + 1)]
+t1 = [json.loads(open(f"{d}/tls.{i}.out").read()) for i in range(1, R + 1)]
+check(tls["tls"]["from_user_buffer"] >= n * R, f"tls from_user_buffer {tls['tls']['from_user_buffer']}")
+# its clock is around the call: untraced, it is the call's own time
+corrected(tls, "tls_decrypt", med(t["read_p50_ns"] for t in t0), "tls_decrypt")
+whole(tls, n * R, med(t["ns_per_iteration"] for t in t0),
+      med(t["ns_per_iteration"] for t in t1), "SSL_read A/B")
+for e in errs: print("  " + e, file=sys.stderr)
+sys.exit(1 if errs else 0)
+PY
+pass "corrected callback and tls_decrypt p50 within tolerance of the clients' own clocks; whole cost matches A/B"

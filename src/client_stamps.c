@@ -14,6 +14,7 @@
 #include "client_stamps.h"
 #include "log.h"
 #include "now.h"
+#include "report.h"
 #include "stamps_read.h"
 
 #define MAX_RINGS 64
@@ -421,6 +422,15 @@ void client_stamps_report(struct client_stamps *cs, struct probe_info *pi,
 	cJSON_AddNumberToObject(o, "overrun", (double)cs->n.overrun);
 	cJSON_AddNumberToObject(o, "bad_head", (double)cs->n.bad_head);
 	cJSON_AddNumberToObject(o, "unknown_connection", (double)cs->no_conn);
+	if (cs->n.overrun || cs->n.torn) {
+		char why[160];
+
+		snprintf(
+			why, sizeof(why),
+			"%llu client stamps records overwritten or torn before they were read: those messages are missing",
+			(unsigned long long)(cs->n.overrun + cs->n.torn));
+		report_degrade(root, why, false);
+	}
 }
 
 void client_stamps_finish(struct client_stamps *cs)

@@ -124,6 +124,19 @@ static const struct read_mark *last_read(const struct conn *cn, uint32_t tid,
 	return NULL;
 }
 
+/*
+ * No read found because newer ones pushed it out of the connection's read
+ * history: every read remembered ended after the frame. A stamps-ring
+ * message arrives only after the kernel records drained before it, so a
+ * consumer that fell behind (stopped, starved) loses its kernel stages.
+ */
+static bool reads_displaced(const struct conn *cn, uint64_t frame_ns)
+{
+	const struct read_mark *oldest = &cn->rd[cn->rd_head];
+
+	return cn->rd_count == CONN_READS && oldest->end_ns > frame_ns;
+}
+
 void corr_on_msg(struct corr *c, const struct lp_hdr *h,
 		 const struct lp_msg *msg)
 {
@@ -140,6 +153,8 @@ void corr_on_msg(struct corr *c, const struct lp_hdr *h,
 	cn->messages++;
 	rm = last_read(cn, h->tid, msg->frame_ns);
 	count_join(c, rm);
+	if (!rm && reads_displaced(cn, msg->frame_ns))
+		c->t.msgs_read_displaced++;
 	if (!c->cfg.per_message)
 		return;
 	c->t.records++;

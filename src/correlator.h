@@ -133,6 +133,7 @@ struct corr_totals {
 	uint64_t reads_batched; /* reads that came in LP_EV_READS records */
 	uint64_t msgs_seen, msgs_correlated, msgs_by_last_read;
 	uint64_t msgs_no_socket, msgs_no_read;
+	uint64_t msgs_read_displaced; /* of no_read: history overrun (lag) */
 	uint64_t msgs_exch_time; /* --callback: messages whose "E" was read */
 	uint64_t conns_tracked, conns_live;
 	/* over --max-connections: distinct connections, and their records */

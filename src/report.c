@@ -232,36 +232,67 @@ static void iso8601(char *buf, size_t len, const struct timespec *ts)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/*
- * Records lost in the ring buffer (or dropped as malformed) took marks with
- * them: every stage may be short, and none can say by how much. Mark them.
- */
-static void mark_degraded(cJSON *root, bool degraded, bool capped)
+void report_degrade(cJSON *root, const char *reason, bool stages)
 {
 	cJSON *conn, *st, *why;
 
-	cJSON_AddBoolToObject(root, "degraded", degraded || capped);
-	why = cJSON_AddArrayToObject(root, "degraded_reasons");
-	if (degraded)
-		cJSON_AddItemToArray(why, cJSON_CreateString(
-			"records lost or malformed: stages may miss marks"));
+	cJSON_ReplaceItemInObjectCaseSensitive(root, "degraded",
+					       cJSON_CreateTrue());
+	why = cJSON_GetObjectItemCaseSensitive(root, "degraded_reasons");
+	cJSON_AddItemToArray(why, cJSON_CreateString(reason));
+	if (!stages)
+		return;
+	cJSON_ArrayForEach(
+		st, cJSON_GetObjectItemCaseSensitive(
+			    root,
+			    "stages")) if (!cJSON_HasObjectItem(st, "degraded"))
+		cJSON_AddBoolToObject(st, "degraded", true);
+	cJSON_ArrayForEach(
+		conn, cJSON_GetObjectItemCaseSensitive(root, "connections"))
+		cJSON_ArrayForEach(
+			st,
+			cJSON_GetObjectItemCaseSensitive(
+				conn,
+				"stages")) if (!cJSON_HasObjectItem(st,
+								    "degraded"))
+			cJSON_AddBoolToObject(st, "degraded", true);
+}
+
+static void mark_degraded(cJSON *root, const struct report_in *in)
+{
+	const struct corr_totals *t = &in->corr->t;
+	char why[200];
+
+	cJSON_AddBoolToObject(root, "degraded", false);
+	cJSON_AddArrayToObject(root, "degraded_reasons");
+	/*
+	 * Records lost in the ring buffer (or dropped as malformed) took
+	 * marks with them: every stage may be short, and none can say by
+	 * how much.
+	 */
+	if (in->stats[LP_S_LOST] || t->malformed)
+		report_degrade(
+			root,
+			"records lost or malformed: stages may miss marks",
+			true);
 	/*
 	 * Over --max-connections the tracked connections' stages are whole,
 	 * but the run's totals miss the untracked ones: the run is degraded,
 	 * its stage histograms are not.
 	 */
-	if (capped)
-		cJSON_AddItemToArray(why, cJSON_CreateString(
-			"connection cap (--max-connections) reached: totals miss the untracked connections"));
-	if (!degraded)
-		return;
-	cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(root, "stages"))
-		cJSON_AddBoolToObject(st, "degraded", true);
-	cJSON_ArrayForEach(conn,
-			   cJSON_GetObjectItemCaseSensitive(root, "connections"))
-		cJSON_ArrayForEach(st,
-				   cJSON_GetObjectItemCaseSensitive(conn, "stages"))
-			cJSON_AddBoolToObject(st, "degraded", true);
+	if (t->conns_not_tracked || t->events_not_tracked)
+		report_degrade(
+			root,
+			"connection cap (--max-connections) reached: totals miss the untracked connections",
+			false);
+	/* the consumer fell behind the stamps ring: kernel stages missing */
+	if (t->msgs_read_displaced) {
+		snprintf(
+			why, sizeof(why),
+			"%llu messages lost their kernel stages: the consumer fell behind (their reads left the %u-read history)",
+			(unsigned long long)t->msgs_read_displaced, CONN_READS);
+		report_degrade(root, why, true);
+	}
 }
 
 cJSON *report_build(const struct report_in *in)
@@ -326,6 +357,8 @@ cJSON *report_build(const struct report_in *in)
 	add_num(m, "last_read", (double)t->msgs_by_last_read);
 	add_num(m, "no_socket", (double)t->msgs_no_socket);
 	add_num(m, "no_read", (double)t->msgs_no_read);
+	/* of no_read: their read left the history before they arrived */
+	add_num(o, "lost_kernel_stages", (double)t->msgs_read_displaced);
 	add_num(o, "stage_records", (double)t->records);
 
 	cJSON_AddItemToObject(root, "probes", probes_json(in->probes));
@@ -381,8 +414,7 @@ cJSON *report_build(const struct report_in *in)
 				round3(tg->exited_after_s));
 		cJSON_AddItemToArray(o, x);
 	}
-	mark_degraded(root, in->stats[LP_S_LOST] || t->malformed,
-		      t->conns_not_tracked || t->events_not_tracked);
+	mark_degraded(root, in);
 	return root;
 }
 

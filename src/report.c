@@ -41,7 +41,8 @@ static void add_num(cJSON *o, const char *k, double v)
 	cJSON_AddNumberToObject(o, k, v);
 }
 
-static cJSON *stage_json(const struct hist *h, enum lp_stage st)
+static cJSON *stage_json(const struct hist *h, enum lp_stage st,
+			 uint64_t res_ns)
 {
 	struct hist_summary s;
 	cJSON *o = cJSON_CreateObject();
@@ -59,6 +60,7 @@ static cJSON *stage_json(const struct hist *h, enum lp_stage st)
 	add_num(o, "p99", round3(s.p99));
 	add_num(o, "p999", round3(s.p999));
 	cJSON_AddStringToObject(o, "marks", lp_stage_marks[st]);
+	add_num(o, "resolution_ns", (double)res_ns);
 	return o;
 }
 
@@ -79,7 +81,7 @@ static void add_nic(cJSON *o, const struct nic_counts *n)
  * Stages with at least one value; a stage never measured is absent.
  * nic_to_tcp also says where its first marks came from.
  */
-static cJSON *stages_json(const struct hist *const *hs,
+static cJSON *stages_json(const struct corr *c, const struct hist *const *hs,
 			  const struct nic_counts *nic)
 {
 	cJSON *o = cJSON_CreateObject(), *st;
@@ -87,7 +89,7 @@ static cJSON *stages_json(const struct hist *const *hs,
 	for (int i = 0; i < ST_MAX; i++) {
 		if (!hs[i] || !hs[i]->count)
 			continue;
-		st = stage_json(hs[i], i);
+		st = stage_json(hs[i], i, corr_stage_res_ns(c, i));
 		if (i == ST_NIC_TO_TCP)
 			add_nic(st, nic);
 		cJSON_AddItemToObject(o, lp_stage_names[i], st);
@@ -105,8 +107,8 @@ void report_endpoint(char *buf, size_t len, const uint8_t *addr,
 	snprintf(buf, len, family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, port);
 }
 
-static cJSON *conn_json(const struct conn *cn, const char *src,
-			const char *dst)
+static cJSON *conn_json(const struct corr *c, const struct conn *cn,
+			const char *src, const char *dst)
 {
 	cJSON *o = cJSON_CreateObject();
 	const struct hist *tot = cn->stages[ST_TOTAL];
@@ -132,9 +134,10 @@ static cJSON *conn_json(const struct conn *cn, const char *src,
 	add_num(o, "avg_latency_us", round3(s.avg_us));
 	add_num(o, "max_latency_us", round3(s.max_us));
 	add_num(o, "std_dev_us", round3(s.std_dev_us));
-	cJSON_AddItemToObject(o, "stages",
-			      stages_json((const struct hist *const *)cn->stages,
-					  &cn->nic));
+	cJSON_AddItemToObject(
+		o, "stages",
+		stages_json(c, (const struct hist *const *)cn->stages,
+			    &cn->nic));
 	return o;
 }
 
@@ -159,7 +162,7 @@ static cJSON *connections_json(const struct corr *c)
 		/* the same 4-tuple reused after close: keep both */
 		for (int n = 2; cJSON_GetObjectItemCaseSensitive(o, key); n++)
 			snprintf(key, sizeof(key), "%s -> %s #%d", src, dst, n);
-		cJSON_AddItemToObject(o, key, conn_json(cn, src, dst));
+		cJSON_AddItemToObject(o, key, conn_json(c, cn, src, dst));
 	}
 	return o;
 }
@@ -365,7 +368,7 @@ cJSON *report_build(const struct report_in *in)
 	cJSON_AddItemToObject(root, "tls", report_tls_json(c));
 	for (int i = 0; i < ST_MAX; i++)
 		g[i] = &c->stages[i];
-	cJSON_AddItemToObject(root, "stages", stages_json(g, &c->nic));
+	cJSON_AddItemToObject(root, "stages", stages_json(c, g, &c->nic));
 	cJSON_AddItemToObject(root, "connections", connections_json(c));
 	cJSON_AddItemToObject(root, "histogram", histogram_json(c));
 	cJSON_AddItemToObject(root, "percentiles",

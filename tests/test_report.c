@@ -23,8 +23,8 @@ static const char *const conn_keys[] = {
 };
 
 static const char *const stage_keys[] = {
-	"count", "min_us", "avg_us", "max_us", "std_dev_us", "p50", "p75",
-	"p90", "p95", "p99", "p999",
+	"count", "min_us", "avg_us", "max_us", "std_dev_us", "p50",
+	"p75",	 "p90",	   "p95",    "p99",    "p999",	     "resolution_ns",
 };
 
 static void feed(struct corr *c, struct lp_event *e, uint8_t type, uint64_t ts)
@@ -168,6 +168,42 @@ static void test_view(const char *dir, const char *report_text)
 		CHECK(!strcmp(err, want), "bad[%zu]: got '%s', want '%s'", i,
 		      err, want);
 	}
+}
+
+/*
+ * A millisecond E: exchange_to_nic's resolution is in the table, and a
+ * stage whose resolution is coarse next to its p50 says so with bounds.
+ */
+static void test_resolution(const char *dir)
+{
+	struct report_view v;
+	char err[256], *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	CHECK_EQ(view_of(dir,
+			 "{" VIEW_OK "\"stages\": {\"exchange_to_nic\": "
+			 "{\"count\": 9, \"p50\": 725, \"p99\": 990, "
+			 "\"p999\": 999, \"resolution_ns\": 1000000}, "
+			 "\"wakeup_to_read\": {\"count\": 9, \"p50\": 3, "
+			 "\"p99\": 4, \"p999\": 5, \"resolution_ns\": 1}}, "
+			 "\"messages\": {\"seen\": 9, \"correlated\": 9, "
+			 "\"stage_records\": 9}}",
+			 &v, err, sizeof(err)),
+		 0);
+	CHECK_EQ(v.st[ST_EXCHANGE_TO_NIC].res_ns, 1000000);
+	f = open_memstream(&out, &len);
+	breakdown_print(f, &v);
+	fclose(f);
+	CHECK(strstr(out, "725.00     990.00     999.00  1ms! "),
+	      "exchange_to_nic row has 1ms!: %s", out);
+	CHECK(strstr(out, "3.00       4.00       5.00  1ns  "),
+	      "wakeup_to_read row has 1ns: %s", out);
+	CHECK(strstr(out,
+		     "! exchange_to_nic: resolution 1ms, coarser than its values: each is up to 1ms above the true one (p50 in [0.00, 725.00] us)\n"),
+	      "coarse line: %s", out);
+	CHECK(!strstr(out, "! wakeup_to_read"), "1 ns is not coarse");
+	free(out);
 }
 
 static void test_overhead(void)
@@ -319,6 +355,7 @@ int main(void)
 		CHECK(report_check_writable(path) < 0, "missing dir refused");
 		CHECK(report_write_file(path, root) < 0, "missing dir fails");
 		test_view(dir, text);
+		test_resolution(dir);
 		/* the bytes writer (pictures): exact bytes; a directory refused */
 		snprintf(path, sizeof(path), "%s/p.svg", dir);
 		CHECK_EQ(report_write_bytes(path, "<svg/>", 6), 0);

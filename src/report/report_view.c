@@ -267,6 +267,7 @@ static void load_stage(struct rd *r, struct rv_stage *st, const cJSON *s,
 	st->p50 = num(r, s, where, "p50");
 	st->p99 = num(r, s, where, "p99");
 	st->p999 = num(r, s, where, "p999");
+	st->res_ns = opt_num(r, s, where, "resolution_ns");
 }
 
 static cJSON *parse(const char *path)

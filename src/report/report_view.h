@@ -20,6 +20,7 @@
 struct rv_stage {
 	bool present;
 	double count, p50, p99, p999; /* microseconds */
+	double res_ns; /* the values' resolution, 0: not in the report */
 };
 
 /* nic_to_tcp's stage.nic_sources, in the report's order */

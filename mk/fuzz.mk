@@ -29,7 +29,7 @@ $(OUT)/fuzz_correlator: tests/fuzz_correlator.c src/correlator.c \
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@ -lcjson -lm
 
 # argp must return, not exit, inside the fuzzer: ARGP_NO_EXIT forced in
-$(OUT)/fuzz_opts: tests/fuzz_opts.c src/opts.c src/probes.c src/*.h \
+$(OUT)/fuzz_opts: tests/fuzz_opts.c src/opts.c src/probes.c src/term_safe.c src/*.h \
 		tests/fuzz_argp_noexit.h | $(OUT)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -include tests/fuzz_argp_noexit.h \
@@ -38,7 +38,7 @@ $(OUT)/fuzz_opts: tests/fuzz_opts.c src/opts.c src/probes.c src/*.h \
 $(OUT)/fuzz_breakdown: tests/fuzz_breakdown.c src/report/breakdown.c \
 		src/report/report_view.c src/report/compare.c \
 		src/report/render_svg.c src/correlator.c src/corr_segs.c \
-		src/corr_msg.c src/corr_tls.c src/hist.c \
+		src/corr_msg.c src/corr_tls.c src/hist.c src/term_safe.c \
 		src/*.h src/report/*.h bpf/latprobe.h | $(OUT)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@ -lcjson -lm

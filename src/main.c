@@ -24,6 +24,7 @@
 #include "live.h"
 #include "loader.h"
 #include "log.h"
+#include "term_safe.h"
 #include "now.h"
 #include "metrics.h"
 #include "opts.h"
@@ -183,6 +184,7 @@ static int write_report(const struct lp_opts *o, struct lp_loader *L,
 
 int main(int argc, char **argv)
 {
+	static char esc[LP_ESC_MAX];
 	struct corr_cfg cfg = {};
 	struct lp_loader L = {};
 	struct nic_source nic_src = {};
@@ -397,7 +399,8 @@ int main(int argc, char **argv)
 	err = write_report(&o, &L, &cb, c, &start, t0, clk_err, targets, 2, &ov);
 	if (!err && !o.quiet && o.output)
 		fprintf(stderr, "latprobe: %llu events, report written to %s\n",
-			(unsigned long long)c->t.events, o.output);
+			(unsigned long long)c->t.events,
+			lp_esc(esc, sizeof(esc), o.output));
 
 cleanup:
 	overhead_close(&ov); /* the host's BPF stats off again */

@@ -12,6 +12,7 @@
 #include "latprobe.h" /* LP_PIN_DIR */
 #include "num.h"
 #include "opts.h"
+#include "term_safe.h"
 
 const char *argp_program_version = "latprobe " LP_VERSION;
 const char *argp_program_bug_address = NULL;
@@ -93,9 +94,12 @@ int lp_parse_ulong(const char *s, unsigned long min, unsigned long max,
 	return 0;
 }
 
+static char esc[LP_ESC_MAX]; /* an argument in an error line, escaped */
+
 static int bad(struct argp_state *st, const char *what, const char *arg)
 {
-	fprintf(stderr, "latprobe: invalid %s '%s'\n", what, arg);
+	fprintf(stderr, "latprobe: invalid %s '%s'\n", what,
+		lp_esc(esc, sizeof(esc), arg));
 	(void)st;
 	return EINVAL;
 }
@@ -266,7 +270,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 		o->quiet = true;
 		break;
 	case ARGP_KEY_ARG:
-		fprintf(stderr, "latprobe: unexpected argument '%s'\n", arg);
+		fprintf(stderr, "latprobe: unexpected argument '%s'\n",
+			lp_esc(esc, sizeof(esc), arg));
 		return EINVAL;
 	case ARGP_KEY_END:
 		return check_callback(o);

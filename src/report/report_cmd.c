@@ -9,8 +9,11 @@
 #include <string.h>
 #include "report.h"
 #include "report_view.h"
+#include "term_safe.h"
 
 #define MAX_RUNS 16
+
+static char e[LP_ESC_MAX]; /* an untrusted path or option, escaped */
 
 static const char usage[] =
 	"usage: latprobe report [--svg OUT.svg] [--html OUT.html] FILE.json [FILE.json...]\n"
@@ -50,7 +53,7 @@ out:
 	if (err)
 		fprintf(stderr,
 			"latprobe: writing %s: %s (no partial file left)\n",
-			path, strerror(-err));
+			lp_esc(e, sizeof(e), path), strerror(-err));
 	return err ? 1 : 0;
 }
 
@@ -81,7 +84,7 @@ int report_cmd_main(int argc, char **argv)
 			return 0;
 		default:
 			fprintf(stderr, "latprobe: report: bad option '%s'\n%s",
-				argv[optind - 1], usage);
+				lp_esc(e, sizeof(e), argv[optind - 1]), usage);
 			return 2;
 		}
 	}

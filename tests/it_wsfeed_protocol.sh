@@ -30,6 +30,18 @@ if [ "$h" != "$m" ]; then
 	exit 1
 fi
 echo "  ok   wsfeed --help and man/wsfeed.1 name the same $(echo "$h" | wc -l) flags"
+# --bind that is neither an address nor an interface: one line, exit 2
+# (libwebsockets listened nowhere and wsfeed said "listening", exit 0)
+for b in 999.1.1.1 nosuchif0 ''; do
+	out=$(timeout 5 "$BIN/wsfeed" --bind "$b" --port 0 --duration 1 2>&1)
+	rc=$?
+	if [ $rc -ne 2 ] || [ "$(printf '%s\n' "$out" | grep -c '')" -ne 1 ] ||
+		! printf '%s' "$out" | grep -q '^wsfeed: bad value for --bind'; then
+		echo "  FAIL wsfeed --bind '$b': exit $rc, want 2 and one line: $out"
+		exit 1
+	fi
+done
+echo "  ok   wsfeed --bind 999.1.1.1 / nosuchif0 / '': one line, exit 2"
 cd "$ROOT/tests" || exit 1
 rc=0
 timeout -s TERM 150 "$PY" wsfeed_requests.py "$BIN" || rc=1

@@ -42,6 +42,15 @@ for b in 999.1.1.1 nosuchif0 ''; do
 	fi
 done
 echo "  ok   wsfeed --bind 999.1.1.1 / nosuchif0 / '': one line, exit 2"
+# --replay /dev/zero: a bounded read, one line, exit 1 (it read on past
+# --duration until memory ran out)
+out=$(timeout 10 "$BIN/wsfeed" --replay /dev/zero --port 0 --duration 1 2>&1)
+rc=$?
+if [ $rc -ne 1 ] || [ "$out" != "wsfeed: --replay file /dev/zero: larger than 256 MiB (it is read whole)" ]; then
+	echo "  FAIL wsfeed --replay /dev/zero: exit $rc (124: still reading after 10 s): $out"
+	exit 1
+fi
+echo "  ok   wsfeed --replay /dev/zero: one line, exit 1"
 cd "$ROOT/tests" || exit 1
 rc=0
 timeout -s TERM 150 "$PY" wsfeed_requests.py "$BIN" || rc=1

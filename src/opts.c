@@ -129,9 +129,13 @@ static int check_callback(const struct lp_opts *o)
 
 	if (o->callback && !o->client)
 		e = "--callback needs --client PATH|PID (the process whose function is probed)";
-	else if (!o->callback && (o->callback_lws || o->payload_arg[0] ||
-				  o->callback_force_entry))
-		e = "--callback-style, --payload-arg and --callback-at-entry need --callback";
+	/* the flag given, by name: a hidden one only when it was used */
+	else if (!o->callback && o->callback_lws)
+		e = "--callback-style needs --callback";
+	else if (!o->callback && o->payload_arg[0])
+		e = "--payload-arg needs --callback";
+	else if (!o->callback && o->callback_force_entry)
+		e = "--callback-at-entry needs --callback";
 	else if (o->callback_lws && o->payload_arg[0])
 		e = "--payload-arg does not apply to --callback-style lws (the callback's in/len arguments are used)";
 	if (!e)

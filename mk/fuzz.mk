@@ -34,7 +34,7 @@ $(OUT)/fuzz_correlator: tests/fuzz_correlator.c src/engine/correlator.c \
 
 # argp must return, not exit, inside the fuzzer: ARGP_NO_EXIT forced in
 $(OUT)/fuzz_opts: tests/fuzz_opts.c src/common/opts.c src/common/probes.c \
-		src/common/report_every.c \
+		src/common/report_every.c src/common/term_safe.c \
 		src/*/*.h \
 		tests/fuzz_argp_noexit.h | $(OUT)
 	$(call msg,FUZZ-CC,$@)
@@ -43,7 +43,7 @@ $(OUT)/fuzz_opts: tests/fuzz_opts.c src/common/opts.c src/common/probes.c \
 
 $(OUT)/fuzz_breakdown: tests/fuzz_breakdown.c src/report/breakdown.c \
 		src/report/report_view.c src/report/report_read.c src/report/compare.c \
-		src/report/render_svg.c src/engine/stages.c lib/out_file.c \
+		src/report/render_svg.c src/engine/stages.c src/common/term_safe.c lib/out_file.c \
 		src/*/*.h bpf/latprobe.h | $(OUT)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@ -lcjson -lm

@@ -24,7 +24,8 @@ expect_err() {
 }
 
 expect_err 2 'needs --client' --callback cb_handler
-expect_err 2 'need --callback' --client "$BUILD/cb_loop" --payload-arg 1,2
+expect_err 2 '^latprobe: --payload-arg needs --callback$' --client "$BUILD/cb_loop" --payload-arg 1,2
+expect_err 2 '^latprobe: --callback-style needs --callback$' --client "$BUILD/cb_loop" --callback-style lws
 expect_err 1 'no function md::Handler::on_mesage .*close matches: .*md::Handler::on_message' \
 	--client "$BUILD/wspp_client" --callback md::Handler::on_mesage
 strip --strip-all "$BUILD/cb_loop" -o "$TMP/cb_loop.stripped"

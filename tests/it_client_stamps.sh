@@ -10,7 +10,9 @@
 #     names the path taken.
 #  3. LP_STAMPS=0 (no ring): the USDT fallback, same exact counts.
 #  4. A 64-record ring against an unpaced feed: overrun counted, and
-#     messages seen + overrun + torn = what the client handled.
+#     messages seen + overrun + torn = what the client handled; degraded.
+#  5. latprobe stopped (SIGSTOP) 2 s mid-run: the messages whose reads
+#     left the read history are lost_kernel_stages, the run is degraded.
 source "$(dirname "$0")/lib.sh"
 need_root
 for b in wsfeed wsclient; do [ -x "$BUILD/$b" ] || fail "build/$b not built"; done
@@ -156,5 +158,37 @@ print(f"  overrun: client {n}, seen {seen}, ring {st['records']}, overrun {st['o
 assert st["overrun"] > 0, "a 64-record ring was never overrun by an unpaced feed"
 assert seen == st["records"] + p["hits"], "seen is not ring + USDT"
 assert seen + st["overrun"] + st["torn"] == n, "lost records not all counted"
+assert rep["degraded"] and any("overwritten" in r for r in rep["degraded_reasons"]), \
+    f"overrun not flagged: {rep['degraded_reasons']}"
 PY
-pass "stamps ring via PATH rescan and PID, exact counts; USDT fallback; overrun counted"
+# 5. the consumer stopped for 2 s (issue 21.10): the reads of the messages
+# stamped meanwhile leave the read history before their stamps are read;
+# those messages are counted as lost_kernel_stages and the run is degraded
+feed stall $RATE 4000
+start_latprobe --client "$BUILD/wsclient" --port $PORT --output "$TMP/stall.json"
+client stall 4000 &
+CL=$!
+cleanup_add kill -9 $CL
+sleep 1
+kill -STOP "$LP_PID"
+sleep 2
+kill -CONT "$LP_PID"
+wait $CL || fail "stall: wsclient failed"
+sleep 0.3
+stop_latprobe
+wait $FEED 2>/dev/null
+python3 - "$TMP/stall.json" <<'PY' || fail "a consumer stall with --client is not flagged"
+import json, sys
+rep = json.load(open(sys.argv[1]))
+m = rep["messages"]
+lost = m.get("lost_kernel_stages")
+print(f"  stall: seen {m['seen']}, no_read {m['by_attribution']['no_read']}, "
+      f"lost_kernel_stages {lost}, lost_events {rep['lost_events']}, "
+      f"degraded {rep['degraded']} {rep['degraded_reasons']}", file=sys.stderr)
+assert m["by_attribution"]["no_read"] > 0, "no message lost its read: the stall did not bite"
+assert lost == m["by_attribution"]["no_read"], "lost_kernel_stages != no_read"
+assert rep["degraded"], "not degraded"
+assert any("fell behind" in r for r in rep["degraded_reasons"]), "no reason"
+assert rep["stages"]["total"].get("degraded"), "stages not marked degraded"
+PY
+pass "stamps ring via PATH rescan and PID, exact counts; USDT fallback; overrun counted; a stall flagged"

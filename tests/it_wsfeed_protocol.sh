@@ -30,6 +30,27 @@ if [ "$h" != "$m" ]; then
 	exit 1
 fi
 echo "  ok   wsfeed --help and man/wsfeed.1 name the same $(echo "$h" | wc -l) flags"
+# --bind that is neither an address nor an interface: one line, exit 2
+# (libwebsockets listened nowhere and wsfeed said "listening", exit 0)
+for b in 999.1.1.1 nosuchif0 ''; do
+	out=$(timeout 5 "$BIN/wsfeed" --bind "$b" --port 0 --duration 1 2>&1)
+	rc=$?
+	if [ $rc -ne 2 ] || [ "$(printf '%s\n' "$out" | grep -c '')" -ne 1 ] ||
+		! printf '%s' "$out" | grep -q '^wsfeed: bad value for --bind'; then
+		echo "  FAIL wsfeed --bind '$b': exit $rc, want 2 and one line: $out"
+		exit 1
+	fi
+done
+echo "  ok   wsfeed --bind 999.1.1.1 / nosuchif0 / '': one line, exit 2"
+# --replay /dev/zero: a bounded read, one line, exit 1 (it read on past
+# --duration until memory ran out)
+out=$(timeout 10 "$BIN/wsfeed" --replay /dev/zero --port 0 --duration 1 2>&1)
+rc=$?
+if [ $rc -ne 1 ] || [ "$out" != "wsfeed: --replay file /dev/zero: larger than 256 MiB (it is read whole)" ]; then
+	echo "  FAIL wsfeed --replay /dev/zero: exit $rc (124: still reading after 10 s): $out"
+	exit 1
+fi
+echo "  ok   wsfeed --replay /dev/zero: one line, exit 1"
 cd "$ROOT/tests" || exit 1
 rc=0
 timeout -s TERM 150 "$PY" wsfeed_requests.py "$BIN" || rc=1

@@ -227,6 +227,54 @@ static void test_messages(void)
 	corr_free(c);
 }
 
+/* E's unit from its values; stages that do not start at E stay 1 ns */
+static void test_exch_resolution(void)
+{
+	struct corr *c = mk(true, 0);
+	struct lp_event e = {};
+
+	sock(c, SK1, 50000);
+	CHECK_EQ(corr_stage_res_ns(c, ST_EXCHANGE_TO_NIC), 1); /* no E yet */
+	for (uint64_t i = 1; i <= 3; i++) {
+		memset(&e, 0, sizeof(e));
+		e.msg.frame_ns = 1000 * i;
+		e.msg.exch_ns = 1700000000000ULL * 1000000ULL + i * 1000000ULL;
+		feed(c, &e, LP_EV_MSG, SK1, 1000 * i + 10);
+	}
+	CHECK_EQ(corr_stage_res_ns(c, ST_EXCHANGE_TO_NIC), 1000000);
+	CHECK_EQ(corr_stage_res_ns(c, ST_TOTAL), 1000000);
+	CHECK_EQ(corr_stage_res_ns(c, ST_WAKEUP_TO_READ), 1);
+	e.msg.exch_ns += 7000; /* one microsecond E: the unit is 1 us */
+	feed(c, &e, LP_EV_MSG, SK1, 5000);
+	CHECK_EQ(corr_stage_res_ns(c, ST_EXCHANGE_TO_NIC), 1000);
+	corr_free(c);
+}
+
+/*
+ * A message whose read left the connection's history (the consumer fell
+ * behind the stamps ring) is no_read and counted as displaced; one that
+ * came before any read is only no_read.
+ */
+static void test_read_displaced(void)
+{
+	struct corr *c = mk(true, 0);
+	struct lp_event e = {};
+
+	sock(c, SK1, 50000);
+	e.msg.frame_ns = 500;
+	feed(c, &e, LP_EV_MSG, SK1, 510);
+	CHECK_EQ(c->t.msgs_no_read, 1);
+	CHECK_EQ(c->t.msgs_read_displaced, 0);
+	for (uint32_t i = 0; i < CONN_READS + 6; i++)
+		rd(c, SK1, 1000 + i * 10, 1010 + i * 10, 0, 2000 + i * 100);
+	memset(&e, 0, sizeof(e));
+	e.msg.frame_ns = 2050; /* after the first read, long pushed out */
+	feed(c, &e, LP_EV_MSG, SK1, 20000);
+	CHECK_EQ(c->t.msgs_no_read, 2);
+	CHECK_EQ(c->t.msgs_read_displaced, 1);
+	corr_free(c);
+}
+
 static void cb(struct corr *c, uint32_t tid, uint64_t entry, uint64_t ret,
 	       const char *payload)
 {
@@ -640,6 +688,8 @@ int main(void)
 	test_retransmit();
 	test_missing_marks();
 	test_messages();
+	test_exch_resolution();
+	test_read_displaced();
 	test_callback();
 	test_exch_parse();
 	test_bounded();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The JSON report: every key of docs/report-schema.md, round-tripped through cJSON. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -27,8 +28,8 @@ static const char *const conn_keys[] = {
 };
 
 static const char *const stage_keys[] = {
-	"count", "min_us", "avg_us", "max_us", "std_dev_us", "p50", "p75",
-	"p90", "p95", "p99", "p999",
+	"count", "min_us", "avg_us", "max_us", "std_dev_us", "p50",
+	"p75",	 "p90",	   "p95",    "p99",    "p999",	     "resolution_ns",
 };
 
 static void feed(struct corr *c, struct lp_event *e, uint8_t type, uint64_t ts)
@@ -172,6 +173,94 @@ static void test_view(const char *dir, const char *report_text)
 		CHECK(!strcmp(err, want), "bad[%zu]: got '%s', want '%s'", i,
 		      err, want);
 	}
+}
+
+/*
+ * A millisecond E: exchange_to_nic's resolution is in the table, and a
+ * stage whose resolution is coarse next to its p50 says so with bounds.
+ */
+static void test_resolution(const char *dir)
+{
+	struct report_view v;
+	char err[256], *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	CHECK_EQ(view_of(dir,
+			 "{" VIEW_OK "\"stages\": {\"exchange_to_nic\": "
+			 "{\"count\": 9, \"p50\": 725, \"p99\": 990, "
+			 "\"p999\": 999, \"resolution_ns\": 1000000}, "
+			 "\"wakeup_to_read\": {\"count\": 9, \"p50\": 3, "
+			 "\"p99\": 4, \"p999\": 5, \"resolution_ns\": 1}}, "
+			 "\"messages\": {\"seen\": 9, \"correlated\": 9, "
+			 "\"stage_records\": 9}}",
+			 &v, err, sizeof(err)),
+		 0);
+	CHECK_EQ(v.st[ST_EXCHANGE_TO_NIC].res_ns, 1000000);
+	f = open_memstream(&out, &len);
+	breakdown_print(f, &v);
+	fclose(f);
+	CHECK(strstr(out, "725.00     990.00     999.00  1ms! "),
+	      "exchange_to_nic row has 1ms!: %s", out);
+	CHECK(strstr(out, "3.00       4.00       5.00  1ns  "),
+	      "wakeup_to_read row has 1ns: %s", out);
+	CHECK(strstr(out,
+		     "! exchange_to_nic: resolution 1ms, coarser than its values: each is up to 1ms above the true one (p50 in [0.00, 725.00] us)\n"),
+	      "coarse line: %s", out);
+	CHECK(!strstr(out, "! wakeup_to_read"), "1 ns is not coarse");
+	free(out);
+}
+
+/*
+ * tls_decrypt is inside read_to_frame: the stacked bar's stages add up to
+ * read_to_frame + frame_to_parsed (70), tls_decrypt drawn nested in it.
+ */
+static void test_nested_svg(const char *dir)
+{
+	struct report_view v;
+	char err[256], *out = NULL, *p;
+	size_t len = 0;
+	double top = 0, rtf = 0, w;
+	FILE *f;
+
+	CHECK_EQ(
+		view_of(dir,
+			"{" VIEW_OK "\"stages\": {\"read_to_frame\": "
+			"{\"count\": 9, \"p50\": 50, \"p99\": 60, \"p999\": 70}, "
+			"\"tls_decrypt\": {\"count\": 9, \"p50\": 20, "
+			"\"p99\": 30, \"p999\": 40}, \"frame_to_parsed\": "
+			"{\"count\": 9, \"p50\": 20, \"p99\": 30, \"p999\": 40}, "
+			"\"total\": {\"count\": 9, \"p50\": 75, \"p99\": 90, "
+			"\"p999\": 99}}, \"messages\": {\"seen\": 9, "
+			"\"correlated\": 9, \"stage_records\": 9}}",
+			&v, err, sizeof(err)),
+		0);
+	f = open_memstream(&out, &len);
+	render_svg(f, &v, 1);
+	fclose(f);
+	CHECK(strstr(out, "= 70.0 us"), "stacked sum 70 (not 90): %s", out);
+	CHECK(strstr(out,
+		     "class=\"nested\"><title>tls_decrypt p50 20.00 us (inside read_to_frame)"),
+	      "tls_decrypt drawn nested");
+	/* the stacked (not nested) rects: read_to_frame 50 + frame_to_parsed 20 */
+	for (p = out; (p = strstr(p, "<rect x=")); p++) {
+		char *end = strstr(p, "</rect>"), *t = strstr(p, "<title>");
+		char *nest = strstr(p, "nested");
+
+		if (!end || !t || t > end || (nest && nest < end) ||
+		    strchr(p, '>')[-1] == '/' ||
+		    sscanf(strstr(p, "width=\""), "width=\"%lf", &w) != 1)
+			continue;
+		if (!strncmp(t, "<title>read_to_frame p50 ", 25))
+			rtf = w;
+		if (!strncmp(t, "<title>read_to_frame p50 ", 25) ||
+		    !strncmp(t, "<title>frame_to_parsed p50 ", 27) ||
+		    !strncmp(t, "<title>tls_decrypt p50 ", 23))
+			top += w;
+	}
+	CHECK(rtf > 0 && fabs(top / rtf - 70.0 / 50) < 0.01,
+	      "stacked widths %.1f / read_to_frame %.1f != 70 / 50", top, rtf);
+	free(out);
 }
 
 static void test_overhead(void)
@@ -376,6 +465,8 @@ int main(void)
 		CHECK(out_check(path) < 0, "missing dir refused");
 		CHECK(report_write_file(path, root) < 0, "missing dir fails");
 		test_view(dir, text);
+		test_resolution(dir);
+		test_nested_svg(dir);
 		/* the bytes writer (pictures): exact bytes; a directory refused */
 		snprintf(path, sizeof(path), "%s/p.svg", dir);
 		CHECK_EQ(out_write(path, "<svg/>", 6), 0);

@@ -2,14 +2,17 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include "log.h"
+#include "term_safe.h"
 
 bool lp_verbose;
 
+/* The whole line escaped: its arguments are often untrusted (paths, comm). */
 static void vlog(const char *fmt, va_list ap)
 {
-	fputs("latprobe: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	static char line[LP_ESC_MAX], out[LP_ESC_MAX];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	fprintf(stderr, "latprobe: %s\n", lp_esc(out, sizeof(out), line));
 }
 
 void lp_err(const char *fmt, ...)

@@ -12,6 +12,7 @@
 #include "latprobe.h" /* LP_PIN_DIR */
 #include "num.h"
 #include "opts.h"
+#include "term_safe.h"
 
 const char *argp_program_version = "latprobe " LP_VERSION;
 const char *argp_program_bug_address = NULL;
@@ -93,9 +94,12 @@ int lp_parse_ulong(const char *s, unsigned long min, unsigned long max,
 	return 0;
 }
 
+static char esc[LP_ESC_MAX]; /* an argument in an error line, escaped */
+
 static int bad(struct argp_state *st, const char *what, const char *arg)
 {
-	fprintf(stderr, "latprobe: invalid %s '%s'\n", what, arg);
+	fprintf(stderr, "latprobe: invalid %s '%s'\n", what,
+		lp_esc(esc, sizeof(esc), arg));
 	(void)st;
 	return EINVAL;
 }
@@ -125,9 +129,13 @@ static int check_callback(const struct lp_opts *o)
 
 	if (o->callback && !o->client)
 		e = "--callback needs --client PATH|PID (the process whose function is probed)";
-	else if (!o->callback && (o->callback_lws || o->payload_arg[0] ||
-				  o->callback_force_entry))
-		e = "--callback-style, --payload-arg and --callback-at-entry need --callback";
+	/* the flag given, by name: a hidden one only when it was used */
+	else if (!o->callback && o->callback_lws)
+		e = "--callback-style needs --callback";
+	else if (!o->callback && o->payload_arg[0])
+		e = "--payload-arg needs --callback";
+	else if (!o->callback && o->callback_force_entry)
+		e = "--callback-at-entry needs --callback";
 	else if (o->callback_lws && o->payload_arg[0])
 		e = "--payload-arg does not apply to --callback-style lws (the callback's in/len arguments are used)";
 	if (!e)
@@ -266,7 +274,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 		o->quiet = true;
 		break;
 	case ARGP_KEY_ARG:
-		fprintf(stderr, "latprobe: unexpected argument '%s'\n", arg);
+		fprintf(stderr, "latprobe: unexpected argument '%s'\n",
+			lp_esc(esc, sizeof(esc), arg));
 		return EINVAL;
 	case ARGP_KEY_INIT:
 		st->child_inputs[0] = &o->every;

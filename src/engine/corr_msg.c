@@ -124,6 +124,38 @@ static const struct read_mark *last_read(const struct conn *cn, uint32_t tid,
 	return NULL;
 }
 
+/*
+ * E's unit, from its values: the coarsest of 1 ms, 1 us, 1 ns that divides
+ * every E seen (a millisecond E is a multiple of 1000000 ns).
+ */
+static void note_exch(struct corr *c, uint64_t exch)
+{
+	if (!c->exch_res_ns)
+		c->exch_res_ns = 1000000;
+	while (c->exch_res_ns > 1 && exch % c->exch_res_ns)
+		c->exch_res_ns /= 1000;
+}
+
+uint64_t corr_stage_res_ns(const struct corr *c, enum lp_stage st)
+{
+	if ((st == ST_EXCHANGE_TO_NIC || st == ST_TOTAL) && c->exch_res_ns)
+		return c->exch_res_ns;
+	return 1;
+}
+
+/*
+ * No read found because newer ones pushed it out of the connection's read
+ * history: every read remembered ended after the frame. A stamps-ring
+ * message arrives only after the kernel records drained before it, so a
+ * consumer that fell behind (stopped, starved) loses its kernel stages.
+ */
+static bool reads_displaced(const struct conn *cn, uint64_t frame_ns)
+{
+	const struct read_mark *oldest = &cn->rd[cn->rd_head];
+
+	return cn->rd_count == CONN_READS && oldest->end_ns > frame_ns;
+}
+
 void corr_on_msg(struct corr *c, const struct lp_hdr *h,
 		 const struct lp_msg *msg)
 {
@@ -140,11 +172,15 @@ void corr_on_msg(struct corr *c, const struct lp_hdr *h,
 	cn->messages++;
 	rm = last_read(cn, h->tid, msg->frame_ns);
 	count_join(c, rm);
+	if (!rm && reads_displaced(cn, msg->frame_ns))
+		c->t.msgs_read_displaced++;
 	if (!c->cfg.per_message)
 		return;
 	c->t.records++;
-	if (msg->exch_ns && (int64_t)msg->exch_ns > c->cfg.realtime_offset_ns)
+	if (msg->exch_ns && (int64_t)msg->exch_ns > c->cfg.realtime_offset_ns) {
 		e_mono = msg->exch_ns - c->cfg.realtime_offset_ns;
+		note_exch(c, msg->exch_ns);
+	}
 	if (rm && rm->has_seg) {
 		read_stages(c, cn, rm, e_mono, msg->frame_ns);
 		corr_stage_add(c, cn, ST_READ_TO_FRAME, rm->end_ns,
@@ -219,6 +255,7 @@ void corr_on_cb(struct corr *c, const struct lp_hdr *h, const struct lp_cb *cb)
 	if (exch && (int64_t)exch > c->cfg.realtime_offset_ns) {
 		e_mono = exch - c->cfg.realtime_offset_ns;
 		c->t.msgs_exch_time++;
+		note_exch(c, exch);
 	}
 	corr_stage_add(c, cn, ST_CALLBACK, cb->entry_ns, h->ts_ns);
 	if (rm && rm->has_seg)

@@ -113,6 +113,7 @@ struct corr_totals {
 	uint64_t reads_batched; /* reads that came in LP_EV_READS records */
 	uint64_t msgs_seen, msgs_correlated, msgs_by_last_read;
 	uint64_t msgs_no_socket, msgs_no_read;
+	uint64_t msgs_read_displaced; /* of no_read: history overrun (lag) */
 	uint64_t msgs_exch_time; /* --callback: messages whose "E" was read */
 	uint64_t conns_tracked, conns_live;
 	/* over --max-connections: distinct connections, and their records */
@@ -129,6 +130,7 @@ struct corr {
 	struct corr_totals t;
 	struct hist stages[ST_MAX];
 	struct nic_counts nic; /* all connections, also those without detail */
+	uint64_t exch_res_ns;  /* E's unit (1e6, 1e3, 1), 0: no E seen */
 	uint64_t total_coarse[TOTAL_COARSE];
 	struct conn **htab;
 	unsigned int hsize;
@@ -169,6 +171,12 @@ uint64_t corr_sk_by_tuple(const struct corr *c, const struct lp_sock_info *t);
  * microseconds (16, timeUnit=MICROSECOND) and nanoseconds are told apart
  * by their number of digits.
  */
+/*
+ * The resolution (ns) of a stage's values: 1 for the kernel's clock, E's
+ * unit for the stages that start at the exchange time (exchange_to_nic,
+ * total) once an E was seen.
+ */
+uint64_t corr_stage_res_ns(const struct corr *c, enum lp_stage st);
 uint64_t corr_payload_exch_ns(const char *p, size_t n, bool truncated);
 /*
  * Add one stage value from -> to (absent when a mark is 0) to the totals

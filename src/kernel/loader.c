@@ -23,6 +23,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "loader.h"
+#include "term_safe.h"
 #include "nic_slot.h"
 #include "loader_pin.h"
 #include "feature.h"
@@ -416,6 +417,7 @@ int loader_open(struct lp_loader *L, const struct lp_opts *o,
 
 int loader_load_attach(struct lp_loader *L, const struct lp_opts *o)
 {
+	static char esc[LP_ESC_MAX];
 	struct latprobe_bpf *s = L->skel;
 	struct bpf_link *link;
 	int err;
@@ -439,10 +441,12 @@ int loader_load_attach(struct lp_loader *L, const struct lp_opts *o)
 		    (err = pin_map(s->maps.rb, o->pin_dir, "rb")))
 			return err;
 		L->pinned = true;
-		if (!o->quiet)
+		if (!o->quiet) {
+			lp_esc(esc, sizeof(esc), o->pin_dir);
 			fprintf(stderr,
 				"latprobe: maps pinned in %s (bpftool map dump pinned %s/socks)\n",
-				o->pin_dir, o->pin_dir);
+				esc, esc);
+		}
 	}
 	err = latprobe_bpf__attach(s);
 	if (err) {

@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include "live.h"
 #include "report_json.h"
+#include "term_safe.h"
 
 #define LINE_MAX_COLS 400
 
@@ -20,14 +21,15 @@ struct screen {
 static void __attribute__((format(printf, 2, 3)))
 line(struct screen *s, const char *fmt, ...)
 {
-	char buf[LINE_MAX_COLS + 1];
+	char raw[LINE_MAX_COLS + 1], buf[4 * LINE_MAX_COLS + 1];
 	va_list ap;
 
 	if (s->used >= s->rows)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	lp_esc(buf, sizeof(buf), raw); /* comm: any local user sets it */
 	if (strlen(buf) > s->cols)
 		buf[s->cols] = '\0';
 	fprintf(s->out, "%s\033[K\n", buf);

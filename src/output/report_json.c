@@ -41,7 +41,8 @@ static void add_num(cJSON *o, const char *k, double v)
 	cJSON_AddNumberToObject(o, k, v);
 }
 
-static cJSON *stage_json(const struct hist *h, enum lp_stage st)
+static cJSON *stage_json(const struct hist *h, enum lp_stage st,
+			 uint64_t res_ns)
 {
 	struct hist_summary s;
 	cJSON *o = cJSON_CreateObject();
@@ -59,6 +60,7 @@ static cJSON *stage_json(const struct hist *h, enum lp_stage st)
 	add_num(o, "p99", round3(s.p99));
 	add_num(o, "p999", round3(s.p999));
 	cJSON_AddStringToObject(o, "marks", lp_stage_marks[st]);
+	add_num(o, "resolution_ns", (double)res_ns);
 	return o;
 }
 
@@ -79,7 +81,7 @@ static void add_nic(cJSON *o, const struct nic_counts *n)
  * Stages with at least one value; a stage never measured is absent.
  * nic_to_tcp also says where its first marks came from.
  */
-static cJSON *stages_json(const struct hist *const *hs,
+static cJSON *stages_json(const struct corr *c, const struct hist *const *hs,
 			  const struct nic_counts *nic)
 {
 	cJSON *o = cJSON_CreateObject(), *st;
@@ -87,7 +89,7 @@ static cJSON *stages_json(const struct hist *const *hs,
 	for (int i = 0; i < ST_MAX; i++) {
 		if (!hs[i] || !hs[i]->count)
 			continue;
-		st = stage_json(hs[i], i);
+		st = stage_json(hs[i], i, corr_stage_res_ns(c, i));
 		if (i == ST_NIC_TO_TCP)
 			add_nic(st, nic);
 		cJSON_AddItemToObject(o, lp_stage_names[i], st);
@@ -105,8 +107,8 @@ void report_endpoint(char *buf, size_t len, const uint8_t *addr,
 	snprintf(buf, len, family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, port);
 }
 
-static cJSON *conn_json(const struct conn *cn, const char *src,
-			const char *dst)
+static cJSON *conn_json(const struct corr *c, const struct conn *cn,
+			const char *src, const char *dst)
 {
 	cJSON *o = cJSON_CreateObject();
 	const struct hist *tot = cn->stages[ST_TOTAL];
@@ -132,9 +134,10 @@ static cJSON *conn_json(const struct conn *cn, const char *src,
 	add_num(o, "avg_latency_us", round3(s.avg_us));
 	add_num(o, "max_latency_us", round3(s.max_us));
 	add_num(o, "std_dev_us", round3(s.std_dev_us));
-	cJSON_AddItemToObject(o, "stages",
-			      stages_json((const struct hist *const *)cn->stages,
-					  &cn->nic));
+	cJSON_AddItemToObject(
+		o, "stages",
+		stages_json(c, (const struct hist *const *)cn->stages,
+			    &cn->nic));
 	return o;
 }
 
@@ -159,7 +162,7 @@ static cJSON *connections_json(const struct corr *c)
 		/* the same 4-tuple reused after close: keep both */
 		for (int n = 2; cJSON_GetObjectItemCaseSensitive(o, key); n++)
 			snprintf(key, sizeof(key), "%s -> %s #%d", src, dst, n);
-		cJSON_AddItemToObject(o, key, conn_json(cn, src, dst));
+		cJSON_AddItemToObject(o, key, conn_json(c, cn, src, dst));
 	}
 	return o;
 }
@@ -232,36 +235,67 @@ static void iso8601(char *buf, size_t len, const struct timespec *ts)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/*
- * Records lost in the ring buffer (or dropped as malformed) took marks with
- * them: every stage may be short, and none can say by how much. Mark them.
- */
-static void mark_degraded(cJSON *root, bool degraded, bool capped)
+void report_degrade(cJSON *root, const char *reason, bool stages)
 {
 	cJSON *conn, *st, *why;
 
-	cJSON_AddBoolToObject(root, "degraded", degraded || capped);
-	why = cJSON_AddArrayToObject(root, "degraded_reasons");
-	if (degraded)
-		cJSON_AddItemToArray(why, cJSON_CreateString(
-			"records lost or malformed: stages may miss marks"));
+	cJSON_ReplaceItemInObjectCaseSensitive(root, "degraded",
+					       cJSON_CreateTrue());
+	why = cJSON_GetObjectItemCaseSensitive(root, "degraded_reasons");
+	cJSON_AddItemToArray(why, cJSON_CreateString(reason));
+	if (!stages)
+		return;
+	cJSON_ArrayForEach(
+		st, cJSON_GetObjectItemCaseSensitive(
+			    root,
+			    "stages")) if (!cJSON_HasObjectItem(st, "degraded"))
+		cJSON_AddBoolToObject(st, "degraded", true);
+	cJSON_ArrayForEach(
+		conn, cJSON_GetObjectItemCaseSensitive(root, "connections"))
+		cJSON_ArrayForEach(
+			st,
+			cJSON_GetObjectItemCaseSensitive(
+				conn,
+				"stages")) if (!cJSON_HasObjectItem(st,
+								    "degraded"))
+			cJSON_AddBoolToObject(st, "degraded", true);
+}
+
+static void mark_degraded(cJSON *root, const struct report_in *in)
+{
+	const struct corr_totals *t = &in->corr->t;
+	char why[200];
+
+	cJSON_AddBoolToObject(root, "degraded", false);
+	cJSON_AddArrayToObject(root, "degraded_reasons");
+	/*
+	 * Records lost in the ring buffer (or dropped as malformed) took
+	 * marks with them: every stage may be short, and none can say by
+	 * how much.
+	 */
+	if (in->stats[LP_S_LOST] || t->malformed)
+		report_degrade(
+			root,
+			"records lost or malformed: stages may miss marks",
+			true);
 	/*
 	 * Over --max-connections the tracked connections' stages are whole,
 	 * but the run's totals miss the untracked ones: the run is degraded,
 	 * its stage histograms are not.
 	 */
-	if (capped)
-		cJSON_AddItemToArray(why, cJSON_CreateString(
-			"connection cap (--max-connections) reached: totals miss the untracked connections"));
-	if (!degraded)
-		return;
-	cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(root, "stages"))
-		cJSON_AddBoolToObject(st, "degraded", true);
-	cJSON_ArrayForEach(conn,
-			   cJSON_GetObjectItemCaseSensitive(root, "connections"))
-		cJSON_ArrayForEach(st,
-				   cJSON_GetObjectItemCaseSensitive(conn, "stages"))
-			cJSON_AddBoolToObject(st, "degraded", true);
+	if (t->conns_not_tracked || t->events_not_tracked)
+		report_degrade(
+			root,
+			"connection cap (--max-connections) reached: totals miss the untracked connections",
+			false);
+	/* the consumer fell behind the stamps ring: kernel stages missing */
+	if (t->msgs_read_displaced) {
+		snprintf(
+			why, sizeof(why),
+			"%llu messages lost their kernel stages: the consumer fell behind (their reads left the %u-read history)",
+			(unsigned long long)t->msgs_read_displaced, CONN_READS);
+		report_degrade(root, why, true);
+	}
 }
 
 cJSON *report_build(const struct report_in *in)
@@ -326,6 +360,8 @@ cJSON *report_build(const struct report_in *in)
 	add_num(m, "last_read", (double)t->msgs_by_last_read);
 	add_num(m, "no_socket", (double)t->msgs_no_socket);
 	add_num(m, "no_read", (double)t->msgs_no_read);
+	/* of no_read: their read left the history before they arrived */
+	add_num(o, "lost_kernel_stages", (double)t->msgs_read_displaced);
 	add_num(o, "stage_records", (double)t->records);
 
 	cJSON_AddItemToObject(root, "probes", probes_json(in->probes));
@@ -333,7 +369,7 @@ cJSON *report_build(const struct report_in *in)
 	cJSON_AddItemToObject(root, "ktls", report_ktls_json(c));
 	for (int i = 0; i < ST_MAX; i++)
 		g[i] = &c->stages[i];
-	o = stages_json(g, &c->nic);
+	o = stages_json(c, g, &c->nic);
 	/* beside the raw values: minus the probes' calibrated bias */
 	for (int i = 0; i < ST_MAX; i++)
 		if (c->bias[i] && c->stages[i].count)
@@ -397,8 +433,7 @@ cJSON *report_build(const struct report_in *in)
 				round3(tg->exited_after_s));
 		cJSON_AddItemToArray(o, x);
 	}
-	mark_degraded(root, in->stats[LP_S_LOST] || t->malformed,
-		      t->conns_not_tracked || t->events_not_tracked);
+	mark_degraded(root, in);
 	return root;
 }
 

@@ -34,6 +34,8 @@ struct report_in {
 extern const char *const lp_ev_names[LP_EV_MAX];
 
 cJSON *report_build(const struct report_in *in);
+/* Set "degraded", add @reason; @stages: every stage is marked degraded too. */
+void report_degrade(cJSON *root, const char *reason, bool stages);
 /* The report's "tls" object (TLS probes' totals, report_tls.c). */
 cJSON *report_tls_json(const struct corr *c);
 cJSON *report_ktls_json(const struct corr *c);

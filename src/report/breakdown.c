@@ -50,6 +50,49 @@ static void nic_line(FILE *out, const struct report_view *v)
 		v->nic_after_tcp, v->nic_after_tcp_max_ns);
 }
 
+/* "1ns", "1us", "1ms"; "-" for a report without resolutions. */
+static const char *res_str(char *buf, size_t len, double ns)
+{
+	if (!(ns > 0))
+		return "-";
+	if (ns >= 1e6 && !fmod(ns, 1e6))
+		snprintf(buf, len, "%.0fms", ns / 1e6);
+	else if (ns >= 1e3 && !fmod(ns, 1e3))
+		snprintf(buf, len, "%.0fus", ns / 1e3);
+	else
+		snprintf(buf, len, "%.0fns", ns);
+	return buf;
+}
+
+/* Coarse: the resolution is a tenth of the median or more. */
+static bool coarse(const struct rv_stage *s)
+{
+	return s->present && s->res_ns > 1 && s->res_ns / 1e3 >= s->p50 / 10;
+}
+
+/*
+ * A stage whose resolution is coarse next to its values says so, with the
+ * bounds its p50 has: E is truncated to its unit, so a value measured from
+ * it is up to one unit above the true one.
+ */
+static void coarse_lines(FILE *out, const struct report_view *v)
+{
+	char r[16];
+
+	for (int i = 0; i < ST_MAX; i++) {
+		const struct rv_stage *s = &v->st[i];
+		double lo;
+
+		if (!coarse(s))
+			continue;
+		lo = s->p50 - s->res_ns / 1e3;
+		fprintf(out,
+			"! %s: resolution %s, coarser than its values: each is up to %s above the true one (p50 in [%.2f, %.2f] us)\n",
+			lp_stage_names[i], res_str(r, sizeof(r), s->res_ns), r,
+			lo > 0 ? lo : 0, s->p50);
+	}
+}
+
 /* A ratio of the overhead section, or "n/a" where it was null. */
 static const char *fig(char *buf, size_t len, double v, const char *f)
 {
@@ -102,15 +145,16 @@ void breakdown_print(FILE *out, const struct report_view *v)
 {
 	bool msg = !strcmp(v->unit, "message");
 	double max = 0;
+	char r[16];
 
 	/* bars are scaled to the largest component stage's p50 */
 	for (int i = 0; i < ST_MAX; i++)
 		if (rv_component(i) && v->st[i].present && v->st[i].p50 > max)
 			max = v->st[i].p50;
 	/* a read is never called a message: the header says which it is */
-	fprintf(out, "%-20s %9s %10s %10s %10s  %s\n",
+	fprintf(out, "%-20s %9s %10s %10s %10s %4s  %s\n",
 		msg ? "per message (us)" : "per read (us)", "count", "p50",
-		"p99", "p999", "p50");
+		"p99", "p999", "res", "p50");
 	for (int i = 0; i < ST_MAX; i++) {
 		const struct rv_stage *s = &v->st[i];
 
@@ -121,8 +165,10 @@ void breakdown_print(FILE *out, const struct report_view *v)
 				"absent");
 			continue;
 		}
-		fprintf(out, "%-20s %9.0f %10.2f %10.2f %10.2f  ",
-			lp_stage_names[i], s->count, s->p50, s->p99, s->p999);
+		fprintf(out, "%-20s %9.0f %10.2f %10.2f %10.2f %4s%c ",
+			lp_stage_names[i], s->count, s->p50, s->p99, s->p999,
+			res_str(r, sizeof(r), s->res_ns),
+			coarse(s) ? '!' : ' ');
 		bar(out, s->p50 > max ? max : s->p50, max);
 		fputc('\n', out);
 	}
@@ -136,6 +182,7 @@ void breakdown_print(FILE *out, const struct report_view *v)
 			"\nunit: %s (one record per read that returned data; no client probe, so no message boundaries)  events %.0f  lost %.0f  records %.0f  connections %d\n",
 			v->unit, v->events, v->lost, v->stage_records,
 			v->connections);
+	coarse_lines(out, v);
 	nic_line(out, v);
 	corrected_line(out, v);
 	overhead_line(out, &v->ov);

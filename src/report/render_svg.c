@@ -65,14 +65,54 @@ static void dur(char *buf, size_t len, double ns)
 		snprintf(buf, len, "%.3gs", ns / 1e9);
 }
 
+/*
+ * The stage that contains st's time, or -1: tls_decrypt happens inside
+ * read_to_frame (or read_to_callback), so it is drawn inside it, never
+ * added after it.
+ */
+static int parent_of(const struct report_view *v, int st)
+{
+	if (st != ST_TLS_DECRYPT)
+		return -1;
+	if (v->st[ST_READ_TO_FRAME].present)
+		return ST_READ_TO_FRAME;
+	if (v->st[ST_READ_TO_CALLBACK].present)
+		return ST_READ_TO_CALLBACK;
+	return -1;
+}
+
+/* A stage of the stacked bar: a component not inside another one. */
+static bool stacked(const struct report_view *v, int st)
+{
+	return rv_component(st) && v->st[st].present && parent_of(v, st) < 0;
+}
+
 static double component_sum(const struct report_view *v)
 {
 	double s = 0;
 
 	for (int i = 0; i < ST_MAX; i++)
-		if (rv_component(i) && v->st[i].present)
+		if (stacked(v, i))
 			s += v->st[i].p50;
 	return s;
+}
+
+/* Stages nested in parent, drawn over its lower half from its start. */
+static void nested_bars(FILE *out, const struct report_view *v, int parent,
+			double x, int y, double pw, double scale)
+{
+	for (int i = 0; i < ST_MAX; i++) {
+		double w;
+
+		if (!v->st[i].present || parent_of(v, i) != parent)
+			continue;
+		w = v->st[i].p50 * scale;
+		fprintf(out,
+			"<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\" class=\"nested\"><title>%s p50 %.2f us (inside %s)</title></rect>\n",
+			x, y + BAR_H / 2, w < pw ? w : pw, BAR_H / 2,
+			stage_color[i], lp_stage_names[i], v->st[i].p50,
+			lp_stage_names[parent]);
+	}
 }
 
 static int stacked_bars(FILE *out, const struct report_view *v, unsigned int n,
@@ -99,7 +139,7 @@ static int stacked_bars(FILE *out, const struct report_view *v, unsigned int n,
 		for (int i = 0; i < ST_MAX; i++) {
 			double w;
 
-			if (!rv_component(i) || !v[r].st[i].present)
+			if (!stacked(&v[r], i))
 				continue;
 			w = v[r].st[i].p50 * scale;
 			fprintf(out,
@@ -110,6 +150,7 @@ static int stacked_bars(FILE *out, const struct report_view *v, unsigned int n,
 				fprintf(out,
 					"<text x=\"%.1f\" y=\"%d\" class=\"in\">%.1f</text>\n",
 					x + w / 2, y + 20, v[r].st[i].p50);
+			nested_bars(out, &v[r], i, x, y, w, scale);
 			x += w;
 		}
 		fprintf(out, "<text x=\"%.1f\" y=\"%d\" class=\"l\">= %.1f us",

@@ -10,8 +10,11 @@
 #include <sys/stat.h>
 #include "out_file.h"
 #include "report_view.h"
+#include "term_safe.h"
 
 #define MAX_RUNS 16
+
+static char e[LP_ESC_MAX]; /* an untrusted path or option, escaped */
 
 static const char usage[] =
 	"usage: latprobe report [--svg OUT.svg] [--html OUT.html] FILE.json [FILE.json...]\n"
@@ -39,13 +42,13 @@ static int check_outputs(const char *out[2], char **in, int n)
 			/* the line a failed write would give, before drawing */
 			fprintf(stderr,
 				"latprobe: writing %s: %s (no partial file left)\n",
-				out[k], out_strerror(err));
+				lp_esc(e, sizeof(e), out[k]), out_strerror(err));
 			return 1;
 		}
 		if (k == 1 && out[0] && !strcmp(out[0], out[1])) {
 			fprintf(stderr,
 				"latprobe: report: --svg and --html are both %s\n",
-				out[1]);
+				lp_esc(e, sizeof(e), out[1]));
 			return 1;
 		}
 		if (stat(out[k], &so) || !S_ISREG(so.st_mode))
@@ -58,9 +61,12 @@ static int check_outputs(const char *out[2], char **in, int n)
 		    si.st_dev == so.st_dev && si.st_ino == so.st_ino)
 			clash = "--svg's file";
 		if (clash) {
+			static char e2[LP_ESC_MAX];
+
 			fprintf(stderr,
 				"latprobe: report: %s %s is %s: refusing to overwrite an input\n",
-				flag[k], out[k], clash);
+				flag[k], lp_esc(e, sizeof(e), out[k]),
+				lp_esc(e2, sizeof(e2), clash));
 			return 1;
 		}
 	}
@@ -99,7 +105,7 @@ out:
 	if (err)
 		fprintf(stderr,
 			"latprobe: writing %s: %s (no partial file left)\n",
-			path, out_strerror(err));
+			lp_esc(e, sizeof(e), path), out_strerror(err));
 	return err ? 1 : 0;
 }
 
@@ -130,7 +136,7 @@ int report_cmd_main(int argc, char **argv)
 			return 0;
 		default:
 			fprintf(stderr, "latprobe: report: bad option '%s'\n%s",
-				argv[optind - 1], usage);
+				lp_esc(e, sizeof(e), argv[optind - 1]), usage);
 			return 2;
 		}
 	}

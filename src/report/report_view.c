@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 #include "report_view.h"
+#include "term_safe.h"
 
 bool rv_component(int st)
 {
@@ -29,16 +30,15 @@ struct rd {
 static void bad(struct rd *r, const char *where, const char *k,
 		const char *what)
 {
+	static char e[LP_ESC_MAX];
+
 	if (r->failed)
 		return;
 	r->failed = true;
-	fprintf(stderr, "latprobe: report %s: \"%s%s", r->path, where,
-		*where ? "." : "");
 	/* a key is input too: the error stays on one line */
-	for (const char *c = k; *c; c++)
-		fputc((unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c,
-		      stderr);
-	fprintf(stderr, "\": %s\n", what);
+	fprintf(stderr, "latprobe: report %s: \"%s%s",
+		lp_esc(e, sizeof(e), r->path), where, *where ? "." : "");
+	fprintf(stderr, "%s\": %s\n", lp_esc(e, sizeof(e), k), what);
 }
 
 static const char *type_of(const cJSON *v)
@@ -143,8 +143,10 @@ static void str(struct rd *r, char *dst, size_t len, const cJSON *o,
 		bad(r, where, k, what);
 		return;
 	}
-	if (snprintf(dst, len, "%s", v->valuestring) >= (int)len)
+	if (strlen(v->valuestring) >= len)
 		bad(r, where, k, "too long");
+	/* shown on a terminal: escaped once, here, for every view */
+	lp_esc(dst, len, v->valuestring);
 }
 
 /* "lo-hi" keys of histogram.log2_ns: lo is 0 or a power of two. */
@@ -190,10 +192,10 @@ static void load_nic(struct rd *r, struct report_view *v, const cJSON *nt)
 		v->n_nic_src++;
 		s->count =
 			val(r, e, "stages.nic_to_tcp.nic_sources", e->string);
-		if (snprintf(s->name, sizeof(s->name), "%s", e->string) >=
-		    (int)sizeof(s->name))
+		if (strlen(e->string) >= sizeof(s->name))
 			bad(r, "stages.nic_to_tcp.nic_sources", e->string,
 			    "name too long");
+		lp_esc(s->name, sizeof(s->name), e->string);
 	}
 }
 
@@ -236,6 +238,7 @@ static void load_stage(struct rd *r, struct rv_stage *st, const cJSON *s,
 	st->p50 = num(r, s, where, "p50");
 	st->p99 = num(r, s, where, "p99");
 	st->p999 = num(r, s, where, "p999");
+	st->res_ns = opt_num(r, s, where, "resolution_ns");
 	/* optional: the probe bias subtracted (p50 may be negative) */
 	s = get(s, "bias_corrected");
 	if (cJSON_IsObject(s) && cJSON_IsNumber(get(s, "p50"))) {
@@ -262,12 +265,14 @@ static cJSON *parse(const char *path, long long *conns)
 {
 	cJSON_Hooks hooks = {.malloc_fn = parse_malloc, .free_fn = free};
 	char why[128];
+	static char e[LP_ESC_MAX];
 	cJSON *root;
 	char *text;
 
 	text = report_read(path, conns, why, sizeof(why));
 	if (!text) {
-		fprintf(stderr, "latprobe: report %s: %s\n", path, why);
+		fprintf(stderr, "latprobe: report %s: %s\n",
+			lp_esc(e, sizeof(e), path), why);
 		return NULL;
 	}
 	cJSON_InitHooks(&hooks);
@@ -277,13 +282,13 @@ static cJSON *parse(const char *path, long long *conns)
 	if (!root && parse_oom) {
 		fprintf(stderr,
 			"latprobe: report %s: out of memory parsing it\n",
-			path);
+			lp_esc(e, sizeof(e), path));
 		return NULL;
 	}
 	if (!root || !cJSON_IsObject(get(root, "stages"))) {
 		fprintf(stderr,
 			"latprobe: report %s: not a latprobe/1 report (invalid JSON or no \"stages\")\n",
-			path);
+			lp_esc(e, sizeof(e), path));
 		cJSON_Delete(root);
 		return NULL;
 	}
@@ -298,7 +303,7 @@ int report_view_json(struct report_view *v, const cJSON *root, const char *path)
 
 	memset(v, 0, sizeof(*v));
 	v->path = path;
-	snprintf(v->name, sizeof(v->name), "%s", base ? base + 1 : path);
+	lp_esc(v->name, sizeof(v->name), base ? base + 1 : path);
 	stages = get(root, "stages");
 	msgs = obj(&r, root, "", "messages", true);
 	str(&r, v->unit, sizeof(v->unit), msgs, "messages", "unit", "?");

@@ -23,6 +23,7 @@ struct rv_stage {
 	/* bias_corrected (a later addition): p50 in us, negatives counted */
 	bool corrected;
 	double corr_p50, corr_bias_ns, corr_negative;
+	double res_ns; /* the values' resolution, 0: not in the report */
 };
 
 /* nic_to_tcp's stage.nic_sources, in the report's order */

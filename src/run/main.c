@@ -25,6 +25,7 @@
 #include "live.h"
 #include "loader.h"
 #include "log.h"
+#include "term_safe.h"
 #include "now.h"
 #include "out_file.h"
 #include "metrics.h"
@@ -38,6 +39,7 @@
 #include "target.h"
 
 static struct client_stamps *stamps; /* --client: rings of stamps */
+static char esc[LP_ESC_MAX]; /* an untrusted path, escaped for a line */
 
 static void on_signal(int sig)
 {
@@ -163,6 +165,14 @@ static int write_report(const struct lp_opts *o, struct lp_loader *L,
 	if (!root)
 		return -ENOMEM;
 	client_stamps_report(stamps, &L->probes[PR_CLIENT_MESSAGE], root);
+	if (client_stamps_lost(stamps)) {
+		char why[160];
+
+		snprintf(why, sizeof(why),
+			 "%llu client stamps records overwritten or torn before they were read: those messages are missing",
+			 (unsigned long long)client_stamps_lost(stamps));
+		report_degrade(root, why, false);
+	}
 	if (!o->quiet)
 		overhead_summary_print(stderr, cJSON_GetObjectItemCaseSensitive(
 						       root, "overhead"));
@@ -212,6 +222,15 @@ static void report_so_far(struct lp_run *r, const char *path)
 		return;
 	lp_info("report written to %s", path);
 	report_every_rotate(r->every);
+}
+
+/* The run's last line: where its report went. */
+static void say_written(const struct lp_opts *o, const struct corr *c)
+{
+	fprintf(stderr, "latprobe: %llu events, report written to %s\n",
+		(unsigned long long)c->t.events,
+		strcmp(o->output, "-") ? lp_esc(esc, sizeof(esc), o->output)
+				       : "stdout");
 }
 
 /*
@@ -414,9 +433,7 @@ int main(int argc, char **argv)
 	run_drain(&r, &ov);
 	err = write_report(&o, &L, &cb, c, &start, t0, clk_err, targets, 2, &ov);
 	if (!err && !o.quiet && o.output)
-		fprintf(stderr, "latprobe: %llu events, report written to %s\n",
-			(unsigned long long)c->t.events,
-			strcmp(o.output, "-") ? o.output : "stdout");
+		say_written(&o, c);
 
 cleanup:
 	overhead_close(&ov); /* the host's BPF stats off again */

@@ -424,6 +424,11 @@ void client_stamps_report(struct client_stamps *cs, struct probe_info *pi,
 	cJSON_AddNumberToObject(o, "unknown_connection", (double)cs->no_conn);
 }
 
+uint64_t client_stamps_lost(const struct client_stamps *cs)
+{
+	return cs ? cs->n.overrun + cs->n.torn : 0;
+}
+
 void client_stamps_finish(struct client_stamps *cs)
 {
 	if (!cs)

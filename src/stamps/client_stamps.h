@@ -42,6 +42,8 @@ void client_stamps_event(struct client_stamps *cs, const void *data,
 /* Apply held closes and withdraw from every ring (clients go back to USDT). */
 void client_stamps_finish(struct client_stamps *cs);
 /* Final word in @pi and the "stamps" object under probes.client_message. */
+/* Records overwritten or torn before they were read: messages missing. */
+uint64_t client_stamps_lost(const struct client_stamps *cs);
 void client_stamps_report(struct client_stamps *cs, struct probe_info *pi,
 			  cJSON *root);
 void client_stamps_free(struct client_stamps *cs);

@@ -6,6 +6,8 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <net/if.h>
 
 #include "feed_fault.h"
 #include "feed_server.h"
@@ -27,6 +29,14 @@ struct feed_opts opt = {
 	.fault_every = 100,
 	.oversize = FAULT_OVERSIZE_DEFAULT,
 };
+
+static bool bind_ok(const char *a)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, a, buf) == 1 ||
+	       inet_pton(AF_INET6, a, buf) == 1 || if_nametoindex(a);
+}
 
 static int parse_symbols(char *list)
 {
@@ -54,7 +64,7 @@ static void usage(FILE *f)
 		"Usage: " PROG " [options]\n"
 		"Binance-compatible market-data feed emulator (ws:// or wss://).\n"
 		"  --port N            listen port (default 9443, 0 = any)\n"
-		"  --bind ADDR         listen address (default 127.0.0.1)\n"
+		"  --bind ADDR         listen address or interface (default 127.0.0.1)\n"
 		"  --tls               wss:// with a generated self-signed certificate\n"
 		"  --cert F --key F    wss:// with this certificate and key (PEM)\n"
 		"  --market M          spot (default: wss://stream.binance.com:9443) or futures\n"
@@ -190,6 +200,16 @@ int feed_parse_args(int argc, char **argv)
 			break;
 		case O_BIND:
 			opt.bind = optarg;
+			/*
+			 * libwebsockets takes an address or an interface
+			 * name and, given neither, says nothing and listens
+			 * nowhere: refuse it here, in one line.
+			 */
+			if (!bind_ok(optarg)) {
+				fprintf(stderr, PROG
+					": bad value for --bind: want an IPv4 or IPv6 address or an interface name\n");
+				err = -1;
+			}
 			break;
 		case O_TLS:
 			opt.tls = true;

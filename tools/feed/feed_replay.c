@@ -10,6 +10,9 @@
 
 struct feed_replay replay;
 
+/* read whole: a bound, so /dev/zero or a runaway pipe cannot eat memory */
+#define REPLAY_MAX (256UL << 20)
+
 int feed_load_replay(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -24,9 +27,17 @@ int feed_load_replay(const char *path)
 	for (;;) {
 		if (size + 65536 > cap) {
 			cap = cap ? cap * 2 : 1 << 20;
-			p = realloc(replay.data, cap + 1);
-			if (!p)
-				break;
+			p = size > REPLAY_MAX ? NULL
+					      : realloc(replay.data, cap + 1);
+			if (!p) {
+				fclose(f);
+				fprintf(stderr, PROG ": --replay file %s: %s\n",
+					path,
+					size > REPLAY_MAX
+						? "larger than 256 MiB (it is read whole)"
+						: "out of memory");
+				return -1;
+			}
 			replay.data = p;
 		}
 		i = fread(replay.data + size, 1, cap - size, f);

@@ -45,7 +45,7 @@ LP_OBJS := $(patsubst src/%.c,$(OUT)/%.o,$(LP_SRCS))
 US_OBJS := $(OUT)/uprobe_site.o $(OUT)/uprobe_lib.o $(OUT)/uprobe_place.o
 # Objects of latprobe that unit tests link (everything but main and loader).
 LP_CORE_OBJS := $(filter-out $(OUT)/main.o $(OUT)/loader.o $(OUT)/loader_kstate.o $(OUT)/feature.o \
-	$(OUT)/nic_lookup.o $(OUT)/loader_pin.o $(OUT)/loader_batch.o \
+	$(OUT)/nic_lookup.o $(OUT)/loader_pin.o $(OUT)/loader_batch.o $(OUT)/loader_sched.o \
 	$(OUT)/metrics.o $(OUT)/overhead.o $(US_OBJS) \
 	$(OUT)/attach_callback.o \
 	$(OUT)/attach_tls.o, $(LP_OBJS))

@@ -22,7 +22,7 @@ TESTS += $(FUZZ_BINS)
 endif
 
 $(OUT)/fuzz_correlator: tests/fuzz_correlator.c src/correlator.c \
-		src/corr_segs.c src/corr_msg.c src/hist.c src/corr_tls.c \
+		src/corr_segs.c src/corr_msg.c src/corr_sched.c src/hist.c src/corr_tls.c \
 		src/report.c src/report_tls.c src/overhead_report.c src/probes.c \
 		src/*.h bpf/latprobe.h | $(OUT)
 	$(call msg,FUZZ-CC,$@)
@@ -38,7 +38,7 @@ $(OUT)/fuzz_opts: tests/fuzz_opts.c src/opts.c src/probes.c src/*.h \
 $(OUT)/fuzz_breakdown: tests/fuzz_breakdown.c src/report/breakdown.c \
 		src/report/report_view.c src/report/compare.c \
 		src/report/render_svg.c src/correlator.c src/corr_segs.c \
-		src/corr_msg.c src/corr_tls.c src/hist.c \
+		src/corr_msg.c src/corr_sched.c src/corr_tls.c src/hist.c \
 		src/*.h src/report/*.h bpf/latprobe.h | $(OUT)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@ -lcjson -lm

@@ -234,6 +234,10 @@ int main(int argc, char **argv)
 	o.realtime_offset_ns = cfg.realtime_offset_ns;
 	cfg.nic_lookup = nic_lookup; /* nic_src is filled once loaded */
 	cfg.nic_ctx = &nic_src;
+	if (o.sched_csv && !(cfg.sched_csv = fopen(o.sched_csv, "w"))) {
+		lp_err("--sched-csv %s: %s", o.sched_csv, strerror(errno));
+		return 1;
+	}
 	c = corr_new(&cfg);
 	if (!c) {
 		lp_err("out of memory");
@@ -408,5 +412,7 @@ cleanup:
 	nic_source_close(&nic_src);
 	loader_destroy(&L);
 	corr_free(c);
+	if (cfg.sched_csv && fclose(cfg.sched_csv))
+		err = err ? err : -EIO;
 	return err || poll_failed ? 1 : 0;
 }

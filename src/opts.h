@@ -43,6 +43,8 @@ struct lp_opts {
 	unsigned int poll_ms; /* consumer timer (--poll-interval) */
 	bool no_bpf_stats;    /* --no-bpf-stats: no BPF_ENABLE_STATS */
 	bool no_tls_probes; /* --no-tls-probes: no SSL_read probes */
+	bool sched; /* --sched: split wakeup_to_read (loader_sched.c) */
+	const char *sched_csv; /* hidden --sched-csv FILE: per split read */
 };
 
 /*

@@ -78,6 +78,12 @@ const struct lp_probe_desc lp_probes[PR_MAX] = {
 		.tp = { "rcvq_full", "udp_fail" },
 		.tp_point = "tp_btf/sock_rcvqueue_full + tp_btf/udp_fail_queue_rcv_skb",
 	},
+	/* only threads that read a traced socket (bpf/sched_split.bpf.h) */
+	[PR_SCHED] = {
+		.name = "sched", .hits_slot = LP_P_SCHED,
+		.tp = { "sched_switch_tp", "sched_waking_tp" },
+		.tp_point = "tp_btf/sched_switch + tp_btf/sched_waking",
+	},
 	/* user-space hooks: attached by client_stamps.c, attach_*.c */
 	[PR_CLIENT_MESSAGE] = { .name = "client_message", .hits_slot = LP_P_USDT_MSG },
 	[PR_CALLBACK] = { .name = "client_callback", .hits_slot = LP_P_CB_ENTRY },

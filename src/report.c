@@ -327,6 +327,11 @@ cJSON *report_build(const struct report_in *in)
 	add_num(m, "no_socket", (double)t->msgs_no_socket);
 	add_num(m, "no_read", (double)t->msgs_no_read);
 	add_num(o, "stage_records", (double)t->records);
+	if (in->probes[PR_SCHED].used != MECH_NONE) { /* --sched */
+		m = cJSON_AddObjectToObject(o, "wakeup_to_read_split");
+		add_num(m, "split", (double)t->sched_split);
+		add_num(m, "not_split", (double)t->sched_unsplit);
+	}
 
 	cJSON_AddItemToObject(root, "probes", probes_json(in->probes));
 	cJSON_AddItemToObject(root, "tls", report_tls_json(c));

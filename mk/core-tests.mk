@@ -2,7 +2,8 @@
 # latprobe's unit tests (its workload tool, tcpflow: mk/lab.mk).
 
 TESTS += $(OUT)/test_hist $(OUT)/test_correlator $(OUT)/test_report \
-	$(OUT)/test_metrics $(OUT)/epoll_fail.so $(OUT)/sched_reader
+	$(OUT)/test_metrics $(OUT)/epoll_fail.so $(OUT)/sched_reader \
+	$(OUT)/test_corr_sched
 
 # fault injection for it_faults (poll_fail): plain, even with SANITIZE=1
 $(OUT)/epoll_fail.so: tests/epoll_fail.c | $(OUT)

@@ -12,11 +12,14 @@
 static void sched_off(struct lp_loader *L, const char *why)
 {
 	struct probe_info *p = &L->probes[PR_SCHED];
+	size_t n = strlen(p->why);
 
 	bpf_program__set_autoload(L->skel->progs.sched_switch_tp, false);
 	bpf_program__set_autoload(L->skel->progs.sched_waking_tp, false);
-	if (p->used != MECH_NONE || !*p->why)
-		snprintf(p->why, sizeof(p->why), "%s", why);
+	/* after what negotiation said (it may name a missing tracepoint) */
+	if (p->used != MECH_NONE && n + 2 < sizeof(p->why))
+		snprintf(p->why + n, sizeof(p->why) - n, "%s%s", n ? "; " : "",
+			 why);
 	p->used = MECH_NONE;
 	p->attach_point[0] = '\0';
 }
@@ -25,10 +28,15 @@ void loader_sched_setup(struct lp_loader *L, const struct lp_opts *o)
 {
 	struct latprobe_bpf *s = L->skel;
 
-	if (!o->sched)
-		sched_off(L, "no --sched given");
-	else if (L->probes[PR_SCHED].used != MECH_TRACEPOINT)
-		sched_off(L, L->probes[PR_SCHED].why);
+	if (!o->sched) {
+		/* not asked for, as client_message without --client */
+		L->probes[PR_SCHED].requested = MECH_NONE;
+		snprintf(L->probes[PR_SCHED].why,
+			 sizeof(L->probes[PR_SCHED].why), "no --sched given");
+		L->probes[PR_SCHED].used = MECH_NONE;
+		sched_off(L, "");
+	} else if (L->probes[PR_SCHED].used != MECH_TRACEPOINT)
+		sched_off(L, "");
 	else if (!s->rodata->join_marks)
 		sched_off(
 			L,

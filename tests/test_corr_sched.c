@@ -8,6 +8,7 @@
 #include <string.h>
 #include "check.h"
 #include "correlator.h"
+#include "report/report_view.h"
 
 #define SK1 0xffff888001234500ULL
 
@@ -84,8 +85,18 @@ static void test_per_message(void)
 	corr_free(c);
 }
 
+/* Pictures stack a message's component stages: the split is not one. */
+static void test_not_components(void)
+{
+	CHECK(rv_component(ST_WAKEUP_TO_READ), "wakeup_to_read is drawn");
+	CHECK(!rv_component(ST_SCHED_DELAY), "sched_delay is not stacked");
+	CHECK(!rv_component(ST_THREAD_BUSY), "thread_busy is not stacked");
+	CHECK(!rv_component(ST_THREAD_BLOCKED), "thread_blocked is not stacked");
+}
+
 int main(void)
 {
+	test_not_components();
 	test_per_read();
 	test_per_message();
 	return check_done("test_corr_sched");

@@ -18,7 +18,10 @@
 
 bool rv_component(int st)
 {
-	return st != ST_TOTAL && st != ST_NIC_TO_USER && st != ST_READ_DURATION;
+	/* the --sched split is wakeup_to_read again, in parts */
+	return st != ST_TOTAL && st != ST_NIC_TO_USER &&
+	       st != ST_READ_DURATION && st != ST_SCHED_DELAY &&
+	       st != ST_THREAD_BUSY && st != ST_THREAD_BLOCKED;
 }
 
 static char *slurp(const char *path)

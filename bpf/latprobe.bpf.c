@@ -24,6 +24,7 @@
 #include "sock_state.bpf.h"
 #include "seg_marks.bpf.h"
 #include "read_batch.bpf.h"
+#include "sched_split.bpf.h"
 
 #define MSG_PEEK 2
 
@@ -80,11 +81,13 @@ static __always_inline void read_fill(struct lp_read *r, int ret, __u32 after,
 	r->ret = ret;
 	r->joined = 0;
 	r->has_mark = 0;
-	r->pad[0] = r->pad[1] = 0;
+	r->has_sched = 0;
+	r->pad = 0;
 	r->start_ns = 0;
 	r->cleanup_ns = 0;
 	__builtin_memset(&r->mark, 0, sizeof(r->mark));
 	__builtin_memset(&r->segs, 0, sizeof(r->segs));
+	__builtin_memset(&r->sched, 0, sizeof(r->sched));
 	if (s && s->sk == sk) {
 		r->start_ns = s->ts;
 		r->cleanup_ns = s->cleanup_ns;
@@ -110,6 +113,7 @@ static __always_inline bool read_queue(struct sock *sk, struct lp_sk *k,
 	q->tgid = id >> 32;
 	read_fill(&q->r, ret, after, s, (__u64)sk);
 	marks_take(k, after, &q->r);
+	sched_take(&q->r, q->ts_ns);
 	k->rn = n + 1;
 	if (n + 1 == LP_READS_BATCH)
 		rq_flush((__u64)sk, k);
@@ -142,8 +146,10 @@ static __always_inline void read_exit(struct sock *sk, int ret, int flags)
 	if (!e)
 		goto out;
 	read_fill(&e->read, ret, tp->copied_seq, s, (__u64)sk);
-	if (join_marks)
+	if (join_marks) {
 		marks_take(k, tp->copied_seq, &e->read);
+		sched_take(&e->read, e->h.ts_ns);
+	}
 	rb_submit(e);
 out:
 	if (s)

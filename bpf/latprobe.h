@@ -54,6 +54,7 @@ enum lp_probe {
 	LP_P_CB_RETURN,	     /* --callback uretprobe */
 	LP_P_TLS_READ,	     /* TLS probes: SSL_read/SSL_read_ex calls traced */
 	LP_P_KTLS,	     /* kernel TLS: tls_rx_one_record calls */
+	LP_P_SCHED,	     /* sched_switch/sched_wakeup of a followed thread */
 	LP_P_MAX
 };
 
@@ -141,6 +142,16 @@ struct lp_mark {
 };
 
 /*
+ * Where the reading thread was between a read's wake-up mark and its end
+ * (bpf/sched_split.bpf.h): the three add up to that interval.
+ */
+struct lp_sched_split {
+	__u64 runnable_ns; /* sched_delay: woken or preempted, not on a CPU */
+	__u64 running_ns;  /* thread_busy: on a CPU (the read included) */
+	__u64 sleeping_ns; /* thread_blocked: asleep */
+};
+
+/*
  * A read. In join mode (the default) the kernel keeps each socket's pending
  * segment marks in its socket storage and this record carries the mark of
  * the segment that held the read's last byte (has_mark) plus the socket's
@@ -153,11 +164,13 @@ struct lp_read {
 	__s32 ret;	 /* bytes copied (>0) */
 	__u8 joined;	 /* join mode: segs is valid */
 	__u8 has_mark;	 /* ... and mark is the segment of the last byte */
-	__u8 pad[2];
+	__u8 has_sched;	 /* sched is mark.wake_ns -> this read's end, split */
+	__u8 pad;
 	__u64 start_ns;	  /* entry of the read, 0 if unknown */
 	__u64 cleanup_ns; /* tcp_cleanup_rbuf, 0 if unseen */
 	struct lp_mark mark;
 	struct lp_seg_counts segs;
+	struct lp_sched_split sched;
 };
 
 /*

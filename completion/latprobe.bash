@@ -62,7 +62,7 @@ _latprobe()
 		COMPREPLY=($(compgen -W '--duration --output --pid --port --comm
 			--sample-rate --attach --client --callback --callback-style --payload-arg --pin --pin-dir --nic-timestamps --ringbuf-size
 			--max-connections --metrics --metrics-max-connections --live
-			--poll-interval --no-bpf-stats --no-tls-probes --report-every
+			--poll-interval --no-bpf-stats --no-tls-probes --sched --report-every
 			--report-keep --report-dir --verbose --quiet --help --version' -- "$cur"))
 	elif [[ $cword -eq 1 ]]; then
 		COMPREPLY=($(compgen -W 'report' -- "$cur"))

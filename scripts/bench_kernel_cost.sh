@@ -56,7 +56,8 @@ msgs = 2 * n
 NAMES = {"recv_tp", "recv_fentry", "recv_fexit", "recv_kprobe", "recv_kretprobe",
          "send_tp", "send_fexit", "send_kprobe", "send_kretprobe", "cleanup_tp",
          "cleanup_fentry", "cleanup_kprobe", "dev_in", "tcp_in", "wakeup",
-         "wakeup_fentry", "wakeup_kprobe", "state", "rcvq_full", "udp_fail"}
+         "wakeup_fentry", "wakeup_kprobe", "state", "rcvq_full", "udp_fail",
+         "sched_switch_tp", "sched_waking_tp"}
 rows = [p for p in progs if "run_cnt" in p and p["id"] > pid and p.get("name") in NAMES]
 runs = sum(p["run_cnt"] for p in rows)
 ns = sum(p["run_time_ns"] for p in rows)

@@ -43,6 +43,8 @@ struct lp_opts {
 	bool no_bpf_stats;    /* --no-bpf-stats: no BPF_ENABLE_STATS */
 	bool no_tls_probes; /* --no-tls-probes: no SSL_read probes */
 	struct report_every every; /* --report-every, -keep, -dir */
+	bool sched; /* --sched: split wakeup_to_read (loader_sched.c) */
+	const char *sched_csv; /* hidden --sched-csv FILE: per split read */
 };
 
 /*

@@ -88,6 +88,12 @@ const struct lp_probe_desc lp_probes[PR_MAX] = {
 		.fentry_point = "fentry+fexit/tls_rx_one_record + fexit/tls_sw_recvmsg",
 		.kprobe_point = "kprobe+kretprobe/tls_rx_one_record + kretprobe/tls_sw_recvmsg",
 	},
+	/* only threads that read a traced socket (bpf/sched_split.bpf.h) */
+	[PR_SCHED] = {
+		.name = "sched", .hits_slot = LP_P_SCHED,
+		.tp = { "sched_switch_tp", "sched_waking_tp" },
+		.tp_point = "tp_btf/sched_switch + tp_btf/sched_waking",
+	},
 	/* user-space hooks: attached by client_stamps.c, attach_*.c */
 	[PR_CLIENT_MESSAGE] = { .name = "client_message", .hits_slot = LP_P_USDT_MSG },
 	[PR_CALLBACK] = { .name = "client_callback", .hits_slot = LP_P_CB_ENTRY },

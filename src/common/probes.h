@@ -29,6 +29,7 @@ enum lp_probe_id {
 	PR_NETIF_RECEIVE_SKB,
 	PR_SOCK_STATE,
 	PR_RCVQ_DROPS,
+	PR_SCHED, /* --sched: scheduler tracepoints of followed readers */
 	PR_CLIENT_MESSAGE,
 	PR_CALLBACK, /* --callback: uprobe + uretprobe (attach_callback.c) */
 	PR_TLS_READ, /* SSL_read/SSL_read_ex (attach_tls.c) */

@@ -28,6 +28,12 @@ void corr_kernel_counts(struct corr *c, struct conn *cn,
 /* The segment mark a joined read carries: pending until the read takes it. */
 void corr_joined_mark(struct conn *cn, const struct lp_read *r);
 
+/* corr_sched.c: the kernel's split of wakeup_to_read (--sched) */
+void corr_sched_note(struct corr *c, struct read_mark *rm,
+		     const struct lp_read *r);
+void corr_sched_stages(struct corr *c, struct conn *cn,
+		       const struct read_mark *rm, const struct seg_mark *m);
+
 /* corr_msg.c: reads, messages and callback calls */
 void corr_on_read(struct corr *c, struct conn *cn, const struct lp_hdr *h,
 		  const struct lp_read *r);

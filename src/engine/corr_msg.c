@@ -32,13 +32,14 @@ static void tid_note_read(struct corr *c, uint64_t sk,
 
 /* Kernel stages of one segment, ending at the read that returned it. */
 static void kernel_stages(struct corr *c, struct conn *cn,
-			  const struct seg_mark *m, uint64_t read_end)
+			  const struct seg_mark *m, const struct read_mark *rm)
 {
 	uint64_t in = m->nic_ns ? m->nic_ns : m->dev_ns;
 
 	corr_stage_add(c, cn, ST_NIC_TO_TCP, in, m->tcp_ns);
 	corr_stage_add(c, cn, ST_TCP_TO_WAKEUP, m->tcp_ns, m->wake_ns);
-	corr_stage_add(c, cn, ST_WAKEUP_TO_READ, m->wake_ns, read_end);
+	corr_stage_add(c, cn, ST_WAKEUP_TO_READ, m->wake_ns, rm->end_ns);
+	corr_sched_stages(c, cn, rm, m);
 }
 
 /* A message or call is correlated when its read found the segment. */
@@ -65,7 +66,7 @@ static void read_stages(struct corr *c, struct conn *cn,
 	uint64_t in = m->nic_ns ? m->nic_ns : m->dev_ns;
 
 	corr_stage_add(c, cn, ST_EXCHANGE_TO_NIC, e_mono, in);
-	kernel_stages(c, cn, m, rm->end_ns);
+	kernel_stages(c, cn, m, rm);
 	corr_stage_add(c, cn, ST_NIC_TO_USER, in ? in : m->tcp_ns, user_ns);
 }
 
@@ -91,6 +92,7 @@ void corr_on_read(struct corr *c, struct conn *cn, const struct lp_hdr *h,
 	memset(rm, 0, sizeof(*rm));
 	rm->tid = h->tid;
 	rm->end_ns = h->ts_ns;
+	corr_sched_note(c, rm, r);
 	if (m) {
 		rm->seg = *m;
 		rm->has_seg = true;
@@ -101,7 +103,7 @@ void corr_on_read(struct corr *c, struct conn *cn, const struct lp_hdr *h,
 		c->t.records++;
 		corr_stage_add(c, cn, ST_READ_DURATION, r->start_ns, h->ts_ns);
 		if (m) {
-			kernel_stages(c, cn, m, h->ts_ns);
+			kernel_stages(c, cn, m, rm);
 			corr_stage_add(c, cn, ST_TOTAL, first_mark(m),
 				       h->ts_ns);
 		}

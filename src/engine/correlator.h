@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <linux/types.h>
 #include "latprobe.h"
 #include "hist.h"
@@ -32,6 +33,9 @@ struct read_mark {
 	uint64_t end_ns;
 	struct seg_mark seg; /* the segment that carried the read's last byte */
 	bool has_seg;
+	bool has_sched; /* --sched: the kernel split sched_wake -> end_ns */
+	uint64_t sched_wake;
+	struct lp_sched_split sched;
 };
 
 /*
@@ -106,6 +110,8 @@ struct corr_cfg {
 	int64_t realtime_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	corr_nic_fn nic_lookup;	    /* optional */
 	void *nic_ctx;
+	/* hidden --sched-csv: one line per split read (corr_sched.c) */
+	FILE *sched_csv;
 };
 
 struct corr_totals {
@@ -119,6 +125,8 @@ struct corr_totals {
 	/* over --max-connections: distinct connections, and their records */
 	uint64_t conns_not_tracked, events_not_tracked;
 	uint64_t records;      /* stage records produced */
+	/* --sched: reads whose wakeup_to_read was split, and was not */
+	uint64_t sched_split, sched_unsplit;
 	uint64_t out_of_order; /* a later mark before an earlier one */
 };
 

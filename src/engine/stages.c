@@ -7,6 +7,9 @@ const char *const lp_stage_names[ST_MAX] = {
 	[ST_NIC_TO_TCP] = "nic_to_tcp",
 	[ST_TCP_TO_WAKEUP] = "tcp_to_wakeup",
 	[ST_WAKEUP_TO_READ] = "wakeup_to_read",
+	[ST_SCHED_DELAY] = "sched_delay",
+	[ST_THREAD_BUSY] = "thread_busy",
+	[ST_THREAD_BLOCKED] = "thread_blocked",
 	[ST_READ_DURATION] = "read_duration",
 	[ST_TLS_DECRYPT] = "tls_decrypt",
 	[ST_KTLS_DECRYPT] = "ktls_decrypt",
@@ -28,6 +31,12 @@ const char *const lp_stage_marks[ST_MAX] = {
 	[ST_TCP_TO_WAKEUP] = "tcp_in (tcp_probe) -> wakeup (sk_data_ready)",
 	[ST_WAKEUP_TO_READ] =
 		"wakeup -> read_end (tcp_recvmsg return of the read that copied the last byte)",
+	[ST_SCHED_DELAY] =
+		"--sched: of wakeup -> read_end, the time the reading thread was runnable but not on a CPU (woken and waiting, or preempted: sched_wakeup/sched_switch)",
+	[ST_THREAD_BUSY] =
+		"--sched: of wakeup -> read_end, the time the reading thread ran on a CPU (earlier messages, other work, the read itself)",
+	[ST_THREAD_BLOCKED] =
+		"--sched: of wakeup -> read_end, the time the reading thread was asleep (on something else, or until the wake-up reached it)",
 	[ST_READ_DURATION] =
 		"read_start (tcp_recvmsg entry, or read syscall entry) -> read_end",
 	[ST_TLS_DECRYPT] =
@@ -54,10 +63,13 @@ const char *const lp_nic_src_names[LP_NIC_MAX] = {
 
 /*
  * ktls_decrypt is time inside the kernel read that wakeup_to_read ends
- * with: nested in it, never added to it.
+ * with, and the --sched split is wakeup_to_read again, in parts: nested in
+ * it, never added to it.
  */
 bool lp_stage_component(int st)
 {
 	return st != ST_TOTAL && st != ST_NIC_TO_USER &&
-	       st != ST_READ_DURATION && st != ST_KTLS_DECRYPT;
+	       st != ST_READ_DURATION && st != ST_KTLS_DECRYPT &&
+	       st != ST_SCHED_DELAY && st != ST_THREAD_BUSY &&
+	       st != ST_THREAD_BLOCKED;
 }

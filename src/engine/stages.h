@@ -18,6 +18,9 @@ enum lp_stage {
 	ST_NIC_TO_TCP,
 	ST_TCP_TO_WAKEUP,
 	ST_WAKEUP_TO_READ,
+	ST_SCHED_DELAY,	   /* wakeup_to_read split (--sched): runnable, */
+	ST_THREAD_BUSY,	   /* ... running, */
+	ST_THREAD_BLOCKED, /* ... asleep */
 	ST_READ_DURATION,
 	ST_TLS_DECRYPT,
 	ST_KTLS_DECRYPT,

@@ -374,6 +374,7 @@ int loader_open(struct lp_loader *L, const struct lp_opts *o,
 	if (err)
 		return err;
 	skip_useless(L, s);
+	loader_sched_setup(L, o);
 	if (L->probes[PR_TCP_RECVMSG].used == MECH_TRACEPOINT)
 		/*
 		 * No tracepoint marks tcp_recvmsg entry; the syscall

@@ -50,6 +50,8 @@ int loader_read_live_socks(struct lp_loader *L, struct lp_live_sock **out);
 void loader_batch_start(struct lp_loader *L, const struct lp_opts *o);
 void loader_batch_flush(struct lp_loader *L);
 void loader_batch_stop(struct lp_loader *L);
+/* --sched (loader_sched.c): the scheduler programs on, or off and why. */
+void loader_sched_setup(struct lp_loader *L, const struct lp_opts *o);
 void loader_nic_source(struct lp_loader *L, struct nic_source *ns);
 void loader_poll_nic(struct lp_loader *L);
 int loader_read_drops(struct lp_loader *L, struct port_drops *out,

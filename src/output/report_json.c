@@ -363,6 +363,11 @@ cJSON *report_build(const struct report_in *in)
 	/* of no_read: their read left the history before they arrived */
 	add_num(o, "lost_kernel_stages", (double)t->msgs_read_displaced);
 	add_num(o, "stage_records", (double)t->records);
+	if (in->probes[PR_SCHED].used != MECH_NONE) { /* --sched */
+		m = cJSON_AddObjectToObject(o, "wakeup_to_read_split");
+		add_num(m, "split", (double)t->sched_split);
+		add_num(m, "not_split", (double)t->sched_unsplit);
+	}
 
 	cJSON_AddItemToObject(root, "probes", probes_json(in->probes));
 	cJSON_AddItemToObject(root, "tls", report_tls_json(c));

@@ -299,10 +299,18 @@ static struct corr *new_corr(const struct lp_opts *o, struct nic_source *ns,
 		.nic_lookup = nic_lookup, /* ns is filled once loaded */
 		.nic_ctx = ns,
 	};
-	struct corr *c = corr_new(&cfg);
+	struct corr *c;
 
-	if (!c)
+	if (o->sched_csv && !(cfg.sched_csv = fopen(o->sched_csv, "w"))) {
+		lp_err("--sched-csv %s: %s", o->sched_csv, strerror(errno));
+		return NULL;
+	}
+	c = corr_new(&cfg);
+	if (!c) {
 		lp_err("out of memory");
+		if (cfg.sched_csv)
+			fclose(cfg.sched_csv);
+	}
 	return c;
 }
 
@@ -444,5 +452,7 @@ cleanup:
 	nic_source_close(&nic_src);
 	loader_destroy(&L);
 	corr_free(c);
+	if (c && c->cfg.sched_csv && fclose(c->cfg.sched_csv))
+		err = err ? err : -EIO;
 	return err || r.poll_failed ? 1 : 0;
 }

@@ -106,8 +106,7 @@ demo-anyclient: deps
 # The other bench scripts first (those present), bench.sh last: its
 # report quotes their results/*.json written since BENCH_EPOCH.
 BENCH_FIRST := bench_nic bench_kernel_cost bench_client bench_callback bench_tls \
-	bench_probecost
-	bench_sched
+	bench_probecost bench_sched
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)export BENCH_EPOCH=$$(date +%s); \

@@ -121,6 +121,14 @@ void live_render(FILE *out, const struct corr *c, const uint64_t *stats,
 		const struct hist *h = &c->stages[st];
 
 		if (!h->count) {
+			/*
+			 * a stage only a flag or a kernel feature gives
+			 * (--sched, kTLS) takes no row until it has values:
+			 * the connections below must stay on screen
+			 */
+			if (st == ST_SCHED_DELAY || st == ST_THREAD_BUSY ||
+			    st == ST_THREAD_BLOCKED || st == ST_KTLS_DECRYPT)
+				continue;
 			line(&s, "%-20s %10s", lp_stage_names[st], "-");
 			continue;
 		}

@@ -451,8 +451,8 @@ cleanup:
 	callback_destroy(&cb);
 	nic_source_close(&nic_src);
 	loader_destroy(&L);
-	corr_free(c);
 	if (c && c->cfg.sched_csv && fclose(c->cfg.sched_csv))
 		err = err ? err : -EIO;
+	corr_free(c);
 	return err || r.poll_failed ? 1 : 0;
 }

@@ -78,6 +78,7 @@ PY
 run_case wspp "$BUILD/wspp_client" --callback md::Handler::on_message \
 	--payload-arg 2,3 -- "ws://$IP_B:PORT$STREAM" "$N" "$TMP/wspp.client.json"
 check_case wspp || fail "websocketpp client"
+check_report_keys callback "$TMP/wspp.json"
 
 run_case lws "$BUILD/lws_client" --callback md_lws_callback \
 	--callback-style lws -- "$IP_B" PORT "$STREAM" "$N" "$TMP/lws.client.json"

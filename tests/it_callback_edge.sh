@@ -86,4 +86,5 @@ assert rep["messages"]["seen"] == calls, (rep["messages"], calls)
 # E from the payload (--payload-arg): exchange time known for every call
 assert rep["callback"]["messages_with_exchange_time"] == calls, rep["callback"]
 PY
+check_report_keys callback-pid-exit "$TMP/pid.json"
 pass "bad symbols, stripped, ambiguous, recursion, longjmp, never-returning, PID exit"

@@ -92,6 +92,7 @@ sleep 0.3
 stop_latprobe
 wait $FEED 2>/dev/null
 check path stamps "$N" || fail "--client PATH, client started later"
+check_report_keys client-stamps "$TMP/path.json"
 
 # 2. PID: the client waits for its feed, latprobe attaches to it first
 PORT=$(( 20000 + RANDOM % 20000 ))
@@ -128,6 +129,7 @@ sleep 0.3
 stop_latprobe
 wait $FEED 2>/dev/null
 check usdt usdt "$N" || fail "LP_STAMPS=0: USDT fallback"
+check_report_keys client-usdt "$TMP/usdt.json"
 
 # 4. a tiny ring overrun by an unpaced feed: losses counted, never misread
 M=200000

@@ -20,6 +20,7 @@ wait $RX || fail "receiver failed"
 sleep 0.3
 stop_latprobe
 info "receiver: $(cat "$TMP/recv.out" | tail -1)"
+check_report_keys kernel "$TMP/r.json"
 
 python3 - "$TMP/r.json" "$TMP/recv.out" "$IP_B:$PORT" "$IP_A" $((COUNT * SIZE)) <<'PY' || fail "report check"
 import json, sys

@@ -93,6 +93,7 @@ start_feed wss
 py_run py_pid wss --pid PYPID --verbose
 r=$TMP/py_pid.json
 g=$TMP/py_pid.py.json
+check_report_keys tls "$r"
 reads=$(jget "$g" "r['ssl_reads']")
 check "python --pid: probe attached via uprobe ($(jget "$r" "r['probes']['ssl_read']['why']"))" \
 	[ "$(jget "$r" "r['probes']['ssl_read']['used']")" = uprobe ]

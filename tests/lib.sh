@@ -78,3 +78,14 @@ stop_latprobe() {
 	local rc=$?
 	[ $rc -eq 0 ] || fail "latprobe exited $rc: $(tail -3 "$LP_ERR")"
 }
+
+# check_report_keys CONFIG REPORT: REPORT's key paths and value types are
+# CONFIG's lines of tests/fixtures/report-keys.txt (tests/report_keys.py);
+# a key added, removed or retyped fails the test. REPORT_KEYS_WRITE=1
+# rewrites CONFIG's lines instead (when the schema changes on purpose).
+check_report_keys() {
+	local op=check
+	[ "${REPORT_KEYS_WRITE:-}" = 1 ] && op=write
+	python3 "$ROOT/tests/report_keys.py" $op "$1" "$2" ||
+		fail "report keys of $1 differ from tests/fixtures/report-keys.txt"
+}

@@ -8,8 +8,7 @@
 #include <string.h>
 #include "check.h"
 #include "correlator.h"
-#include "overhead.h"
-#include "probe_calib.h"
+#include "overhead_report.h"
 #include "stage_bias.h"
 #include "stage_bias_json.h"
 

@@ -8,7 +8,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <cjson/cJSON.h>
 #include "opts.h"
 #include "probes.h"
 #include "uprobe_site.h"
@@ -41,9 +40,5 @@ bool callback_client_gone(struct cb_attach *cb, uint64_t now_ns);
 /* Stop the probes; counts the calls that were still open. */
 void callback_detach(struct cb_attach *cb);
 void callback_destroy(struct cb_attach *cb);
-/* The report's "callback" section (stats: enum lp_stat sums). */
-void callback_report(const struct cb_attach *cb, const struct lp_opts *o,
-		     const uint64_t *stats, uint64_t messages,
-		     uint64_t with_exch, cJSON *root);
 
 #endif

@@ -17,8 +17,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <cjson/cJSON.h>
 
 #define OV_MAX_PROGS 64
 
@@ -94,10 +92,5 @@ void overhead_start(struct overhead *ov);
 void overhead_stop(struct overhead *ov);
 /* Stats off again (closes the BPF_ENABLE_STATS fd). */
 void overhead_close(struct overhead *ov);
-
-/* The report's "overhead" object (overhead_report.c, no libbpf). */
-cJSON *overhead_json(const struct overhead *ov, const struct ov_units *u);
-/* The whole cost per unit, and the warning if any, from that object. */
-void overhead_summary_print(FILE *out, const cJSON *overhead);
 
 #endif

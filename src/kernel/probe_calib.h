@@ -17,7 +17,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <cjson/cJSON.h>
 
 enum lp_calib_what {
 	CAL_UPROBE,	   /* entry probe only */
@@ -68,8 +67,6 @@ extern const char lp_calib_nop5_site[];
 
 /* Run it (needs the privileges of attaching uprobes). 0 or -errno. */
 int probe_calib_run(struct probe_calib *pc);
-/* The report's overhead.calibration (no libbpf: probe_calib_report.c). */
-cJSON *probe_calib_json(const struct probe_calib *pc);
 /* One line per kind on stderr (--verbose). */
 void probe_calib_print(const struct probe_calib *pc);
 

@@ -3,8 +3,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include "overhead.h"
-#include "probe_calib.h"
+#include "json_num.h"
+#include "overhead_report.h"
 
 static double round3(double v)
 {
@@ -15,7 +15,7 @@ static double round3(double v)
 static void add_ratio(cJSON *o, const char *k, double a, double b)
 {
 	if (b > 0)
-		cJSON_AddNumberToObject(o, k, round3(a / b));
+		add_num(o, k, round3(a / b));
 	else
 		cJSON_AddNullToObject(o, k);
 }
@@ -74,15 +74,15 @@ static cJSON *side_json(const struct overhead *ov, enum ov_side side,
 		all = t < 0 || all < 0 ? -1 : all + t;
 		n++;
 	}
-	cJSON_AddNumberToObject(o, "programs", n);
-	cJSON_AddNumberToObject(o, "run_cnt", cnt);
-	cJSON_AddNumberToObject(o, "run_time_ns", ns);
+	add_num(o, "programs", n);
+	add_num(o, "run_cnt", cnt);
+	add_num(o, "run_time_ns", ns);
 	add_ratio(o, "ns_per_run", ns, cnt);
 	add_ratio(o, "runs_per_unit", cnt, units);
 	add_ratio(o, "ns_per_unit", ns, units);
 	if (all >= 0) {
-		cJSON_AddNumberToObject(o, "trap_ns", round(all - ns));
-		cJSON_AddNumberToObject(o, "total_ns", round(all));
+		add_num(o, "trap_ns", round(all - ns));
+		add_num(o, "total_ns", round(all));
 	} else {
 		cJSON_AddNullToObject(o, "trap_ns");
 		cJSON_AddNullToObject(o, "total_ns");
@@ -113,7 +113,7 @@ static void add_warning(cJSON *o, const struct overhead *ov,
 	double top_ns = -1, t;
 	char w[400];
 
-	cJSON_AddNumberToObject(o, "warn_share", OV_WARN_SHARE);
+	add_num(o, "warn_share", OV_WARN_SHARE);
 	if (!(ref > 0) || per_unit < 0 || per_unit <= OV_WARN_SHARE * ref)
 		return;
 	for (unsigned int i = 0; i < ov->nprogs; i++) {
@@ -172,13 +172,13 @@ cJSON *overhead_json(const struct overhead *ov, const struct ov_units *u)
 			strerror(-ov->stats_fd));
 		cJSON_AddStringToObject(o, "bpf_stats_how", why);
 	}
-	cJSON_AddNumberToObject(o, "window_seconds", round3(ov->wall_s));
+	add_num(o, "window_seconds", round3(ov->wall_s));
 	cJSON_AddStringToObject(o, "unit", per_msg ? "message" : "read");
-	cJSON_AddNumberToObject(o, "units", units);
+	add_num(o, "units", units);
 	cJSON_AddItemToObject(o, "kernel",
 			      side_json(ov, OV_KERNEL, units, &kt));
 	p = side_json(ov, OV_CLIENT, units, &ct);
-	cJSON_AddNumberToObject(p, "probe_hits", (double)u->client_hits);
+	add_num(p, "probe_hits", (double)u->client_hits);
 	cJSON_AddItemToObject(o, "client", p);
 	/* the whole cost: BPF run time + calibrated traps, both sides */
 	add_ratio(o, "total_ns_per_unit", kt + ct,
@@ -192,14 +192,13 @@ cJSON *overhead_json(const struct overhead *ov, const struct ov_units *u)
 	add_warning(o, ov, u,
 		    kt >= 0 && ct >= 0 && units > 0 ? (kt + ct) / units : -1,
 		    units);
-	cJSON_AddNumberToObject(o, "ring_records", (double)u->ring_records);
+	add_num(o, "ring_records", (double)u->ring_records);
 	add_ratio(o, "ring_records_per_unit", (double)u->ring_records, units);
-	cJSON_AddNumberToObject(o, "forced_wakeups", (double)u->wakeups);
+	add_num(o, "forced_wakeups", (double)u->wakeups);
 	add_ratio(o, "forced_wakeups_per_unit", (double)u->wakeups, units);
-	cJSON_AddNumberToObject(o, "consumer_cpu_seconds", round3(ov->cpu_s));
+	add_num(o, "consumer_cpu_seconds", round3(ov->cpu_s));
 	add_ratio(o, "consumer_cpu_percent", 100 * ov->cpu_s, ov->wall_s);
-	cJSON_AddNumberToObject(o, "consumer_peak_rss_kb",
-				(double)ov->peak_rss_kb);
+	add_num(o, "consumer_peak_rss_kb", (double)ov->peak_rss_kb);
 	progs = cJSON_AddObjectToObject(o, "programs");
 	for (unsigned int i = 0; i < ov->nprogs; i++) {
 		const struct ov_prog *q = &ov->progs[i];
@@ -207,13 +206,12 @@ cJSON *overhead_json(const struct overhead *ov, const struct ov_units *u)
 		p = cJSON_CreateObject();
 		cJSON_AddStringToObject(
 			p, "side", q->side == OV_CLIENT ? "client" : "kernel");
-		cJSON_AddNumberToObject(p, "run_cnt", (double)q->run_cnt);
-		cJSON_AddNumberToObject(p, "run_time_ns", (double)q->run_ns);
+		add_num(p, "run_cnt", (double)q->run_cnt);
+		add_num(p, "run_time_ns", (double)q->run_ns);
 		add_ratio(p, "ns_per_run", (double)q->run_ns,
 			  (double)q->run_cnt);
 		if (q->hook != OV_H_KERNEL && trap_per_run(ov, q->hook) >= 0)
-			cJSON_AddNumberToObject(
-				p, "trap_ns_per_run",
+			add_num(p, "trap_ns_per_run",
 				round(trap_per_run(ov, q->hook)));
 		/* two objects may share a program name: keep both */
 		if (cJSON_GetObjectItemCaseSensitive(progs, q->name)) {

@@ -2,7 +2,8 @@
 /* The calibration's report object and --verbose lines (probe_calib.h). */
 #include <math.h>
 #include <stdio.h>
-#include "probe_calib.h"
+#include "json_num.h"
+#include "overhead_report.h"
 
 const char *const lp_calib_names[CAL_KINDS] = {
 	[CAL_UPROBE] = "uprobe",
@@ -27,7 +28,7 @@ cJSON *probe_calib_json(const struct probe_calib *pc)
 		"before tracing, latprobe's own functions called with and without the probe attached, CLOCK_MONOTONIC around and inside each call; cost = traced - untraced call time; stamps (bpf_ktime_get_ns, read first in each program) placed between those clock reads");
 	if (!pc->ran)
 		return o;
-	cJSON_AddNumberToObject(o, "untraced_call_ns", r1(pc->untraced_ns));
+	add_num(o, "untraced_call_ns", r1(pc->untraced_ns));
 	for (int i = 0; i < CAL_KINDS; i++) {
 		const struct lp_calib_kind *c = &pc->k[i];
 
@@ -36,29 +37,26 @@ cJSON *probe_calib_json(const struct probe_calib *pc)
 			cJSON_AddStringToObject(k, "error", c->err);
 			continue;
 		}
-		cJSON_AddNumberToObject(k, "calls", c->calls);
-		cJSON_AddNumberToObject(k, "ns_per_hit", r1(c->cost_p50));
-		cJSON_AddNumberToObject(k, "p10_ns", r1(c->cost_p10));
-		cJSON_AddNumberToObject(k, "p90_ns", r1(c->cost_p90));
+		add_num(k, "calls", c->calls);
+		add_num(k, "ns_per_hit", r1(c->cost_p50));
+		add_num(k, "p10_ns", r1(c->cost_p10));
+		add_num(k, "p90_ns", r1(c->cost_p90));
 		if (c->bpf_ns >= 0)
-			cJSON_AddNumberToObject(k, "bpf_ns_per_hit",
-						r1(c->bpf_ns));
+			add_num(k, "bpf_ns_per_hit", r1(c->bpf_ns));
 		else
 			cJSON_AddNullToObject(k, "bpf_ns_per_hit");
-		cJSON_AddNumberToObject(k, "trap_ns_per_hit", r1(c->trap_ns));
-		cJSON_AddNumberToObject(k, "stamp_front_ns", r1(c->front_ns));
+		add_num(k, "trap_ns_per_hit", r1(c->trap_ns));
+		add_num(k, "stamp_front_ns", r1(c->front_ns));
 		if (i != CAL_USDT && i != CAL_NOP5)
-			cJSON_AddNumberToObject(k, "stamp_to_body_ns",
-						r1(c->entry_back_ns));
+			add_num(k, "stamp_to_body_ns", r1(c->entry_back_ns));
 		if (i == CAL_UPROBE_RETURN)
-			cJSON_AddNumberToObject(k, "body_to_return_stamp_ns",
-						r1(c->ret_front_ns));
+			add_num(k, "body_to_return_stamp_ns",
+				r1(c->ret_front_ns));
 		if (i == CAL_NOP5)
 			cJSON_AddBoolToObject(k, "site_patched_to_call",
 					      c->patched);
 		if (i == CAL_UPROBE_RETURN || i == CAL_USDT)
-			cJSON_AddNumberToObject(k, "stamp_gap_bias_ns",
-						r1(c->gap_ns));
+			add_num(k, "stamp_gap_bias_ns", r1(c->gap_ns));
 	}
 	return o;
 }

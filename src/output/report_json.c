@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <arpa/inet.h>
+#include "json_num.h"
 #include "out_file.h"
 #include "report_json.h"
 #include "stage_bias.h"
@@ -34,11 +35,6 @@ static double round3(double v)
 	if (!(fabs(v) < 1e15))
 		return v;
 	return (double)(long long)(v * 1000.0 + (v >= 0 ? 0.5 : -0.5)) / 1000.0;
-}
-
-static void add_num(cJSON *o, const char *k, double v)
-{
-	cJSON_AddNumberToObject(o, k, v);
 }
 
 static cJSON *stage_json(const struct hist *h, enum lp_stage st,

@@ -8,10 +8,14 @@
 #include <cjson/cJSON.h>
 #include "correlator.h"
 #include "out_file.h"
-#include "overhead.h"
+#include "overhead_report.h"
 #include "port_drops.h"
 #include "probes.h"
 #include "target.h"
+
+struct cb_attach;
+struct lp_opts;
+struct stamps_totals;
 
 struct report_in {
 	const struct corr *corr;
@@ -39,6 +43,12 @@ void report_degrade(cJSON *root, const char *reason, bool stages);
 /* The report's "tls" object (TLS probes' totals, report_tls.c). */
 cJSON *report_tls_json(const struct corr *c);
 cJSON *report_ktls_json(const struct corr *c);
+/* probes.client_message.stamps: the stamps ring's totals (--client). */
+void report_stamps_json(cJSON *root, const struct stamps_totals *t);
+/* The "callback" section when --callback is on (stats: enum lp_stat sums). */
+void report_callback_json(cJSON *root, const struct cb_attach *cb,
+			  const struct lp_opts *o, const uint64_t *stats,
+			  uint64_t messages, uint64_t with_exch);
 /* "ip:port" or "[ip6]:port", as the report's connection keys write it. */
 void report_endpoint(char *buf, size_t len, const uint8_t *addr,
 		     uint16_t port, uint16_t family);

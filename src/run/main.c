@@ -152,6 +152,8 @@ static int write_report(const struct lp_opts *o, struct lp_loader *L,
 		.ntargets = ntargets,
 		.ov = ov,
 	};
+	struct stamps_totals st;
+	bool has_stamps;
 	cJSON *root;
 	int err;
 
@@ -160,11 +162,13 @@ static int write_report(const struct lp_opts *o, struct lp_loader *L,
 	in.ndrops = loader_read_drops(L, drops, LP_DROPS_MAX_ENTRIES);
 	if (!o->output && o->quiet)
 		return 0;
-	client_stamps_report(stamps, &L->probes[PR_CLIENT_MESSAGE], NULL);
+	has_stamps = client_stamps_totals(stamps, &L->probes[PR_CLIENT_MESSAGE],
+					  &st);
 	root = report_build(&in);
 	if (!root)
 		return -ENOMEM;
-	client_stamps_report(stamps, &L->probes[PR_CLIENT_MESSAGE], root);
+	if (has_stamps)
+		report_stamps_json(root, &st);
 	if (client_stamps_lost(stamps)) {
 		char why[160];
 
@@ -176,8 +180,8 @@ static int write_report(const struct lp_opts *o, struct lp_loader *L,
 	if (!o->quiet)
 		overhead_summary_print(stderr, cJSON_GetObjectItemCaseSensitive(
 						       root, "overhead"));
-	callback_report(cb, o, in.stats, c->t.msgs_seen, c->t.msgs_exch_time,
-			root);
+	report_callback_json(root, cb, o, in.stats, c->t.msgs_seen,
+			     c->t.msgs_exch_time);
 	if (!o->output) {
 		err = print_breakdown(root);
 		cJSON_Delete(root);

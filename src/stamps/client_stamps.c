@@ -391,13 +391,11 @@ void client_stamps_event(struct client_stamps *cs, const void *data,
 	corr_event(cs->c, data, size);
 }
 
-void client_stamps_report(struct client_stamps *cs, struct probe_info *pi,
-			  cJSON *root)
+bool client_stamps_totals(struct client_stamps *cs, struct probe_info *pi,
+			  struct stamps_totals *t)
 {
-	cJSON *o, *p;
-
 	if (!cs)
-		return;
+		return false;
 	if (cs->rings_mapped && pi->used != MECH_STAMPS) {
 		pi->used = MECH_STAMPS;
 		snprintf(
@@ -406,22 +404,16 @@ void client_stamps_report(struct client_stamps *cs, struct probe_info *pi,
 			(unsigned long long)cs->rings_mapped,
 			(unsigned long long)pi->hits);
 	}
-	p = root ? cJSON_GetObjectItem(cJSON_GetObjectItem(root, "probes"),
-				       "client_message")
-		 : NULL;
-	if (!p)
-		return;
-	cJSON_ReplaceItemInObject(p, "used",
-				  cJSON_CreateString(lp_mech_names[pi->used]));
-	cJSON_ReplaceItemInObject(p, "why", cJSON_CreateString(pi->why));
-	o = cJSON_AddObjectToObject(p, "stamps");
-	cJSON_AddNumberToObject(o, "rings", (double)cs->rings_mapped);
-	cJSON_AddNumberToObject(o, "rings_refused", (double)cs->rings_refused);
-	cJSON_AddNumberToObject(o, "records", (double)cs->n.records);
-	cJSON_AddNumberToObject(o, "torn", (double)cs->n.torn);
-	cJSON_AddNumberToObject(o, "overrun", (double)cs->n.overrun);
-	cJSON_AddNumberToObject(o, "bad_head", (double)cs->n.bad_head);
-	cJSON_AddNumberToObject(o, "unknown_connection", (double)cs->no_conn);
+	*t = (struct stamps_totals){
+		.rings = cs->rings_mapped,
+		.rings_refused = cs->rings_refused,
+		.records = cs->n.records,
+		.torn = cs->n.torn,
+		.overrun = cs->n.overrun,
+		.bad_head = cs->n.bad_head,
+		.unknown_connection = cs->no_conn,
+	};
+	return true;
 }
 
 uint64_t client_stamps_lost(const struct client_stamps *cs)

@@ -14,8 +14,8 @@
 #ifndef __LP_CLIENT_STAMPS_H
 #define __LP_CLIENT_STAMPS_H
 
+#include <stdbool.h>
 #include <stdint.h>
-#include <cjson/cJSON.h>
 #include "correlator.h"
 #include "opts.h"
 #include "probes.h"
@@ -41,11 +41,26 @@ void client_stamps_event(struct client_stamps *cs, const void *data,
 			 size_t size);
 /* Apply held closes and withdraw from every ring (clients go back to USDT). */
 void client_stamps_finish(struct client_stamps *cs);
-/* Final word in @pi and the "stamps" object under probes.client_message. */
 /* Records overwritten or torn before they were read: messages missing. */
 uint64_t client_stamps_lost(const struct client_stamps *cs);
-void client_stamps_report(struct client_stamps *cs, struct probe_info *pi,
-			  cJSON *root);
+
+/* The report's probes.client_message.stamps (output/report_json_client.c). */
+struct stamps_totals {
+	uint64_t rings; /* rings mapped during the run */
+	uint64_t rings_refused;
+	uint64_t records;
+	uint64_t torn;
+	uint64_t overrun;
+	uint64_t bad_head;
+	uint64_t unknown_connection;
+};
+
+/*
+ * Final word in @pi (the client_message probe: stamps when a ring was
+ * mapped) and the ring's totals in @t. False without --client (@cs NULL).
+ */
+bool client_stamps_totals(struct client_stamps *cs, struct probe_info *pi,
+			  struct stamps_totals *t);
 void client_stamps_free(struct client_stamps *cs);
 
 #endif

@@ -51,14 +51,25 @@ run() { # run NAME [FLAGS...]: both flows traced with FLAGS
 	start_latprobe "$@" --output "$TMP/$name.json"
 	flow "$CG/a" $PORT
 	flow "$CG/$B" $((PORT + 1))
+	if [ -n "$MADDR" ]; then
+		sleep 1.3 # one render tick
+		curl -sf "http://$MADDR/metrics" >"$TMP/$name.prom" || fail "curl /metrics"
+	fi
 	stop_latprobe
 	conns "$TMP/$name.json" $PORT >"$TMP/$name.a"
 	conns "$TMP/$name.json" $((PORT + 1)) >"$TMP/$name.b"
 	PORT=$((PORT + 2))
 }
 
-# no filter: both flows, each connection with its own cgroup
-run all
+# no filter: both flows, each connection with its own cgroup, in the
+# report and as the cgroup label of /metrics
+MADDR=127.0.0.1:$(free_port)
+run all --metrics "$MADDR"
+MADDR=
+for c in "$REL/a" "$REL/$B"; do
+	grep -q "^latprobe_connection_reads_total{connection=\"[^\"]*\",cgroup=\"$c\"} [1-9]" \
+		"$TMP/all.prom" || fail "/metrics: no reads with cgroup=\"$c\""
+done
 [ "$(sort -u "$TMP/all.a")" = "$REL/a None" ] && [ "$(wc -l <"$TMP/all.a")" -eq 2 ] ||
 	fail "flow in a: $(cat "$TMP/all.a")"
 [ "$(sort -u "$TMP/all.b")" = "$REL/$B $ID" ] && [ "$(wc -l <"$TMP/all.b")" -eq 2 ] ||

@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* The container id a cgroup path names (lp_container_id), and what it refuses. */
+/*
+ * The container id a cgroup path names (lp_container_id), and what it
+ * refuses; ids to paths on this host's cgroup v2 mount, and --live's
+ * cgroup column.
+ */
+#include <stdlib.h>
 #include <string.h>
 #include "cgroup.h"
 #include "check.h"
+#include "live.h"
 
 #define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define ID2 "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
@@ -17,6 +23,54 @@ static void want(const char *path, const char *id)
 		      got ? out : "none", id);
 	else
 		CHECK(!got, "%s: got %s, want none", path, out);
+}
+
+/* The v2 root is "/", both ways; --live shows it on the connection's line. */
+static void resolve(void)
+{
+	const char *mnt = lp_cgroup_mount(), *why = NULL;
+	struct corr_cfg cfg = {};
+	struct corr *c;
+	struct lp_event e = {};
+	uint64_t id = 0, stats[LP_S_MAX] = {};
+	uint32_t level = 9;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	CHECK(!lp_cgroup_path(0), "id 0 (no owner) has no path");
+	if (!mnt) {
+		printf("test_cgroup: no cgroup2 mount here, resolution not run\n");
+		return;
+	}
+	if (!CHECK(!lp_cgroup_id(mnt, &id, &level, &why), "%s: %s", mnt, why))
+		return;
+	CHECK_EQ(level, 0);
+	CHECK(lp_cgroup_path(id) && !strcmp(lp_cgroup_path(id), "/"),
+	      "root id %llu: %s", (unsigned long long)id,
+	      lp_cgroup_path(id) ?: "(null)");
+	CHECK(!lp_cgroup_path(~0ULL), "an id nobody has");
+	CHECK(lp_cgroup_id("/proc", &id, &level, &why) && why, "not cgroup2");
+
+	c = corr_new(&cfg);
+	f = open_memstream(&text, &len);
+	if (!CHECK(c && f, "corr, memstream"))
+		return;
+	lp_cgroup_id(mnt, &id, &level, &why);
+	e.sock.cgroup_id = id;
+	e.h.type = LP_EV_SOCK;
+	e.h.sk = 1;
+	e.h.tgid = 7;
+	e.sock.family = 2;
+	strcpy(e.sock.comm, "rx");
+	corr_event(c, &e, lp_event_size(LP_EV_SOCK));
+	live_render(f, c, stats, 0, 1, 24, 200);
+	fclose(f);
+	CHECK(strstr(text, "cgroup\033[K\n"), "header: %s", text);
+	CHECK(strstr(text, " /\033[K\n"), "the root on the line: %s", text);
+	free(text);
+	corr_free(c);
+	lp_cgroup_forget();
 }
 
 int main(void)
@@ -52,5 +106,6 @@ int main(void)
 	want("/docker/0123456789abcdeg0123456789abcdef0123456789abcdef0123456789abcdef",
 	     NULL);
 	want("/system.slice/podman-" ID ".scope", NULL);
+	resolve();
 	return check_done("test_cgroup");
 }

@@ -96,6 +96,7 @@ struct lp_sock_info {
 	__u16 family;		 /* AF_INET / AF_INET6 */
 	__u16 pad;
 	char comm[LP_COMM_LEN];
+	__u64 cgroup_id; /* the owner's cgroup v2 id, 0 if unknown (softirq) */
 };
 
 /*

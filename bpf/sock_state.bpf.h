@@ -116,8 +116,10 @@ static __always_inline void announce(struct sock *sk, bool proc)
 	__builtin_memset(e->sock.daddr, 0, LP_ADDR_LEN);
 	read_addrs(sk, family, e->sock.saddr, e->sock.daddr);
 	__builtin_memset(e->sock.comm, 0, LP_COMM_LEN);
+	e->sock.cgroup_id = 0;
 	if (proc) {
 		bpf_get_current_comm(e->sock.comm, LP_COMM_LEN);
+		e->sock.cgroup_id = bpf_get_current_cgroup_id();
 	} else {
 		/* softirq: the owner is not current; say so with tgid 0 */
 		e->h.tgid = 0;
@@ -129,7 +131,7 @@ static __always_inline void announce(struct sock *sk, bool proc)
 /*
  * First sight of a socket: the filter decision into *init. Returns false
  * when it cannot be made yet (an unknown socket seen from softirq while a
- * --pid/--comm filter needs its owner) or the socket is not TCP data.
+ * --pid/--comm/--cgroup filter needs its owner) or the socket is not TCP data.
  * unsent: bytes of the send being reported, already in write_seq.
  */
 static __always_inline bool decide(struct sock *sk, bool proc, __u32 unsent,
@@ -138,7 +140,7 @@ static __always_inline bool decide(struct sock *sk, bool proc, __u32 unsent,
 	__u16 family, lport, rport;
 	int state;
 
-	if (!proc && (targ_tgid || filter_comm))
+	if (!proc && (targ_tgid || filter_comm || targ_cgroup_id))
 		return false;
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	if (family != AF_INET && family != AF_INET6)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The process filter (--pid, --comm) of every BPF object that runs in a
- * task's context: read-only globals set by user space before load
+ * The process filter (--pid, --comm, --cgroup) of every BPF object that
+ * runs in a task's context: read-only globals set by user space before load
  * (libbpf-tools style), one definition of the test.
  */
 #ifndef __LP_TASK_FILTER_BPF_H
@@ -10,6 +10,9 @@
 const volatile __u32 targ_tgid = 0;
 const volatile bool filter_comm = false;
 const volatile char targ_comm[LP_COMM_LEN] = {};
+/* --cgroup: the cgroup v2 id of PATH and its depth below the root (0) */
+const volatile __u64 targ_cgroup_id = 0;
+const volatile __u32 targ_cgroup_level = 0;
 
 static __always_inline bool comm_matches(void)
 {
@@ -27,12 +30,24 @@ static __always_inline bool comm_matches(void)
 	return true;
 }
 
+/*
+ * --cgroup PATH: the task is in PATH or below it. Its ancestor at PATH's
+ * depth is PATH itself exactly then: one helper, no map (docs/cgroups.md).
+ */
+static __always_inline bool cgroup_matches(void)
+{
+	if (!targ_cgroup_id)
+		return true;
+	return bpf_get_current_ancestor_cgroup_id(targ_cgroup_level) ==
+	       targ_cgroup_id;
+}
+
 /* Filters that depend only on the current task (process context). */
 static __always_inline bool task_passes_id(__u64 pid_tgid)
 {
 	if (targ_tgid && (pid_tgid >> 32) != targ_tgid)
 		return false;
-	return comm_matches();
+	return comm_matches() && cgroup_matches();
 }
 
 static __always_inline bool task_passes(void)

@@ -53,13 +53,13 @@ _latprobe()
 		--max-connections | --metrics-max-connections | --poll-interval | \
 		--report-every | --report-keep)
 		return ;;
-	--report-dir)
+	--report-dir | --cgroup)
 		COMPREPLY=($(compgen -d -- "$cur"))
 		return ;;
 	esac
 
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W '--duration --output --pid --port --comm
+		COMPREPLY=($(compgen -W '--duration --output --pid --port --comm --cgroup
 			--sample-rate --attach --client --callback --callback-style --payload-arg --pin --pin-dir --nic-timestamps --ringbuf-size
 			--max-connections --metrics --metrics-max-connections --live
 			--poll-interval --no-bpf-stats --no-tls-probes --sched --report-every

@@ -2,7 +2,7 @@
 # latprobe's unit tests (its workload tool, tcpflow: mk/lab.mk).
 
 TESTS += $(OUT)/test_hist $(OUT)/test_correlator $(OUT)/test_report \
-	$(OUT)/test_names \
+	$(OUT)/test_names $(OUT)/test_cgroup \
 	$(OUT)/test_metrics $(OUT)/test_probe_cost $(OUT)/epoll_fail.so $(OUT)/sched_reader \
 	$(OUT)/test_corr_sched
 

@@ -27,13 +27,13 @@ $(OUT)/fuzz_correlator: tests/fuzz_correlator.c src/engine/correlator.c \
 		src/output/report_json.c \
 		src/output/report_json_tls.c src/output/overhead_report.c src/output/probe_calib_report.c \
 		src/output/stage_bias_json.c \
-		src/common/probes.c lib/out_file.c lib/out_file.h \
+		src/common/probes.c src/common/cgroup.c lib/out_file.c lib/out_file.h \
 		src/*/*.h bpf/latprobe.h | $(OUT)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@ -lcjson -lm
 
 # argp must return, not exit, inside the fuzzer: ARGP_NO_EXIT forced in
-$(OUT)/fuzz_opts: tests/fuzz_opts.c src/common/opts.c src/common/probes.c \
+$(OUT)/fuzz_opts: tests/fuzz_opts.c src/common/opts.c src/common/probes.c src/common/cgroup.c \
 		src/common/report_every.c src/common/term_safe.c \
 		src/*/*.h \
 		tests/fuzz_argp_noexit.h | $(OUT)

@@ -12,15 +12,6 @@ for t in curl promtool prometheus python3; do
 done
 
 FPORT=$((20000 + RANDOM % 20000))
-# a free loopback port for prometheus (latprobe takes any: port 0)
-free_port() {
-	local p
-	for _ in $(seq 1 50); do
-		p=$((40000 + RANDOM % 20000))
-		ss -Htln "sport = :$p" | grep -q . || { echo $p; return; }
-	done
-	fail "no free port"
-}
 
 start_latprobe --port "$FPORT" --metrics 127.0.0.1:0 --metrics-max-connections 1
 MADDR=$(sed -n 's|^latprobe: metrics on http://\([^/]*\)/metrics$|\1|p' "$LP_ERR")
@@ -100,16 +91,22 @@ conns = {m.group(1) for m in re.finditer(r'connection="([^"]*)"', text)}
 own = [c for c in conns if c != "other"]
 check(len(own) == 1 and own[0].startswith(f"127.0.0.1:{fport} -> "), f"one exported connection: {conns}")
 check("other" in conns, "connection=\"other\" sums the rest")
+check('connection="other",cgroup="other"' in text, "the rest: cgroup=\"other\"")
 if own:
-    reads = val.get(f'latprobe_connection_reads_total{{connection="{own[0]}"}}')
+    # its owner's cgroup v2 path (docs/cgroups.md), the same on every series
+    cgs = set(re.findall(r'connection="%s",cgroup="([^"]*)"' % re.escape(own[0]), text))
+    check(len(cgs) == 1 and next(iter(cgs)).startswith("/"), f"one cgroup label: {cgs}")
+    cg = next(iter(cgs), "")
+    lab = f'connection="{own[0]}",cgroup="{cg}"'
+    reads = val.get(f'latprobe_connection_reads_total{{{lab}}}')
     check(reads == int(rx["reads"]), f"reads {reads} == receiver {rx['reads']}")
     # cumulative buckets: non-decreasing, +Inf == _count
-    pre = f'latprobe_stage_seconds_bucket{{stage="total",connection="{own[0]}",le='
+    pre = f'latprobe_stage_seconds_bucket{{stage="total",{lab},le='
     b = [(k, v) for k, v in val.items() if k.startswith(pre)]
     check(len(b) == 22, f"22 buckets, got {len(b)}")
     vs = [v for _, v in b]
     check(vs == sorted(vs), "buckets cumulative")
-    cnt = val.get(f'latprobe_stage_seconds_count{{stage="total",connection="{own[0]}"}}')
+    cnt = val.get(f'latprobe_stage_seconds_count{{stage="total",{lab}}}')
     check(vs and vs[-1] == cnt and cnt > 0, f"+Inf {vs[-1] if vs else None} == count {cnt}")
 check(re.search(r'latprobe_probe_info\{probe="tcp_recvmsg",mechanism="(fentry|kprobe|tracepoint)"\} 1', text), "probe_info")
 for e in errs: print("  " + e, file=sys.stderr)

@@ -51,6 +51,17 @@ make_netns_pair() {
 	ip -n "$NS_B" link set "vb$$" up
 }
 
+# A free loopback TCP port in 40000-59999 (for a server that needs one known
+# in advance: prometheus, a fixed --metrics address).
+free_port() {
+	local p
+	for _ in $(seq 1 50); do
+		p=$((40000 + RANDOM % 20000))
+		ss -Htln "sport = :$p" | grep -q . || { echo $p; return; }
+	done
+	fail "no free port"
+}
+
 # Start latprobe in the background with the given flags; waits until it is
 # attached. Sets LP_PID, LP_ERR (its stderr file).
 start_latprobe() {

@@ -21,7 +21,8 @@ static const char *const top_keys[] = {
 };
 
 static const char *const conn_keys[] = {
-	"source", "destination", "pid", "comm", "events", "reads",
+	"source", "destination", "pid", "comm", "cgroup", "container_id",
+	"events", "reads",
 	"bytes_received", "bytes_sent", "segments_in", "nic_stamped",
 	"nic_sources", "min_latency_us", "avg_latency_us", "max_latency_us",
 	"std_dev_us", "stages",

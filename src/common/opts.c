@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <linux/types.h>
 #include "latprobe.h" /* LP_PIN_DIR */
+#include "cgroup.h"
 #include "num.h"
 #include "opts.h"
 #include "term_safe.h"
@@ -54,6 +55,7 @@ enum {
 	OPT_NO_TLS,
 	OPT_SCHED,
 	OPT_SCHED_CSV,
+	OPT_CGROUP,
 };
 
 static const struct argp_option options[] = {
@@ -62,6 +64,7 @@ static const struct argp_option options[] = {
 	{ "pid", 'p', "PID", 0, "Only sockets of process PID (a thread's id: its process)", 0 },
 	{ "port", 'P', "PORT", 0, "Only connections with PORT on either side", 0 },
 	{ "comm", 'c', "NAME", 0, "Only sockets of processes named NAME", 0 },
+	{ "cgroup", OPT_CGROUP, "PATH", 0, "Only sockets of processes in the cgroup v2 directory PATH or below it (e.g. /sys/fs/cgroup/system.slice/docker-ID.scope)", 0 },
 	{ "sample-rate", OPT_SAMPLE, "N", 0, "Trace 1 in N connections (by socket; default 1)", 0 },
 	{ "attach", OPT_ATTACH, "MODE", 0, "auto|fentry|kprobe|tracepoint (default auto)", 0 },
 	{ "client", OPT_CLIENT, "PATH|PID", 0, "Per-message stamps of the market-data client: its stamps ring (docs/client-stamps.md), else its USDT probe", 0 },
@@ -151,6 +154,7 @@ static int check_callback(const struct lp_opts *o)
 static error_t parse_opt(int key, char *arg, struct argp_state *st)
 {
 	struct lp_opts *o = st->input;
+	const char *why;
 	unsigned long v;
 	char *end;
 	double d;
@@ -184,6 +188,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 			return bad(st, "--comm (1-15 characters)", arg);
 		strcpy(o->comm, arg);
 		o->has_comm = true;
+		break;
+	case OPT_CGROUP:
+		if (lp_cgroup_id(arg, &o->cgroup_id, &o->cgroup_level, &why)) {
+			fprintf(stderr, "latprobe: invalid --cgroup '%s': %s\n",
+				lp_esc(esc, sizeof(esc), arg), why);
+			return EINVAL;
+		}
+		o->cgroup = arg;
 		break;
 	case OPT_SAMPLE:
 		if (lp_parse_ulong(arg, 1, 1000000, &v))

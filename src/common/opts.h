@@ -18,6 +18,9 @@ struct lp_opts {
 	uint16_t port;
 	char comm[16];
 	bool has_comm;
+	const char *cgroup;	/* --cgroup PATH, as given */
+	uint64_t cgroup_id;	/* its cgroup v2 id, 0 = no --cgroup */
+	uint32_t cgroup_level;	/* its depth below the v2 root */
 	uint32_t sample_rate;
 	enum lp_mech attach;
 	const char *client;	/* --client PATH or PID, as given */

@@ -311,6 +311,8 @@ static int load(struct lp_tls_probes *T, const struct lp_opts *o,
 	s->rodata->targ_tgid = p->pid;
 	s->rodata->filter_comm = p->filter_comm;
 	memcpy((char *)s->rodata->targ_comm, p->comm, sizeof(p->comm));
+	s->rodata->targ_cgroup_id = o->cgroup_id;
+	s->rodata->targ_cgroup_level = o->cgroup_level;
 	s->rodata->wakeup_bytes = o->ringbuf_size / 4;
 	if ((err = bpf_map__reuse_fd(s->maps.rb, bpf_map__fd(rb))) ||
 	    (err = bpf_map__reuse_fd(s->maps.stats, bpf_map__fd(stats))))

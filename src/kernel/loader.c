@@ -339,6 +339,8 @@ int loader_open(struct lp_loader *L, const struct lp_opts *o,
 	s->rodata->sample_rate = o->sample_rate;
 	s->rodata->filter_comm = o->has_comm;
 	memcpy((char *)s->rodata->targ_comm, o->comm, sizeof(o->comm));
+	s->rodata->targ_cgroup_id = o->cgroup_id;
+	s->rodata->targ_cgroup_level = o->cgroup_level;
 	/* force a wake-up only when a quarter of the ring is pending */
 	s->rodata->wakeup_bytes = o->ringbuf_size / 4;
 	s->rodata->nr_cpus = libbpf_num_possible_cpus();

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/ioctl.h>
+#include "cgroup.h"
 #include "live.h"
 #include "report_json.h"
 #include "term_safe.h"
@@ -48,10 +49,24 @@ static int by_records(const void *a, const void *b)
 	return x->events < y->events ? 1 : x->events > y->events ? -1 : 0;
 }
 
+/* The owner's container (its id's first 12 digits), else its cgroup path. */
+static const char *conn_cgroup(char *buf, size_t len, const struct conn *cn)
+{
+	const char *path =
+		cn->have_info ? lp_cgroup_path(cn->info.cgroup_id) : NULL;
+	char id[LP_CONTAINER_ID_LEN + 1];
+
+	if (lp_container_id(path, id))
+		snprintf(buf, len, "container %.12s", id);
+	else
+		snprintf(buf, len, "%s", path ? path : "-");
+	return buf;
+}
+
 static void conn_line(struct screen *s, const struct conn *cn)
 {
 	const struct hist *tot = cn->stages[ST_TOTAL];
-	char src[64], dst[64], name[140], slow[48] = "-";
+	char src[64], dst[64], name[140], slow[48] = "-", cg[96];
 	uint64_t worst = 0;
 
 	if (cn->have_info) {
@@ -77,11 +92,12 @@ static void conn_line(struct screen *s, const struct conn *cn)
 				 lp_stage_names[st], p50 / 1e3);
 		}
 	}
-	line(s, "%-44.44s %-15.15s %9llu %10.1f %10.1f  %s", name,
+	line(s, "%-44.44s %-15.15s %9llu %10.1f %10.1f  %-24s %s", name,
 	     cn->have_info ? cn->info.comm : "?",
 	     (unsigned long long)(tot ? tot->count : 0),
 	     tot && tot->count ? hist_quantile(tot, 0.5) / 1e3 : 0.0,
-	     tot && tot->count ? hist_quantile(tot, 0.99) / 1e3 : 0.0, slow);
+	     tot && tot->count ? hist_quantile(tot, 0.99) / 1e3 : 0.0, slow,
+	     conn_cgroup(cg, sizeof(cg), cn));
 }
 
 void live_render(FILE *out, const struct corr *c, const uint64_t *stats,
@@ -138,8 +154,9 @@ void live_render(FILE *out, const struct corr *c, const uint64_t *stats,
 		     hist_quantile(h, 0.999) / 1e3);
 	}
 	line(&s, "%s", "");
-	line(&s, "%-44s %-15s %9s %10s %10s  %s", "connection (local <- peer)",
-	     "comm", "records", "total p50", "p99", "slowest stage (p50 us)");
+	line(&s, "%-44s %-15s %9s %10s %10s  %-24s %s",
+	     "connection (local <- peer)", "comm", "records", "total p50",
+	     "p99", "slowest stage (p50 us)", "cgroup");
 
 	for (const struct conn *cn = c->all; cn; cn = cn->next)
 		cap++;

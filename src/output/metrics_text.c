@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include "cgroup.h"
 #include "metrics.h"
 #include "report_json.h"
 
@@ -152,44 +153,52 @@ static void header(FILE *out, const char *name, const char *type,
 	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* connection="CONN",cgroup="CGROUP" (docs/metrics.md) */
+static void put_conn(FILE *out, const char *conn, const char *cgroup)
+{
+	fputs("connection=\"", out);
+	put_label(out, conn);
+	fputs("\",cgroup=\"", out);
+	put_label(out, cgroup);
+	fputc('"', out);
+}
+
 static void hist_series(FILE *out, const char *stage, const char *conn,
-			const uint64_t *cum, uint64_t count, double sum_ns)
+			const char *cgroup, const uint64_t *cum, uint64_t count,
+			double sum_ns)
 {
 	char le[32];
 
 	for (int b = 0; b < METRICS_NBOUNDS; b++) {
 		seconds(le, sizeof(le), metrics_bounds_ns[b]);
-		fprintf(out,
-			"latprobe_stage_seconds_bucket{stage=\"%s\",connection=\"",
+		fprintf(out, "latprobe_stage_seconds_bucket{stage=\"%s\",",
 			stage);
-		put_label(out, conn);
-		fprintf(out, "\",le=\"%s\"} %" PRIu64 "\n", le, cum[b]);
+		put_conn(out, conn, cgroup);
+		fprintf(out, ",le=\"%s\"} %" PRIu64 "\n", le, cum[b]);
 	}
-	fprintf(out, "latprobe_stage_seconds_bucket{stage=\"%s\",connection=\"",
-		stage);
-	put_label(out, conn);
-	fprintf(out, "\",le=\"+Inf\"} %" PRIu64 "\n", count);
-	fprintf(out, "latprobe_stage_seconds_sum{stage=\"%s\",connection=\"",
-		stage);
-	put_label(out, conn);
-	fprintf(out, "\"} %.9f\n", sum_ns > 0 ? sum_ns / 1e9 : 0.0);
-	fprintf(out, "latprobe_stage_seconds_count{stage=\"%s\",connection=\"",
-		stage);
-	put_label(out, conn);
-	fprintf(out, "\"} %" PRIu64 "\n", count);
+	fprintf(out, "latprobe_stage_seconds_bucket{stage=\"%s\",", stage);
+	put_conn(out, conn, cgroup);
+	fprintf(out, ",le=\"+Inf\"} %" PRIu64 "\n", count);
+	fprintf(out, "latprobe_stage_seconds_sum{stage=\"%s\",", stage);
+	put_conn(out, conn, cgroup);
+	fprintf(out, "} %.9f\n", sum_ns > 0 ? sum_ns / 1e9 : 0.0);
+	fprintf(out, "latprobe_stage_seconds_count{stage=\"%s\",", stage);
+	put_conn(out, conn, cgroup);
+	fprintf(out, "} %" PRIu64 "\n", count);
 }
 
 static void counter_series(FILE *out, const char *name, const char *conn,
-			   uint64_t v)
+			   const char *cgroup, uint64_t v)
 {
-	fprintf(out, "%s{connection=\"", name);
-	put_label(out, conn);
-	fprintf(out, "\"} %" PRIu64 "\n", v);
+	fprintf(out, "%s{", name);
+	put_conn(out, conn, cgroup);
+	fprintf(out, "} %" PRIu64 "\n", v);
 }
 
 struct exp_conn {
 	const struct conn *cn;
 	char label[176];
+	const char *cgroup; /* its owner's cgroup v2 path, "" if unknown */
 };
 
 /* Exported connections oldest first, labels made unique like the report's. */
@@ -207,6 +216,11 @@ static struct exp_conn *exported(const struct corr *c,
 			e[--n].cn = cn;
 	for (unsigned int i = 0; i < sel->n; i++) {
 		conn_label(base, sizeof(base), e[i].cn);
+		e[i].cgroup = e[i].cn->have_info
+				      ? lp_cgroup_path(e[i].cn->info.cgroup_id)
+				      : NULL;
+		if (!e[i].cgroup)
+			e[i].cgroup = "";
 		snprintf(e[i].label, sizeof(e[i].label), "%s", base);
 		for (unsigned int j = 0, k = 2; j < i; j++) {
 			if (strcmp(e[j].label, e[i].label))
@@ -241,8 +255,8 @@ static void stage_histograms(FILE *out, const struct corr *c,
 			if (!h || !h->count)
 				continue;
 			metrics_cumulative(h, cum);
-			hist_series(out, lp_stage_names[st], e[i].label, cum,
-				    h->count, h->sum);
+			hist_series(out, lp_stage_names[st], e[i].label,
+				    e[i].cgroup, cum, h->count, h->sum);
 			for (int b = 0; b < METRICS_NBOUNDS; b++)
 				other[b] -=
 					cum[b] < other[b] ? cum[b] : other[b];
@@ -250,8 +264,8 @@ static void stage_histograms(FILE *out, const struct corr *c,
 			sum -= h->sum;
 		}
 		if (count)
-			hist_series(out, lp_stage_names[st], "other", other,
-				    count, sum);
+			hist_series(out, lp_stage_names[st], "other", "other",
+				    other, count, sum);
 	}
 }
 
@@ -284,10 +298,12 @@ static void conn_counters(FILE *out, const struct corr *c,
 			v = *(const uint64_t *)((const char *)e[i].cn +
 						ctr[k].off);
 			mine += v;
-			counter_series(out, ctr[k].name, e[i].label, v);
+			counter_series(out, ctr[k].name, e[i].label,
+				       e[i].cgroup, v);
 		}
 		if (all > mine)
-			counter_series(out, ctr[k].name, "other", all - mine);
+			counter_series(out, ctr[k].name, "other", "other",
+				       all - mine);
 	}
 }
 

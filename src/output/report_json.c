@@ -11,6 +11,7 @@
 #include <sys/utsname.h>
 #include <arpa/inet.h>
 #include "json_num.h"
+#include "cgroup.h"
 #include "out_file.h"
 #include "report_json.h"
 #include "stage_bias.h"
@@ -103,6 +104,22 @@ void report_endpoint(char *buf, size_t len, const uint8_t *addr,
 	snprintf(buf, len, family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, port);
 }
 
+/* The owner's cgroup v2 path and the container it names, or nulls. */
+static void add_cgroup(cJSON *o, uint64_t id)
+{
+	const char *path = lp_cgroup_path(id);
+	char cid[LP_CONTAINER_ID_LEN + 1];
+
+	if (path)
+		cJSON_AddStringToObject(o, "cgroup", path);
+	else
+		cJSON_AddNullToObject(o, "cgroup");
+	if (lp_container_id(path, cid))
+		cJSON_AddStringToObject(o, "container_id", cid);
+	else
+		cJSON_AddNullToObject(o, "container_id");
+}
+
 static cJSON *conn_json(const struct corr *c, const struct conn *cn,
 			const char *src, const char *dst)
 {
@@ -114,6 +131,7 @@ static cJSON *conn_json(const struct corr *c, const struct conn *cn,
 	cJSON_AddStringToObject(o, "destination", dst);
 	add_num(o, "pid", cn->tgid);
 	cJSON_AddStringToObject(o, "comm", cn->info.comm);
+	add_cgroup(o, cn->have_info ? cn->info.cgroup_id : 0);
 	cJSON_AddStringToObject(o, "state", cn->closed ? "closed" : "open");
 	add_num(o, "events", (double)cn->events);
 	add_num(o, "reads", (double)cn->reads);

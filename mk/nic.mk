@@ -10,7 +10,7 @@ NIC_DPDK_LIBS := $(shell pkg-config --libs libdpdk 2>/dev/null)
 NIC_OBJDIR := $(OUT)/nic
 # The objects that see DPDK headers, then the plain C ones.
 NIC_DPDK_OBJS := $(addprefix $(NIC_OBJDIR)/,latprobe_nic.o nic_opts.o \
-	nic_port.o nic_rx.o)
+	nic_eal.o nic_port.o nic_rx.o)
 NIC_OBJS := $(NIC_DPDK_OBJS) $(addprefix $(NIC_OBJDIR)/,nic_capclock.o \
 	nic_clock.o nic_map.o nic_parse.o nic_probe.o)
 NIC_HDRS := $(wildcard tools/nic/*.h) bpf/latprobe.h lib/nic_slot.h

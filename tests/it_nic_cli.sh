@@ -4,7 +4,8 @@
 # latprobe-nic's bad input: its own flags are checked before DPDK starts
 # (exit 2, one line, nothing started); a secondary with no primary, a port
 # that does not exist, --probe-iface given to a primary, and unusable map
-# paths or an old-format nic_ts end with one clear line and exit 1. DPDK runs with --no-huge on a
+# paths or an old-format nic_ts end with one clear line and exit 1; a failed
+# start (EAL or later) leaves no /var/run/dpdk/PREFIX behind. DPDK runs with --no-huge on a
 # net_null vdev: no hugepages, no NIC. Exit 0 PASS, 1 FAIL, 77 SKIPPED.
 set -u
 HERE=$(cd "$(dirname "$0")/.." && pwd)
@@ -63,9 +64,33 @@ bad "unexpected argument 'stray'" -l 0 --no-pci -- stray
 EAL=(--proc-type=primary -l 0 --no-pci --no-huge -m 128 --file-prefix="$PFX"
 	--vdev=net_null0 --log-level=lib.eal:error)
 M=(--map /sys/fs/bpf/lpnc$$/ts --stats-map /sys/fs/bpf/lpnc$$/st)
-expect 1 "EAL init failed" -l 0 --no-pci --file-prefix="${PFX}none" \
-	--log-level=lib.eal:error -- --port 0
+# a failed EAL start: one line naming the cause (EAL's log captured), exit 1,
+# and no runtime directory left under /var/run/dpdk
+left() { ls -d /var/run/dpdk/"$PFX"* 2>/dev/null; }
+eal_bad() { # PATTERN EAL-ARGS...
+	expect 1 "EAL init failed: $1" "${@:2}" -- --port 0
+	[ "$(wc -l <"$TMP/out")" = 1 ] ||
+		fail "${*:2}: $(wc -l <"$TMP/out") lines, want 1: $(head -3 "$TMP/out")"
+	[ -z "$(left)" ] || fail "${*:2}: left $(left)"
+}
+eal_bad ".*Cannot init config (a secondary needs a running primary" \
+	-l 0 --no-pci --file-prefix="${PFX}none" --log-level=lib.eal:error
+eal_bad ".*Cannot init config" -l 0 --no-pci --file-prefix="${PFX}none"
+eal_bad "Error creating '/var/run/dpdk/${PFX}x/bad': No such file or directory" \
+	-l 0 --no-pci --file-prefix="${PFX}x/bad"
+eal_bad "lcore 99 unavailable; Invalid 'command line' arguments" \
+	-l 99 --no-pci --file-prefix="$PFX"
+eal_bad "Invalid 'command line' arguments" -l 0 --no-pci \
+	--file-prefix="$PFX" --bogus-eal
+# --verbose: EAL's whole log, and still our line
+timeout 30 "$NIC" -l 0 --no-pci --file-prefix="${PFX}none" -- --verbose \
+	>"$TMP/out" 2>&1
+grep -q "^EAL: Cannot init config" "$TMP/out" &&
+	grep -q "^latprobe-nic: EAL init failed: " "$TMP/out" ||
+	fail "--verbose: EAL's log not shown: $(head -3 "$TMP/out")"
+[ -z "$(left)" ] || fail "--verbose: left $(left)"
 expect 1 "no DPDK port 5 (1 ports)" "${EAL[@]}" -- "${M[@]}" --port 5
+[ -z "$(left)" ] || fail "primary refused after EAL: left $(left)"
 expect 1 "--probe-iface is for a secondary" "${EAL[@]}" -- "${M[@]}" --probe-iface lo
 expect 1 "/tmp/[^:]*: bpf_obj_pin: " "${EAL[@]}" -- --map "$TMP/x" \
 	--stats-map /sys/fs/bpf/lpnc$$/st

@@ -412,7 +412,7 @@ int loader_open(struct lp_loader *L, const struct lp_opts *o,
 	if (o->pin && (err = make_pin_dir(o->pin_dir)))
 		return err;
 	snprintf(L->pin_dir, sizeof(L->pin_dir), "%s", o->pin_dir);
-	err = unpin_stale(o->pin_dir, o->pin);
+	err = unpin_stale(o->pin_dir, o->pin, s->obj);
 	if (err)
 		return err;
 	return setup_nic_ts(L);

@@ -6,12 +6,16 @@
 #include <stdbool.h>
 
 struct bpf_map;
+struct bpf_object;
 
-/* Pin map as dir/name, 0600, replacing a stale pin. */
+/* Pin map as dir/name, 0600 (a stale pin was removed by unpin_stale). */
 int pin_map(struct bpf_map *map, const char *dir, const char *name);
 void unpin(struct bpf_map *map, const char *dir, const char *name);
-/* Remove stale pins; with pin, refuse pins a live latprobe holds in dir. */
-int unpin_stale(const char *pin_dir, bool pin);
+/*
+ * Remove stale pins provably of obj's maps; with pin, refuse what is not
+ * ours or what a live latprobe holds in dir.
+ */
+int unpin_stale(const char *pin_dir, bool pin, struct bpf_object *obj);
 /* --pin-dir: created if missing; it must be in a BPF filesystem. */
 int make_pin_dir(const char *dir);
 

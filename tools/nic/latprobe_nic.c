@@ -95,18 +95,13 @@ int main(int argc, char **argv)
 		       ret < argc ? argv + ret : argv, &o))
 		return 2;
 	eargv = eal_argv(argc, argv, eargv_buf, &eargc);
-	ret = rte_eal_init(eargc, eargv);
-	if (ret < 0) {
-		fprintf(stderr,
-			"latprobe-nic: EAL init failed: %s (a secondary needs "
-			"a running primary with the same --file-prefix)\n",
-			rte_errno ? rte_strerror(rte_errno) : "see above");
+	if (nic_eal_start(eargc, eargv, o.verbose) < 0)
 		return 1;
-	}
 	nc = rte_zmalloc("latprobe_nic", sizeof(*nc), 0);
 	if (!nc) {
 		fprintf(stderr, "latprobe-nic: out of memory\n");
 		rte_eal_cleanup();
+		nic_eal_forget();
 		return 1;
 	}
 	nc->ts_fd = nc->stats_fd = -1;
@@ -243,5 +238,7 @@ cleanup:
 	rte_mempool_free(nc->pool);
 	rte_free(nc);
 	rte_eal_cleanup();
+	if (err) /* a failed start leaves nothing behind */
+		nic_eal_forget();
 	return err != 0;
 }

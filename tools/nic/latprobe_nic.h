@@ -30,6 +30,7 @@ struct nic_opts {
 	const char *stats_map;
 	bool stats;	 /* print the counters every second */
 	bool keep;	 /* leave pinned maps in place on exit */
+	bool verbose;	 /* EAL's whole log */
 	double duration; /* seconds, 0 = until a signal */
 	unsigned int idle_us;
 	uint32_t snaplen;
@@ -65,6 +66,10 @@ struct nic {
 void usage(FILE *f);
 int parse_opts(int argc, char **argv, struct nic_opts *o);
 char **eal_argv(int argc, char **argv, char **buf, int *out_argc);
+/* rte_eal_init, its log captured: one line and nothing left if it fails. */
+int nic_eal_start(int argc, char **argv, bool verbose);
+/* After a failed start: remove the runtime directory this start created. */
+void nic_eal_forget(void);
 
 /* nic_port.c */
 int setup_hw_clock(struct nic *nc);

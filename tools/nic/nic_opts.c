@@ -28,6 +28,8 @@ void usage(FILE *f)
 		"  --snaplen N     bytes copied per packet by pdump "
 		"(default 2048)\n"
 		"  --keep          leave the pinned maps in place on exit\n"
+		"  --verbose       print EAL's whole log (else one line if it\n"
+		"                  fails, nothing if it starts)\n"
 		"  --probe-iface IF  secondary: send a 60-byte probe frame on\n"
 		"                  IF (the interface the port reads) every\n"
 		"                  100 ms to bound the capture clock's offset\n",
@@ -56,6 +58,7 @@ int parse_opts(int argc, char **argv, struct nic_opts *o)
 		{"idle-us", required_argument, NULL, 'i'},
 		{"snaplen", required_argument, NULL, 'n'},
 		{"keep", no_argument, NULL, 'k'},
+		{"verbose", no_argument, NULL, 'v'},
 		{"probe-iface", required_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'},
 		{},
@@ -107,6 +110,9 @@ int parse_opts(int argc, char **argv, struct nic_opts *o)
 			break;
 		case 'k':
 			o->keep = true;
+			break;
+		case 'v':
+			o->verbose = true;
 			break;
 		case 'P':
 			if (!*optarg || strlen(optarg) >= IFNAMSIZ)

@@ -62,7 +62,7 @@ expect_err 2 "latprobe: unexpected argument 'extra-argument'" extra-argument
 # a flag that names the one output, given twice: refused (the last one won,
 # in silence)
 expect_err 2 "latprobe: --output given twice ('a.json', then 'b.json'): one report, one file" \
-	--output a.json --output b.json
+	--duration 1 --output a.json --output b.json
 for f in svg html; do
 	expect_err 2 "latprobe: report: --$f given twice ('a.$f', then 'b.$f'): one picture per flag" \
 		report r.json --$f a.$f --$f b.$f

@@ -9,6 +9,10 @@
  * upgrade request up to its blank line, then each frame's header (the
  * MASK bit, the length, the masking key) and past its payload. The session
  * callback asks rxcheck_unmasked() and fails the connection with 1002.
+ * It takes the connection's first request for the upgrade: a plain HTTP
+ * request kept alive and followed by an upgrade on the same connection
+ * would be read as frames (wsfeed refuses a bad upgrade with
+ * "Connection: close"; nothing else is served).
  */
 #include <dlfcn.h>
 #include <stdint.h>

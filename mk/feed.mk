@@ -7,7 +7,8 @@ FEED_HDRS := $(wildcard tools/feed/*.h) $(LIB_HDRS)
 WSFEED_OBJS := $(addprefix $(FEED_OUT)/,wsfeed.o feed_opts.o feed_streams.o \
 	feed_limits.o feed_request_text.o \
 	feed_request.o feed_session.o feed_replay.o feed_gen.o feed_fault.o \
-	feed_market.o feed_book.o feed_scenario.o feed_stream.o feed_state.o) \
+	feed_market.o feed_book.o feed_scenario.o feed_stream.o feed_state.o \
+	feed_rxcheck.o) \
 	$(addprefix $(LIB_OUT)/,ws_common.o feed_tls.o)
 
 TOOLS += $(OUT)/wsfeed

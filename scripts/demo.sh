@@ -58,4 +58,4 @@ echo
 echo "latprobe: where the microseconds went (per message, wire to application):"
 ./latprobe report "$OUT"
 echo
-echo "JSON report: $OUT   (picture: latprobe report $OUT)"
+echo "JSON report: $OUT   (picture: latprobe report $OUT --svg demo.svg, or --html demo.html)"

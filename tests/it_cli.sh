@@ -59,6 +59,18 @@ PI='--poll-interval (milliseconds, 1-1000)'
 expect_err 2 "$(inv "$PI" 0)" --poll-interval 0
 expect_err 2 "$(inv "$PI" 1001)" --poll-interval 1001
 expect_err 2 "latprobe: unexpected argument 'extra-argument'" extra-argument
+# a flag that names the one output, given twice: refused (the last one won,
+# in silence)
+expect_err 2 "latprobe: --output given twice ('a.json', then 'b.json'): one report, one file" \
+	--duration 1 --output a.json --output b.json
+for f in svg html; do
+	expect_err 2 "latprobe: report: --$f given twice ('a.$f', then 'b.$f'): one picture per flag" \
+		report r.json --$f a.$f --$f b.$f
+done
+# what the demo points at for a picture makes one (it said `latprobe report
+# FILE`, which prints the table)
+grep 'picture' "$ROOT/scripts/demo.sh" | grep -q -- '--svg' ||
+	fail "scripts/demo.sh: the picture hint does not name --svg: $(grep picture "$ROOT/scripts/demo.sh")"
 # unknown flag, missing argument: glibc's getopt line (prefixed with argv[0])
 # and argp's "Try" line
 TRY="Try \`latprobe --help' or \`latprobe --usage' for more information."

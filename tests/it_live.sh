@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # --live under tmux: the full-screen view appears, redraws in place each
 # second (header stays on the first row, clock moves), shows the stages and
-# the traced connection, fits a small terminal, and Ctrl-C ends it cleanly.
+# the traced connection, fits 80 columns whole and a small terminal, and Ctrl-C ends it cleanly.
 source "$(dirname "$0")/lib.sh"
 need_root
 command -v tmux >/dev/null || skip "tmux not installed (scripts/install-deps.sh)"
@@ -40,6 +40,20 @@ grep -q "^127.0.0.1:$PORT <- 127.0.0.1:[0-9]* *tcpflow" "$TMP/s2" ||
 	fail "connection row missing: $(cat "$TMP/s2")"
 awk 'length > 100 { bad = 1 } END { exit bad }' "$TMP/s2" || fail "line wider than the pane"
 [ "$(grep -c '^latprobe --live' "$TMP/s2")" -eq 1 ] || fail "screen not redrawn in place"
+
+# 80 columns: nothing cut that matters (it needed ~110): the header's unit,
+# the connection's p99 and slowest stage, every line within 80, reads/s
+# (the rate counted batch records, not reads)
+tmux resize-window -t "$S" -x 80 -y 24 2>/dev/null || tmux resize-pane -t "$S" -x 80 -y 24
+sleep 1.3
+cap "$TMP/s4"
+awk 'length > 80 { bad = 1 } END { exit bad }' "$TMP/s4" || fail "80 columns: a line wider than 80: $(cat "$TMP/s4")"
+grep -Eq '^latprobe --live .* [0-9]+ reads/s  lost [0-9]+$' "$TMP/s4" || fail "80 columns: header row 1: $(head -2 "$TMP/s4")"
+grep -Eq '^sockets open [0-9]+ tracked [0-9]+  unit: read$' "$TMP/s4" || fail "80 columns: no 'unit: read': $(head -2 "$TMP/s4")"
+grep -q "^127.0.0.1:$PORT <- 127.0.0.1:[0-9]* *tcpflow *[0-9]" "$TMP/s4" ||
+	fail "80 columns: connection row missing: $(cat "$TMP/s4")"
+grep -Eq '^    total p50 [0-9.]+  p99 [0-9.]+  slowest [a-z_]+ [0-9.]+$' "$TMP/s4" ||
+	fail "80 columns: the connection's p50, p99 and slowest stage are cut: $(cat "$TMP/s4")"
 
 # a small terminal: still one screen, header on top
 tmux resize-window -t "$S" -x 60 -y 12 2>/dev/null || tmux resize-pane -t "$S" -x 60 -y 12

@@ -45,6 +45,8 @@ check() { # check "description" command...
 	if "$@"; then pass "$d"; else fail "$d"; fi
 }
 
+not_grep() { ! grep -q "$@"; }
+
 # jget FILE path.to.key -> value on stdout
 jget() {
 	python3 - "$1" "$2" <<'EOF'
@@ -119,6 +121,11 @@ start_feed cert --tls --duration 10 && {
 	run_client cert --url "wss://127.0.0.1:$PORT/ws/btcusdt@trade" --once --duration 5
 	check "wss: self-signed certificate refused without --insecure (rc $RC)" [ $RC -ne 0 ]
 	check "wss: refusal explained in one line" grep -q "never connected" "$TMP/cert.err"
+	# in words: OpenSSL's verification result, not the string for the
+	# number 1 (error:00000001:lib(0)::reason(1))
+	check "wss: the refusal names the verification error ($(grep 'never connected' "$TMP/cert.err"))" \
+		grep -q "never connected.*: server certificate not verified: self-signed certificate (X509 error 18)" "$TMP/cert.err"
+	check "wss: no OpenSSL error number in its place" not_grep 'lib(0)' "$TMP/cert.err"
 	stop_feed
 }
 

@@ -54,6 +54,8 @@ echo "  ok   wsfeed --replay /dev/zero: one line, exit 1"
 cd "$ROOT/tests" || exit 1
 rc=0
 timeout -s TERM 150 "$PY" wsfeed_requests.py "$BIN" || rc=1
+echo "wsfeed RFC 6455: invalid UTF-8 closes with 1007, an unmasked client frame with 1002"
+timeout -s TERM 60 "$PY" wsfeed_rfc.py "$BIN" || rc=1
 echo "wsfeed streams: cadence, payloads, scenarios"
 timeout -s TERM 120 "$PY" wsfeed_streams.py "$BIN" || rc=1
 echo "wsfeed order book: diff depth and partial depth of one symbol agree"

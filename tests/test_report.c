@@ -410,6 +410,14 @@ int main(void)
 	CHECK(!strcmp(cJSON_GetObjectItem(back, "schema")->valuestring,
 		      "latprobe/1"),
 	      "schema");
+	/* client_message's figure is USDT runs only: the report says so */
+	CHECK(cJSON_IsString(
+		      cJSON_GetObjectItem(back, "event_type_breakdown_note")) &&
+		      strstr(cJSON_GetObjectItem(back,
+						 "event_type_breakdown_note")
+				     ->valuestring,
+			     "client_message counts the client's USDT probe only"),
+	      "event_type_breakdown_note says what client_message counts");
 	CHECK_EQ(cJSON_GetObjectItem(back, "lost_events")->valuedouble, 3);
 	CHECK_EQ(cJSON_GetObjectItem(back, "total_events")->valuedouble, 301);
 	conn = cJSON_GetObjectItem(cJSON_GetObjectItem(back, "connections"),

@@ -171,6 +171,15 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 	case 'o':
 		if (!*arg)
 			return bad(st, "--output", arg);
+		if (o->output) {
+			char e2[LP_ESC_MAX];
+
+			fprintf(stderr,
+				"latprobe: --output given twice ('%s', then '%s'): one report, one file\n",
+				lp_esc(esc, sizeof(esc), o->output),
+				lp_esc(e2, sizeof(e2), arg));
+			return EINVAL;
+		}
 		o->output = arg;
 		break;
 	case 'p':

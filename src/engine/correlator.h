@@ -156,6 +156,12 @@ struct corr {
 	int64_t tls_read_bias_ns; /* tls_decrypt from a kernel read */
 };
 
+/* Reads (tcp_recvmsg calls with data) taken so far, batched or one a record. */
+static inline uint64_t corr_reads(const struct corr *c)
+{
+	return c->t.by_type[LP_EV_READ] + c->t.reads_batched;
+}
+
 struct corr *corr_new(const struct corr_cfg *cfg);
 void corr_free(struct corr *c);
 /* Feed one raw ring-buffer record; malformed records are counted, never trusted. */

@@ -12,6 +12,8 @@
 #include "term_safe.h"
 
 #define LINE_MAX_COLS 400
+/* a connection's figures fit on its row from this width, else on a second */
+#define WIDE_COLS 120
 
 struct screen {
 	FILE *out;
@@ -68,6 +70,7 @@ static void conn_line(struct screen *s, const struct conn *cn)
 	const struct hist *tot = cn->stages[ST_TOTAL];
 	char src[64], dst[64], name[140], slow[48] = "-", cg[96];
 	uint64_t worst = 0;
+	double p50, p99;
 
 	if (cn->have_info) {
 		report_endpoint(src, sizeof(src), cn->info.saddr,
@@ -80,28 +83,38 @@ static void conn_line(struct screen *s, const struct conn *cn)
 			 (unsigned long long)cn->sk);
 	}
 	for (int st = 0; st < ST_MAX; st++) {
-		uint64_t p50;
+		uint64_t q;
 
 		if (!lp_stage_component(st) || !cn->stages[st] ||
 		    !cn->stages[st]->count)
 			continue;
-		p50 = hist_quantile(cn->stages[st], 0.5);
-		if (p50 >= worst) {
-			worst = p50;
+		q = hist_quantile(cn->stages[st], 0.5);
+		if (q >= worst) {
+			worst = q;
 			snprintf(slow, sizeof(slow), "%s %.1f",
-				 lp_stage_names[st], p50 / 1e3);
+				 lp_stage_names[st], q / 1e3);
 		}
 	}
-	line(s, "%-44.44s %-15.15s %9llu %10.1f %10.1f  %-24s %s", name,
+	p50 = tot && tot->count ? hist_quantile(tot, 0.5) / 1e3 : 0.0;
+	p99 = tot && tot->count ? hist_quantile(tot, 0.99) / 1e3 : 0.0;
+	if (s->cols >= WIDE_COLS) {
+		line(s, "%-44.44s %-15.15s %9llu %10.1f %10.1f  %-24s %s", name,
+		     cn->have_info ? cn->info.comm : "?",
+		     (unsigned long long)(tot ? tot->count : 0), p50, p99,
+		     slow, conn_cgroup(cg, sizeof(cg), cn));
+		return;
+	}
+	/* 80 columns: the figures on a second row, the cgroup on a third */
+	line(s, "%-44.44s %-15.15s %9llu", name,
 	     cn->have_info ? cn->info.comm : "?",
-	     (unsigned long long)(tot ? tot->count : 0),
-	     tot && tot->count ? hist_quantile(tot, 0.5) / 1e3 : 0.0,
-	     tot && tot->count ? hist_quantile(tot, 0.99) / 1e3 : 0.0, slow,
-	     conn_cgroup(cg, sizeof(cg), cn));
+	     (unsigned long long)(tot ? tot->count : 0));
+	line(s, "    total p50 %.1f  p99 %.1f  slowest %s", p50, p99, slow);
+	if (cn->have_info && cn->info.cgroup_id)
+		line(s, "    cgroup %s", conn_cgroup(cg, sizeof(cg), cn));
 }
 
 void live_render(FILE *out, const struct corr *c, const uint64_t *stats,
-		 double events_per_s, double uptime, unsigned int rows,
+		 double reads_per_s, double uptime, unsigned int rows,
 		 unsigned int cols)
 {
 	/* rows - 1: a newline on the last row would scroll the screen */
@@ -117,10 +130,11 @@ void live_render(FILE *out, const struct corr *c, const uint64_t *stats,
 	localtime_r(&t, &tm);
 	strftime(now, sizeof(now), "%H:%M:%S", &tm);
 	fputs("\033[H", out);
-	line(&s,
-	     "latprobe --live  %s  up %.0f s  %.0f events/s  lost %llu  sockets open %llu tracked %llu  unit: %s",
-	     now, uptime, events_per_s,
-	     (unsigned long long)(stats ? stats[LP_S_LOST] : 0),
+	/* two header rows, each under 80 columns */
+	line(&s, "latprobe --live  %s  up %.0f s  %.0f reads/s  lost %llu", now,
+	     uptime, reads_per_s,
+	     (unsigned long long)(stats ? stats[LP_S_LOST] : 0));
+	line(&s, "sockets open %llu tracked %llu  unit: %s",
 	     (unsigned long long)c->t.conns_live,
 	     (unsigned long long)c->t.conns_tracked,
 	     c->cfg.per_message ? "message" : "read");
@@ -154,9 +168,13 @@ void live_render(FILE *out, const struct corr *c, const uint64_t *stats,
 		     hist_quantile(h, 0.999) / 1e3);
 	}
 	line(&s, "%s", "");
-	line(&s, "%-44s %-15s %9s %10s %10s  %-24s %s",
-	     "connection (local <- peer)", "comm", "records", "total p50",
-	     "p99", "slowest stage (p50 us)", "cgroup");
+	if (s.cols >= WIDE_COLS)
+		line(&s, "%-44s %-15s %9s %10s %10s  %-24s %s",
+		     "connection (local <- peer)", "comm", "records",
+		     "total p50", "p99", "slowest stage (p50 us)", "cgroup");
+	else
+		line(&s, "%-44s %-15s %9s", "connection (local <- peer)",
+		     "comm", "records");
 
 	for (const struct conn *cn = c->all; cn; cn = cn->next)
 		cap++;
@@ -182,7 +200,7 @@ void live_render(FILE *out, const struct corr *c, const uint64_t *stats,
 void live_tick(FILE *out, const struct corr *c, const uint64_t *stats)
 {
 	static struct timespec t0, last;
-	static uint64_t last_events;
+	static uint64_t last_reads;
 	struct winsize ws = {0};
 	struct timespec now;
 	double dt, up;
@@ -197,8 +215,8 @@ void live_tick(FILE *out, const struct corr *c, const uint64_t *stats)
 	if (ioctl(fileno(out), TIOCGWINSZ, &ws) || !ws.ws_row)
 		ws.ws_row = 24, ws.ws_col = 80;
 	live_render(out, c, stats,
-		    dt > 0 ? (c->t.events - last_events) / dt : 0, up,
+		    dt > 0 ? (corr_reads(c) - last_reads) / dt : 0, up,
 		    ws.ws_row, ws.ws_col);
 	last = now;
-	last_events = c->t.events;
+	last_reads = corr_reads(c);
 }

@@ -13,10 +13,11 @@
 
 /*
  * One screen of rows x cols. stats: enum lp_stat summed over CPUs (NULL =
- * zeros); events_per_s and uptime are shown as given.
+ * zeros); reads_per_s and uptime are shown as given. Every row fits 80
+ * columns; from 120 a connection's figures share its row.
  */
 void live_render(FILE *out, const struct corr *c, const uint64_t *stats,
-		 double events_per_s, double uptime, unsigned int rows,
+		 double reads_per_s, double uptime, unsigned int rows,
 		 unsigned int cols);
 /* Once per second from the poll loop; the terminal size is read each time. */
 void live_tick(FILE *out, const struct corr *c, const uint64_t *stats);

@@ -405,6 +405,9 @@ cJSON *report_build(const struct report_in *in)
 	o = cJSON_AddObjectToObject(root, "event_type_breakdown");
 	for (int i = 0; i < PR_MAX; i++)
 		add_num(o, in->probes[i].name, (double)in->probes[i].hits);
+	cJSON_AddStringToObject(
+		root, "event_type_breakdown_note",
+		"program runs per probe; client_message counts the client's USDT probe only: the messages it reported before its stamps ring was mapped (all of them without a ring); those through the ring are probes.client_message.stamps.records");
 	o = cJSON_GetObjectItemCaseSensitive(root, "ring_buffer");
 	m = cJSON_AddObjectToObject(o, "records_by_type");
 	for (int i = 1; i < LP_EV_MAX; i++)

@@ -109,6 +109,22 @@ out:
 	return err ? 1 : 0;
 }
 
+/* A picture flag given twice kept the last in silence: refuse it. */
+static int once(const char **slot, const char *flag, const char *arg)
+{
+	char e2[LP_ESC_MAX];
+
+	if (*slot) {
+		fprintf(stderr,
+			"latprobe: report: %s given twice ('%s', then '%s'): one picture per flag\n",
+			flag, lp_esc(e, sizeof(e), *slot),
+			lp_esc(e2, sizeof(e2), arg));
+		return -1;
+	}
+	*slot = arg;
+	return 0;
+}
+
 int report_cmd_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -126,10 +142,10 @@ int report_cmd_main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
-			out[0] = optarg;
-			break;
 		case 'H':
-			out[1] = optarg;
+			if (once(&out[opt == 'H'],
+				 opt == 'H' ? "--html" : "--svg", optarg))
+				return 2;
 			break;
 		case 'h':
 			fputs(usage, stdout);

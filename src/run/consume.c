@@ -21,7 +21,7 @@
 volatile sig_atomic_t lp_exiting;
 
 static void status_line(struct corr *c, struct lp_loader *L, double dt,
-			uint64_t *last_events)
+			uint64_t *last_reads)
 {
 	const struct hist *h = &c->stages[ST_TOTAL];
 	uint64_t st[LP_S_MAX];
@@ -29,15 +29,15 @@ static void status_line(struct corr *c, struct lp_loader *L, double dt,
 
 	loader_read_stats(L, st);
 	fprintf(stderr,
-		"%s%8.0f events/s  lost %llu  sockets %llu  total p50 %.1f us  p99 %.1f us  (n=%llu)%s%s",
-		tty ? "\r\033[K" : "", (c->t.events - *last_events) / dt,
+		"%s%8.0f reads/s  lost %llu  sockets %llu  total p50 %.1f us  p99 %.1f us  (n=%llu)%s%s",
+		tty ? "\r\033[K" : "", (corr_reads(c) - *last_reads) / dt,
 		(unsigned long long)st[LP_S_LOST],
 		(unsigned long long)c->t.conns_live,
 		hist_quantile(h, 0.50) / 1e3, hist_quantile(h, 0.99) / 1e3,
 		(unsigned long long)h->count,
 		c->t.conns_not_tracked ? "  CONNECTION CAP REACHED" : "",
 		tty ? "" : "\n");
-	*last_events = c->t.events;
+	*last_reads = corr_reads(c);
 }
 
 /*
@@ -69,7 +69,7 @@ void run_consume(struct lp_run *r)
 	struct client_stamps *stamps = r->stamps;
 	struct metrics *metrics = r->metrics;
 	struct ring_buffer *rb = r->rb;
-	uint64_t t0 = r->t0, next_status = t0 + 1000000000ULL, last_events = 0;
+	uint64_t t0 = r->t0, next_status = t0 + 1000000000ULL, last_reads = 0;
 	uint64_t deadline =
 		o->duration > 0 ? t0 + (uint64_t)(o->duration * 1e9) : 0;
 	bool cap_warned = false;
@@ -148,7 +148,7 @@ void run_consume(struct lp_run *r)
 			}
 			if (!o->quiet && !o->live)
 				status_line(c, L, (now - next_status) / 1e9 + 1,
-					    &last_events);
+					    &last_reads);
 			next_status = now + 1000000000ULL;
 			if (r->every &&
 			    report_every_due(r->every, now, every_path,

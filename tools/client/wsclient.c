@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <libwebsockets.h>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 
 #include "lp_stamps.h"
 #include "out_file.h"
@@ -119,14 +121,33 @@ static void conn_gone(const char *why)
 		wsc.backoff_ns = opt.backoff_max_ms * 1000000ULL;
 }
 
+/*
+ * Why a connection failed, in words. For a certificate it could not
+ * verify, libwebsockets 4.1.6 passes "connect SSL err 1:" and OpenSSL's
+ * string for the number 1 ("error:00000001:lib(0)::reason(1)"): the
+ * verification's own result says what was wrong.
+ */
+static void connection_error(struct lws *wsi, const char *in)
+{
+	SSL *ssl = wsi && wsc.tls ? lws_get_ssl(wsi) : NULL;
+	long v = ssl ? SSL_get_verify_result(ssl) : X509_V_OK;
+
+	if (v != X509_V_OK)
+		snprintf(wsc.last_error, sizeof(wsc.last_error),
+			 "server certificate not verified: %s (X509 error %ld)",
+			 X509_verify_cert_error_string(v), v);
+	else
+		snprintf(wsc.last_error, sizeof(wsc.last_error), "%s",
+			 in ? in : "unknown error");
+}
+
 static int client_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			   void *user, void *in, size_t len)
 {
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		wsc.conn_errors++;
-		snprintf(wsc.last_error, sizeof(wsc.last_error), "%s",
-			 in ? (const char *)in : "unknown error");
+		connection_error(wsi, in);
 		if (opt.verbose || !wsc.msgs)
 			fprintf(stderr, PROG ": cannot connect to %s: %s\n",
 				opt.url, wsc.last_error);
@@ -291,8 +312,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": never connected to %s: %s%s\n", opt.url,
 			wsc.last_error,
 			wsc.tls && !opt.insecure &&
-					strstr(wsc.last_error, "SSL")
-				? " (self-signed certificate? try --insecure)"
+					strstr(wsc.last_error, "certificate")
+				? " (a test server's own certificate? try --insecure)"
 				: "");
 		err = 1;
 	}

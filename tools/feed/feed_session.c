@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "feed_fault.h"
+#include "feed_rxcheck.h"
 #include "feed_server.h"
 #include "ws_common.h"
 
@@ -374,6 +375,19 @@ static int confirm_upgrade(struct lws *wsi)
 	return http_refuse(wsi, (unsigned int)status, why);
 }
 
+/*
+ * RFC 6455 5.1: a client frame without the MASK bit fails the connection
+ * with 1002 (libwebsockets 4.1.6 does not check it: feed_rxcheck.h).
+ */
+static bool unmasked(struct lws *wsi)
+{
+	if (!rxcheck_unmasked(lws_get_socket_fd(wsi)))
+		return false;
+	lws_close_reason(wsi, LWS_CLOSE_STATUS_PROTOCOL_ERR,
+			 (unsigned char *)"client frame not masked", 23);
+	return true;
+}
+
 static int feed_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			 void *user, void *in, size_t len)
 {
@@ -381,6 +395,9 @@ static int feed_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	char why[512];
 
 	switch (reason) {
+	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+		rxcheck_accept((int)(intptr_t)in);
+		return 0;
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
 		return confirm_upgrade(wsi);
 	case LWS_CALLBACK_ESTABLISHED:
@@ -399,12 +416,16 @@ static int feed_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		lws_callback_on_writable(wsi);
 		return 0;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
+		if (unmasked(wsi))
+			return -1;
 		return on_writeable(wsi, s);
 	case LWS_CALLBACK_TIMER:
 		if (!s->done)
 			lws_callback_on_writable(wsi);
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
+		if (unmasked(wsi))
+			return -1;
 		if (s->done)
 			return -1;
 		if (s->close_code)
@@ -413,6 +434,8 @@ static int feed_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			stop_reading(wsi);
 		return 0;
 	case LWS_CALLBACK_RECEIVE_PONG:
+		if (unmasked(wsi))
+			return -1;
 		g.pongs++;
 		if (s->done)
 			return -1;

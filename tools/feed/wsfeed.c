@@ -80,6 +80,8 @@ int main(int argc, char **argv)
 	info.protocols = feed_protocols;
 	info.gid = -1;
 	info.uid = -1;
+	/* RFC 6455 8.1: invalid UTF-8 in a text frame fails the connection (1007) */
+	info.options |= LWS_SERVER_OPTION_VALIDATE_UTF8;
 	if (!strchr(opt.bind, ':'))
 		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
 	if (opt.tls) {

@@ -63,7 +63,7 @@ def get(path, **params):
     except OSError:
         return None
 sub = lambda e: (e.replace("$__rate_interval", "5s").replace("$instance", ".*")
-                 .replace("$connection", ".*"))
+                 .replace("$connection", ".*").replace("$cgroup", ".*"))
 checks = []
 for v in dash["templating"]["list"]:
     if v["type"] == "query":  # label_values(SELECTOR, LABEL)

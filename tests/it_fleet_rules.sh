@@ -36,10 +36,10 @@ bad = []
 assert dash.get("uid") and dash.get("title"), "uid and title"
 vars_ = {v["name"]: v for v in dash["templating"]["list"]}
 assert vars_["datasource"]["type"] == "datasource", "a datasource variable"
-for v in ("instance", "connection"):
+for v in ("instance", "cgroup", "connection"):
     assert v in vars_ and "label_values(" in vars_[v]["definition"], v
 exprs = [vars_[v]["definition"][len("label_values("):].rsplit(",", 1)[0]
-         for v in ("instance", "connection")]
+         for v in ("instance", "cgroup", "connection")]
 kinds = set()
 for p in dash["panels"]:
     kinds.add(p["type"])
@@ -55,7 +55,7 @@ out = open(sys.argv[4], "w")
 out.write("groups:\n  - name: panels\n    rules:\n")
 for i, e in enumerate(exprs):
     e = (e.replace("$__rate_interval", "1m").replace("$instance", ".*")
-          .replace("$connection", ".*"))
+          .replace("$connection", ".*").replace("$cgroup", ".*"))
     if "$" in e:
         bad.append(f"unknown variable in {e}")
     out.write(f"      - record: panel_{i}\n        expr: {json.dumps(e)}\n")

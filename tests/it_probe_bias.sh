@@ -45,12 +45,17 @@ sleep 0.3
 stop_latprobe
 
 python3 - "$TMP" "$N" "$R" <<'PY' || fail "probe bias / whole cost"
-import json, statistics, sys
+import json, os, statistics, sys
 d, n, R = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 med = statistics.median
 errs = []
 def check(c, m):
     if not c: errs.append(m)
+def timing(c, m): # against the loop's own clock: judged in the release run
+    if os.environ.get("LP_SANITIZED") and not c:
+        print(f"  NOTE (ASan loop build, not checked): {m}", file=sys.stderr)
+    else:
+        check(c, m)
 def kv(f):
     return dict(x.split("=") for x in open(f).read().split())
 def corrected(rep, stage, truth, what):
@@ -69,8 +74,8 @@ def corrected(rep, stage, truth, what):
     print(f"  {what}: truth p50 {truth} ns, raw p50 {raw:.0f}, corrected {corr:.0f} "
           f"(bias {bias} ns, tolerance {tol:.0f}, negative {bc['negative']} of {bc['count']})",
           file=sys.stderr)
-    check(gap >= 300, f"{what}: calibrated gap {gap} ns too small to tell corrected from raw here")
-    check(abs(corr - truth) <= tol,
+    timing(gap >= 300, f"{what}: calibrated gap {gap} ns too small to tell corrected from raw here")
+    timing(abs(corr - truth) <= tol,
           f"{what}: corrected p50 {corr:.0f} not within {tol:.0f} of {truth} "
           f"(1.5 us, and at least half the gap {gap:.0f} ns closer than raw {raw:.0f})")
 def whole(rep, calls, a, b, what):
@@ -82,7 +87,7 @@ def whole(rep, calls, a, b, what):
     print(f"  {what}: untraced {a:.0f} ns/call, traced {b:.0f}: pays {paid:.0f}; "
           f"report: {per:.0f} (BPF {c['run_time_ns'] / calls:.0f}, traps {c['trap_ns'] / calls:.0f})",
           file=sys.stderr)
-    check(abs(per - paid) <= tol, f"{what}: reported {per:.0f} ns/call vs paid {paid:.0f} (tolerance {tol:.0f})")
+    timing(abs(per - paid) <= tol, f"{what}: reported {per:.0f} ns/call vs paid {paid:.0f} (tolerance {tol:.0f})")
 
 cb = json.load(open(f"{d}/cb.json"))
 o0 = [kv(f"{d}/cb0.{i}.out") for i in range(1, R + 1)]

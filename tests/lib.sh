@@ -4,6 +4,12 @@
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${LP_BUILD:-$ROOT/build} # build-san with make test SANITIZE=1
+# Under SANITIZE=1 the traced test clients are ASan builds too: their
+# prologues and epilogues (outside their own clocks) grow and vary, so a
+# check of latprobe's timing against a client's clock is shown, not judged
+# (the release run judges it); counts, stages and placement stay checked.
+export LP_SANITIZED=
+[ "${BUILD##*/}" = build-san ] && LP_SANITIZED=1
 LATPROBE=$ROOT/latprobe
 TEST_NAME=$(basename "$0" .sh)
 TMP=$(mktemp -d "/tmp/${TEST_NAME}.XXXXXX")

@@ -24,6 +24,7 @@
 #include "sock_state.bpf.h"
 #include "seg_marks.bpf.h"
 #include "read_batch.bpf.h"
+#include "tls_carry.bpf.h"
 #include "sched_split.bpf.h"
 
 #define MSG_PEEK 2
@@ -121,6 +122,43 @@ static __always_inline bool read_queue(struct sock *sk, struct lp_sk *k,
 	return true;
 }
 
+/* Set by user space once the TLS probes are attached (bpf/tls_carry.bpf.h). */
+bool tls_carry = false;
+
+/*
+ * A read inside the thread's SSL_read waits for the call's record; false:
+ * no call open, send it as usual.
+ */
+static __always_inline bool read_carry(struct sock *sk, struct lp_sk *k,
+				       __u32 after, int ret, struct lp_start *s)
+{
+	struct tls_call *call;
+	struct lp_read_ent *q;
+	__u64 id, now;
+
+	call = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0,
+				    0);
+	if (!call || !call->start_ns)
+		return false;
+	now = bpf_ktime_get_ns();
+	/* another socket's read, or a full call: what it holds goes first */
+	if (call->rn && (call->sk != (__u64)sk || call->rn >= LP_TLS_READS))
+		carry_send(call, now, 0);
+	q = &call->rq[call->rn & (LP_TLS_READS - 1)];
+	id = bpf_get_current_pid_tgid();
+	q->ts_ns = now;
+	q->tid = (__u32)id;
+	q->tgid = id >> 32;
+	read_fill(&q->r, ret, after, s, (__u64)sk);
+	if (join_marks) {
+		marks_take(k, after, &q->r);
+		sched_take(&q->r, now);
+	}
+	call->sk = (__u64)sk;
+	call->rn++;
+	return true;
+}
+
 /* tp_btf and fexit: sk is a BTF pointer, the state is in its storage. */
 static __always_inline void read_exit(struct sock *sk, int ret, int flags)
 {
@@ -138,6 +176,8 @@ static __always_inline void read_exit(struct sock *sk, int ret, int flags)
 	k = sock_traced(sk, true, 0);
 	tp = k ? bpf_skc_to_tcp_sock(sk) : NULL;
 	if (!tp)
+		goto out;
+	if (tls_carry && read_carry(sk, k, tp->copied_seq, ret, s))
 		goto out;
 	if (batch_reads && join_marks &&
 	    read_queue(sk, k, tp->copied_seq, ret, s))
@@ -512,6 +552,24 @@ int BPF_PROG(state, const struct sock *csk, const int oldstate,
 	if (k)
 		bpf_sk_storage_delete(&sk_state, sk);
 	bpf_map_delete_elem(&socks, &key);
+	return 0;
+}
+
+/*
+ * At exit, once every program is detached: the reads that TLS calls still
+ * open (a thread blocked in SSL_read) hold go out (bpf/tls_carry.bpf.h).
+ */
+SEC("iter/task")
+int flush_tls_calls(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct tls_call *call;
+
+	if (!task)
+		return 0;
+	call = bpf_task_storage_get(&tls_calls, task, 0, 0);
+	if (call && call->rn)
+		carry_send(call, bpf_ktime_get_ns(), 0);
 	return 0;
 }
 

@@ -246,13 +246,22 @@ struct lp_cb {
 };
 
 /*
- * One SSL_read/SSL_read_ex (or the libssl function both wrap) that returned
- * data; h.ts_ns is its return, h.sk is 0 (the correlator finds the socket
- * through the kernel reads of the same thread).
+ * One SSL_read/SSL_read_ex (or the libssl function both wrap); h.ts_ns is
+ * its return. The kernel reads that returned inside the call (OpenSSL reads
+ * a record's header, then its body) travel in this record instead of one
+ * record each (bpf/tls_carry.bpf.h): ent[0..n) are h.sk's, in the order
+ * they returned, each what an LP_EV_READ record would carry. h.sk is 0 when
+ * n is 0 (the correlator finds the socket through the thread's reads).
+ * bytes 0: the call returned nothing (or never returned) and the record
+ * only carries its reads.
  */
+#define LP_TLS_READS 4
 struct lp_tls {
 	__u64 start_ns; /* entry of the call */
-	__u64 bytes;	/* plaintext bytes it returned (> 0) */
+	__u64 bytes;	/* plaintext bytes it returned, 0: reads only (n > 0) */
+	__u32 n;	/* reads carried, 0..LP_TLS_READS */
+	__u32 pad;
+	struct lp_read_ent ent[LP_TLS_READS];
 };
 
 /*

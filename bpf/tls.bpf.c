@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * TLS probes: one LP_EV_TLS record per SSL_read / SSL_read_ex call (or the
- * libssl function both of them call) that returned plaintext.
+ * libssl function both of them call) that returned plaintext, carrying the
+ * kernel reads made inside it (bpf/tls_carry.bpf.h).
  * src/kernel/attach_tls.c puts the entry and the return probe on the same
  * instruction, one the kernel emulates, so a call costs one trap. The
  * record goes through latprobe's one ring buffer ("rb" and "stats" are
@@ -16,23 +17,7 @@
 /* Which processes: a system-wide libssl is shared by every process. */
 #include "task_filter.bpf.h"
 
-struct tls_call {
-	__u64 start_ns;	 /* 0: no call open */
-	__u64 readbytes; /* size_t * of the _ex form, 0 for SSL_read */
-};
-
-/*
- * The call in flight, per thread, in task-local storage: no hash lookup,
- * no lock with interrupts off (an LRU hash's update and delete take one,
- * a paravirtual call on a guest), and it goes with the thread. A call
- * whose return never comes (longjmp) is overwritten by the next entry.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct tls_call);
-} tls_calls SEC(".maps");
+#include "tls_carry.bpf.h"
 
 static __always_inline int on_entry(__u64 readbytes)
 {
@@ -45,6 +30,9 @@ static __always_inline int on_entry(__u64 readbytes)
 				    BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!call)
 		return 0;
+	/* a call that never returned (longjmp): its reads go first */
+	if (call->rn)
+		carry_send(call, bpf_ktime_get_ns(), 0);
 	call->readbytes = readbytes;
 	/* last: the program's own work stays out of the stamped call */
 	call->start_ns = bpf_ktime_get_ns();
@@ -75,7 +63,6 @@ int BPF_KRETPROBE(ssl_read_return, long ret)
 {
 	__u64 now = bpf_ktime_get_ns(), bytes = 0;
 	struct tls_call *call;
-	struct lp_event *e;
 
 	call = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0,
 				    0);
@@ -88,14 +75,8 @@ int BPF_KRETPROBE(ssl_read_return, long ret)
 		bpf_probe_read_user(&bytes, sizeof(bytes),
 				    (void *)call->readbytes);
 	}
-	if (bytes) {
-		e = rb_reserve(LP_EV_TLS, 0, now);
-		if (e) {
-			e->tls.start_ns = call->start_ns;
-			e->tls.bytes = bytes;
-			rb_submit(e);
-		}
-	}
+	/* the call and the kernel reads it made, one record */
+	carry_send(call, now, bytes);
 	call->start_ns = 0;
 	return 0;
 }

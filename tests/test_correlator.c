@@ -412,6 +412,14 @@ static bool is_valid(const unsigned char *buf, size_t n)
 			if (e->reads.ent[i].r.ret <= 0)
 				return false;
 	}
+	/* SSL_read: plaintext, or only the reads it carries (all with data) */
+	if (e->h.type == LP_EV_TLS) {
+		if ((!e->tls.bytes && !e->tls.n) || e->tls.n > LP_TLS_READS)
+			return false;
+		for (uint32_t i = 0; i < e->tls.n; i++)
+			if (e->tls.ent[i].r.ret <= 0)
+				return false;
+	}
 	/* kTLS reads: plaintext, a record, no more decrypt time than clock */
 	if (e->h.type == LP_EV_KTLS &&
 	    (!e->ktls.bytes || !e->ktls.records ||
@@ -445,6 +453,9 @@ static void test_garbage(void)
 			if (h->type == LP_EV_READS && random() % 2)
 				((struct lp_event *)buf)->reads.n =
 					1 + random() % LP_READS_BATCH;
+			if (h->type == LP_EV_TLS && random() % 2)
+				((struct lp_event *)buf)->tls.n =
+					random() % (LP_TLS_READS + 1);
 		}
 		if (is_valid(buf, n))
 			good++;
@@ -655,6 +666,76 @@ out:
 	corr_free(bat);
 }
 
+/*
+ * Reads carried by the SSL_read that made them (LP_EV_TLS with n > 0) are
+ * the same reads as records of their own followed by the call: the same
+ * stages, and tls_decrypt runs from the last carried read.
+ */
+static void test_tls_carry(void)
+{
+	struct corr *one = mk(false, 0), *car = mk(false, 0);
+	struct lp_event e = {};
+	struct lp_read_ent r0 = series_read(0), r1 = series_read(3);
+	struct conn *a, *b;
+
+	r0.tid = r1.tid = 9;
+	sock(one, SK1, 50000);
+	sock(car, SK1, 50000);
+	for (int i = 0; i < 2; i++) {
+		memset(&e, 0, sizeof(e));
+		e.h.tid = 9;
+		e.read = (i ? r1 : r0).r;
+		feed(one, &e, LP_EV_READ, SK1, (i ? r1 : r0).ts_ns);
+	}
+	memset(&e, 0, sizeof(e));
+	e.h.tid = 9;
+	e.tls.start_ns = r0.ts_ns - 30;
+	e.tls.bytes = 150;
+	feed(one, &e, LP_EV_TLS, 0, r1.ts_ns + 700);
+	/* the same call carrying both reads */
+	e.tls.n = 2;
+	e.tls.ent[0] = r0;
+	e.tls.ent[1] = r1;
+	feed(car, &e, LP_EV_TLS, SK1, r1.ts_ns + 700);
+	a = corr_lookup(one, SK1);
+	b = corr_lookup(car, SK1);
+	if (!CHECK(a && b, "both connections tracked"))
+		goto out;
+	CHECK_EQ(b->reads, 2);
+	CHECK_EQ(b->bytes_received, a->bytes_received);
+	for (int st = 0; st < ST_MAX; st++) {
+		CHECK_EQ(car->stages[st].count, one->stages[st].count);
+		CHECK(car->stages[st].sum == one->stages[st].sum,
+		      "stage %d: the same sum", st);
+	}
+	CHECK_EQ(car->stages[ST_TLS_DECRYPT].count, 1);
+	CHECK_EQ(stage_max(car, ST_TLS_DECRYPT), 700);
+	CHECK_EQ(car->tls.after_kernel_read, 1);
+	CHECK_EQ(car->t.reads_in_tls, 2);
+	CHECK_EQ(corr_reads(car), 2);
+	/* a call that returned nothing: its reads only, no TLS read */
+	memset(&e, 0, sizeof(e));
+	e.h.tid = 9;
+	e.tls.n = 1;
+	e.tls.ent[0] = series_read(6);
+	feed(car, &e, LP_EV_TLS, SK1, 90000);
+	CHECK_EQ(b->reads, 3);
+	CHECK_EQ(car->tls.reads, 1);
+	/* no bytes and no reads, too many reads, a carried read without data */
+	memset(&e, 0, sizeof(e));
+	feed(car, &e, LP_EV_TLS, SK1, 90000);
+	e.tls.n = LP_TLS_READS + 1;
+	e.tls.bytes = 10;
+	feed(car, &e, LP_EV_TLS, SK1, 90000);
+	e.tls.n = 1;
+	feed(car, &e, LP_EV_TLS, SK1, 90000);
+	CHECK_EQ(car->t.malformed, 3);
+	CHECK_EQ(b->reads, 3);
+out:
+	corr_free(one);
+	corr_free(car);
+}
+
 /* The mark ring: evicting the head, out-of-order inserts, wake-ups after. */
 static void test_ring(void)
 {
@@ -696,6 +777,7 @@ int main(void)
 	test_garbage();
 	test_joined();
 	test_read_batch();
+	test_tls_carry();
 	test_ring();
 	return check_done("test_correlator");
 }

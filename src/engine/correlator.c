@@ -199,37 +199,51 @@ static void conn_close(struct corr *c, struct conn *cn)
 	c->t.conns_live--;
 }
 
-static bool reads_valid(const struct lp_reads *b)
+static bool ents_valid(const struct lp_read_ent *ent, unsigned int n)
 {
-	if (!b->n || b->n > LP_READS_BATCH)
-		return false;
-	for (unsigned int i = 0; i < b->n; i++)
-		if (b->ent[i].r.ret <= 0)
+	for (unsigned int i = 0; i < n; i++)
+		if (ent[i].r.ret <= 0)
 			return false;
 	return true;
 }
 
+static bool reads_valid(const struct lp_reads *b)
+{
+	return b->n && b->n <= LP_READS_BATCH && ents_valid(b->ent, b->n);
+}
+
+/* a call that returned plaintext, or a record of held reads only */
+static bool tls_valid(const struct lp_tls *t)
+{
+	return (t->bytes || t->n) && t->n <= LP_TLS_READS &&
+	       ents_valid(t->ent, t->n);
+}
+
 /*
- * One socket's batched reads, in the order they returned: one record of
- * its connection (looked up once), each read as its own record would be.
+ * Reads of one socket that left in one record (a batch, or the SSL_read
+ * that made them), in the order they returned: the connection is looked
+ * up once, each read is handled as its own record would be.
  */
 static void on_reads(struct corr *c, const struct lp_hdr *bh,
-		     const struct lp_reads *b)
+		     const struct lp_read_ent *ent, unsigned int n)
 {
 	struct conn *cn = conn_get(c, bh->sk);
 	struct lp_hdr h = *bh;
 
-	c->t.reads_batched += b->n;
+	if (bh->type == LP_EV_TLS)
+		c->t.reads_in_tls += n;
+	else
+		c->t.reads_batched += n;
 	if (cn)
 		cn->events++;
 	h.type = LP_EV_READ;
-	for (unsigned int i = 0; i < b->n; i++) {
-		h.ts_ns = b->ent[i].ts_ns;
-		h.tid = b->ent[i].tid;
-		h.tgid = b->ent[i].tgid;
+	for (unsigned int i = 0; i < n; i++) {
+		h.ts_ns = ent[i].ts_ns;
+		h.tid = ent[i].tid;
+		h.tgid = ent[i].tgid;
 		corr_tls_note_read(c, &h);
 		if (cn)
-			corr_on_read(c, cn, &h, &b->ent[i].r);
+			corr_on_read(c, cn, &h, &ent[i].r);
 	}
 }
 
@@ -257,7 +271,7 @@ void corr_event(struct corr *c, const void *data, size_t size)
 	    e->h.type >= LP_EV_MAX || size != lp_event_size(e->h.type) ||
 	    (e->h.type == LP_EV_READ && e->read.ret <= 0) ||
 	    (e->h.type == LP_EV_READS && !reads_valid(&e->reads)) ||
-	    (e->h.type == LP_EV_TLS && !e->tls.bytes) ||
+	    (e->h.type == LP_EV_TLS && !tls_valid(&e->tls)) ||
 	    (e->h.type == LP_EV_KTLS &&
 	     (!e->ktls.bytes || !e->ktls.records ||
 	      e->ktls.decrypt_ns > e->h.ts_ns))) {
@@ -275,10 +289,14 @@ void corr_event(struct corr *c, const void *data, size_t size)
 		corr_on_cb(c, &e->h, &e->cb);
 		return;
 	case LP_EV_TLS:
-		corr_tls_event(c, &e->h, &e->tls);
+		/* the kernel reads inside the call first, as they returned */
+		if (e->tls.n)
+			on_reads(c, &e->h, e->tls.ent, e->tls.n);
+		if (e->tls.bytes)
+			corr_tls_event(c, &e->h, &e->tls);
 		return;
 	case LP_EV_READS:
-		on_reads(c, &e->h, &e->reads);
+		on_reads(c, &e->h, e->reads.ent, e->reads.n);
 		return;
 	case LP_EV_KTLS:
 		corr_ktls_event(c, &e->h, &e->ktls);

@@ -117,6 +117,7 @@ struct corr_cfg {
 struct corr_totals {
 	uint64_t events, malformed, by_type[LP_EV_MAX];
 	uint64_t reads_batched; /* reads that came in LP_EV_READS records */
+	uint64_t reads_in_tls; /* ... in LP_EV_TLS records (the call's own) */
 	uint64_t msgs_seen, msgs_correlated, msgs_by_last_read;
 	uint64_t msgs_no_socket, msgs_no_read;
 	uint64_t msgs_read_displaced; /* of no_read: history overrun (lag) */
@@ -159,7 +160,8 @@ struct corr {
 /* Reads (tcp_recvmsg calls with data) taken so far, batched or one a record. */
 static inline uint64_t corr_reads(const struct corr *c)
 {
-	return c->t.by_type[LP_EV_READ] + c->t.reads_batched;
+	return c->t.by_type[LP_EV_READ] + c->t.reads_batched +
+	       c->t.reads_in_tls;
 }
 
 struct corr *corr_new(const struct corr_cfg *cfg);

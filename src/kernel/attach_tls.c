@@ -301,7 +301,7 @@ static void describe(const struct tls_plan *p, struct probe_info *pi)
 
 static int load(struct lp_tls_probes *T, const struct lp_opts *o,
 		const struct tls_plan *p, struct bpf_map *rb,
-		struct bpf_map *stats)
+		struct bpf_map *stats, struct bpf_map *calls)
 {
 	struct tls_bpf *s = T->skel = tls_bpf__open();
 	int err;
@@ -315,7 +315,8 @@ static int load(struct lp_tls_probes *T, const struct lp_opts *o,
 	s->rodata->targ_cgroup_level = o->cgroup_level;
 	s->rodata->wakeup_bytes = o->ringbuf_size / 4;
 	if ((err = bpf_map__reuse_fd(s->maps.rb, bpf_map__fd(rb))) ||
-	    (err = bpf_map__reuse_fd(s->maps.stats, bpf_map__fd(stats))))
+	    (err = bpf_map__reuse_fd(s->maps.stats, bpf_map__fd(stats))) ||
+	    (err = bpf_map__reuse_fd(s->maps.tls_calls, bpf_map__fd(calls))))
 		return err;
 	return tls_bpf__load(s);
 }
@@ -347,7 +348,8 @@ static int attach_site(struct lp_tls_probes *T, const struct tls_plan *p,
 
 int tls_probes_attach(struct lp_tls_probes *T, const struct lp_opts *o,
 		      const char *client_path, struct bpf_map *rb,
-		      struct bpf_map *stats, struct probe_info *pi)
+		      struct bpf_map *stats, struct bpf_map *calls,
+		      struct probe_info *pi)
 {
 	struct tls_plan *p;
 	char bin[PATH_MAX];
@@ -368,7 +370,7 @@ int tls_probes_attach(struct lp_tls_probes *T, const struct lp_opts *o,
 	    find_file(p, bin, pi) || place(p, pi))
 		goto out;
 	describe(p, pi);
-	err = load(T, o, p, rb, stats);
+	err = load(T, o, p, rb, stats, calls);
 	if (err) {
 		why(pi, "loading the TLS programs failed: %s", strerror(-err));
 		goto fail;

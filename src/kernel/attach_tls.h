@@ -31,7 +31,8 @@ struct lp_tls_probes {
  */
 int tls_probes_attach(struct lp_tls_probes *T, const struct lp_opts *o,
 		      const char *client_path, struct bpf_map *rb,
-		      struct bpf_map *stats, struct probe_info *pi);
+		      struct bpf_map *stats, struct bpf_map *calls,
+		      struct probe_info *pi);
 void tls_probes_detach(struct lp_tls_probes *T);
 void tls_probes_destroy(struct lp_tls_probes *T);
 

@@ -356,6 +356,7 @@ int loader_open(struct lp_loader *L, const struct lp_opts *o,
 	s->rodata->dev_from_skb = !err;
 	bpf_program__set_autoattach(s->progs.live_socks, false);
 	bpf_program__set_autoattach(s->progs.flush_reads, false);
+	bpf_program__set_autoattach(s->progs.flush_tls_calls, false);
 	bpf_map__set_max_entries(s->maps.rb, o->ringbuf_size);
 
 	struct probe_flavours fl;
@@ -482,7 +483,8 @@ int loader_load_attach(struct lp_loader *L, const struct lp_opts *o)
 		L->probes[PR_CLIENT_MESSAGE].used = MECH_USDT;
 	}
 	return tls_probes_attach(&L->tls, o, L->client_path, s->maps.rb,
-				 s->maps.stats, &L->probes[PR_TLS_READ]);
+				 s->maps.stats, s->maps.tls_calls,
+				 &L->probes[PR_TLS_READ]);
 }
 
 void loader_detach(struct lp_loader *L)

@@ -18,6 +18,7 @@ struct lp_loader {
 	struct probe_info probes[PR_MAX];
 	struct bpf_link *usdt_link;
 	struct bpf_link *flush_link; /* batched reads' flusher, or NULL */
+	struct bpf_link *tls_flush_link; /* reads held by SSL_read calls */
 	struct lp_tls_probes tls; /* SSL_read probes (attach_tls.c) */
 	bool own_nic_ts;    /* nobody had pinned nic_ts: we create it */
 	bool pinned_nic_ts; /* ... and pinned it: unpin on exit */
@@ -50,6 +51,7 @@ int loader_read_live_socks(struct lp_loader *L, struct lp_live_sock **out);
 void loader_batch_start(struct lp_loader *L, const struct lp_opts *o);
 void loader_batch_flush(struct lp_loader *L);
 void loader_batch_stop(struct lp_loader *L);
+void loader_tls_carry_flush(struct lp_loader *L);
 /* --sched (loader_sched.c): the scheduler programs on, or off and why. */
 void loader_sched_setup(struct lp_loader *L, const struct lp_opts *o);
 void loader_nic_source(struct lp_loader *L, struct nic_source *ns);

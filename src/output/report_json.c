@@ -351,6 +351,7 @@ cJSON *report_build(const struct report_in *in)
 	add_num(o, "malformed", (double)t->malformed);
 	add_num(o, "read_batch", (double)in->read_batch);
 	add_num(o, "reads_batched", (double)t->reads_batched);
+	add_num(o, "reads_in_tls_records", (double)t->reads_in_tls);
 	add_num(o, "reads_lost", (double)in->stats[LP_S_READS_LOST]);
 	add_num(o, "forced_wakeups", (double)in->stats[LP_S_WAKEUPS]);
 	add_num(o, "filtered_in_kernel", (double)in->stats[LP_S_FILTERED]);
@@ -426,7 +427,7 @@ cJSON *report_build(const struct report_in *in)
 	if (in->ov) {
 		struct ov_units u = {
 			.messages = t->msgs_seen,
-			.reads = t->by_type[LP_EV_READ] + t->reads_batched,
+			.reads = corr_reads(c),
 			.ring_records = in->stats[LP_S_SUBMITTED],
 			.wakeups = in->stats[LP_S_WAKEUPS],
 			.client_hits = in->probes[PR_CLIENT_MESSAGE].hits,

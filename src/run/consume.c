@@ -168,6 +168,7 @@ void run_drain(struct lp_run *r, struct overhead *ov)
 	overhead_stop(ov); /* detached: no program runs any more */
 	client_stamps_snapshot(stamps);
 	loader_batch_flush(L);
+	loader_tls_carry_flush(L);
 	ring_buffer__consume(r->rb);
 	client_stamps_process(stamps, now_ns(CLOCK_MONOTONIC));
 	client_stamps_finish(stamps);

@@ -308,7 +308,7 @@ static inline __u32 lp_event_size(__u8 type)
 		return sizeof(struct lp_hdr) + sizeof(struct lp_msg);
 	case LP_EV_CB:
 		return sizeof(struct lp_hdr) + sizeof(struct lp_cb);
-	case LP_EV_TLS:
+	case LP_EV_TLS: /* the largest: lp_tls_size() is the record's */
 		return sizeof(struct lp_hdr) + sizeof(struct lp_tls);
 	case LP_EV_READS:
 		return sizeof(struct lp_hdr) + sizeof(struct lp_reads);
@@ -316,6 +316,17 @@ static inline __u32 lp_event_size(__u8 type)
 		return sizeof(struct lp_hdr) + sizeof(struct lp_ktls);
 	}
 	return 0;
+}
+
+/*
+ * An LP_EV_TLS record ends after its n reads: a call that carries none
+ * sends 40 bytes, not 520 (every cache line of the ring the producer
+ * writes is one the consumer's CPU read last).
+ */
+static inline __u32 lp_tls_size(__u32 n)
+{
+	return sizeof(struct lp_hdr) + sizeof(struct lp_tls) -
+	       (LP_TLS_READS - n) * sizeof(struct lp_read_ent);
 }
 
 /*

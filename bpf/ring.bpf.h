@@ -37,12 +37,14 @@ static __always_inline void stat_inc(__u32 idx)
 	stat_add(idx, 1);
 }
 
-static __always_inline void *rb_reserve(__u8 type, __u64 sk, __u64 ts)
+/* size: a constant at each call site (the verifier wants one) */
+static __always_inline void *rb_reserve_size(__u8 type, __u64 sk, __u64 ts,
+					     __u32 size)
 {
 	struct lp_hdr *h;
 	__u64 id;
 
-	h = bpf_ringbuf_reserve(&rb, lp_event_size(type), 0);
+	h = bpf_ringbuf_reserve(&rb, size, 0);
 	if (!h) {
 		stat_inc(LP_S_LOST);
 		return NULL;
@@ -59,6 +61,11 @@ static __always_inline void *rb_reserve(__u8 type, __u64 sk, __u64 ts)
 	return h;
 }
 
+static __always_inline void *rb_reserve(__u8 type, __u64 sk, __u64 ts)
+{
+	return rb_reserve_size(type, sk, ts, lp_event_size(type));
+}
+
 /*
  * Never wake the consumer per record (an IPI costs microseconds here); force
  * one when the pending data crosses a quarter of the ring, once per
@@ -66,9 +73,8 @@ static __always_inline void *rb_reserve(__u8 type, __u64 sk, __u64 ts)
  * consumer is behind: a crossing two producers both missed must not wait
  * for its 10 ms poll timer).
  */
-static __always_inline void rb_submit(void *e)
+static __always_inline void rb_submit_size(void *e, __u32 size)
 {
-	__u32 size = lp_event_size(((struct lp_hdr *)e)->type);
 	__u64 flags = BPF_RB_NO_WAKEUP, avail;
 
 	avail = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA);
@@ -79,6 +85,11 @@ static __always_inline void rb_submit(void *e)
 	}
 	bpf_ringbuf_submit(e, flags);
 	stat_inc(LP_S_SUBMITTED);
+}
+
+static __always_inline void rb_submit(void *e)
+{
+	rb_submit_size(e, lp_event_size(((struct lp_hdr *)e)->type));
 }
 
 #endif /* __LP_RING_BPF_H */

@@ -45,9 +45,20 @@ struct {
 	__type(value, struct tls_call);
 } tls_calls SEC(".maps");
 
+/* k reads into a record reserved for k: constant sizes, as the verifier wants */
+#define CARRY_RESERVE(k)                                                      \
+	do {                                                                  \
+		e = rb_reserve_size(LP_EV_TLS, (k) ? call->sk : 0, now,        \
+				    lp_tls_size(k));                           \
+		if (e && (k))                                                 \
+			__builtin_memcpy(e->tls.ent, call->rq,                 \
+					 (k) * sizeof(struct lp_read_ent));    \
+	} while (0)
+
 /*
  * Send the call's reads and, if bytes, the call itself (h.ts_ns = now), in
- * one record; a record lost to a full ring counts its reads as lost.
+ * one record of lp_tls_size(n) bytes; a record lost to a full ring counts
+ * its reads as lost.
  */
 static __always_inline void carry_send(struct tls_call *call, __u64 now,
 				       __u64 bytes)
@@ -58,7 +69,23 @@ static __always_inline void carry_send(struct tls_call *call, __u64 now,
 	call->rn = 0;
 	if (!bytes && !n)
 		return;
-	e = rb_reserve(LP_EV_TLS, n ? call->sk : 0, now);
+	switch (n) {
+	case 0:
+		CARRY_RESERVE(0);
+		break;
+	case 1:
+		CARRY_RESERVE(1);
+		break;
+	case 2:
+		CARRY_RESERVE(2);
+		break;
+	case 3:
+		CARRY_RESERVE(3);
+		break;
+	default:
+		n = LP_TLS_READS;
+		CARRY_RESERVE(LP_TLS_READS);
+	}
 	if (!e) {
 		stat_add(LP_S_READS_LOST, n);
 		return;
@@ -67,8 +94,7 @@ static __always_inline void carry_send(struct tls_call *call, __u64 now,
 	e->tls.bytes = bytes;
 	e->tls.n = n;
 	e->tls.pad = 0;
-	__builtin_memcpy(e->tls.ent, call->rq, sizeof(call->rq));
-	rb_submit(e);
+	rb_submit_size(e, lp_tls_size(n));
 }
 
 #endif /* __LP_TLS_CARRY_BPF_H */

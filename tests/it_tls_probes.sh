@@ -179,6 +179,11 @@ for scheme in wss ws; do
 			[ "$(jget "$r" "r['stages']['tls_decrypt']['count'] == r['tls']['reads'] >= $msgs")" = True ]
 		check "wsclient wss: OpenSSL reads the socket itself (after_kernel_read > 0)" \
 			[ "$(jget "$r" "r['tls']['after_kernel_read'] > 0")" = True ]
+		# the reads inside SSL_read travel in its record: one record a
+		# message, not three (bpf/tls_carry.bpf.h); the reads outside
+		# SSL_read (the handshake's, here about 20) come one a record
+		check "wsclient wss: reads carried by SSL_read records ($(jget "$r" "r['ring_buffer']['reads_in_tls_records']") in them, $(jget "$r" "r['ring_buffer']['records_by_type']['tcp_recvmsg']") on their own)" \
+			[ "$(jget "$r" "r['ring_buffer']['reads_in_tls_records'] >= $msgs and r['ring_buffer']['records_by_type']['tcp_recvmsg'] <= $msgs / 10")" = True ]
 	else
 		check "wsclient ws: zero TLS probe hits, no tls_decrypt" \
 			[ "$(jget "$r" "r['probes']['ssl_read']['hits'] == 0 and 'tls_decrypt' not in r['stages']")" = True ]

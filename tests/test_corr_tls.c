@@ -39,7 +39,7 @@ static void tls_ev(struct corr *c, uint32_t tid, uint64_t start, uint64_t end,
 	e.h.ts_ns = end;
 	e.tls.start_ns = start;
 	e.tls.bytes = bytes;
-	corr_event(c, &e, lp_event_size(LP_EV_TLS));
+	corr_event(c, &e, lp_tls_size(0));
 }
 
 static uint64_t conn_count(struct corr *c, uint64_t sk)

@@ -26,7 +26,12 @@ static void feed(struct corr *c, struct lp_event *e, uint8_t type,
 	e->h.sk = sk;
 	e->h.ts_ns = ts;
 	e->h.tid = e->h.tid ? e->h.tid : 7;
-	corr_event(c, e, lp_event_size(type));
+	if (type == LP_EV_TLS) /* ends after its reads */
+		corr_event(c, e,
+			   lp_tls_size(e->tls.n < LP_TLS_READS ? e->tls.n
+							       : LP_TLS_READS));
+	else
+		corr_event(c, e, lp_event_size(type));
 }
 
 static void sock(struct corr *c, uint64_t sk, uint16_t port)
@@ -403,8 +408,13 @@ static bool is_valid(const unsigned char *buf, size_t n)
 
 	if (n < sizeof(struct lp_hdr) || !e->h.type || e->h.type >= LP_EV_MAX)
 		return false;
-	if (n != lp_event_size(e->h.type))
+	if (e->h.type == LP_EV_TLS) {
+		if (n < lp_tls_size(0) || e->tls.n > LP_TLS_READS ||
+		    n != lp_tls_size(e->tls.n))
+			return false;
+	} else if (n != lp_event_size(e->h.type)) {
 		return false;
+	}
 	if (e->h.type == LP_EV_READS) {
 		if (!e->reads.n || e->reads.n > LP_READS_BATCH)
 			return false;
@@ -453,9 +463,13 @@ static void test_garbage(void)
 			if (h->type == LP_EV_READS && random() % 2)
 				((struct lp_event *)buf)->reads.n =
 					1 + random() % LP_READS_BATCH;
-			if (h->type == LP_EV_TLS && random() % 2)
-				((struct lp_event *)buf)->tls.n =
-					random() % (LP_TLS_READS + 1);
+			/* SSL_read: a size that fits its count, often */
+			if (h->type == LP_EV_TLS && random() % 2) {
+				uint32_t k = random() % (LP_TLS_READS + 1);
+
+				((struct lp_event *)buf)->tls.n = k;
+				n = lp_tls_size(k);
+			}
 		}
 		if (is_valid(buf, n))
 			good++;
@@ -730,6 +744,10 @@ static void test_tls_carry(void)
 	e.tls.n = 1;
 	feed(car, &e, LP_EV_TLS, SK1, 90000);
 	CHECK_EQ(car->t.malformed, 3);
+	/* one read in the count, the size of two */
+	e.tls.ent[0] = series_read(7);
+	corr_event(car, &e, lp_tls_size(2));
+	CHECK_EQ(car->t.malformed, 4);
 	CHECK_EQ(b->reads, 3);
 out:
 	corr_free(one);

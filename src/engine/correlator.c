@@ -212,6 +212,17 @@ static bool reads_valid(const struct lp_reads *b)
 	return b->n && b->n <= LP_READS_BATCH && ents_valid(b->ent, b->n);
 }
 
+/* What a record of its type says its size is (0: it cannot say). */
+static size_t record_size(const struct lp_event *e, size_t size)
+{
+	if (e->h.type != LP_EV_TLS)
+		return lp_event_size(e->h.type);
+	/* an SSL_read ends after the reads it carries */
+	if (size < lp_tls_size(0) || e->tls.n > LP_TLS_READS)
+		return 0;
+	return lp_tls_size(e->tls.n);
+}
+
 /* a call that returned plaintext, or a record of held reads only */
 static bool tls_valid(const struct lp_tls *t)
 {
@@ -268,7 +279,7 @@ void corr_event(struct corr *c, const void *data, size_t size)
 	struct conn *cn;
 
 	if (size < sizeof(struct lp_hdr) || !e->h.type ||
-	    e->h.type >= LP_EV_MAX || size != lp_event_size(e->h.type) ||
+	    e->h.type >= LP_EV_MAX || size != record_size(e, size) ||
 	    (e->h.type == LP_EV_READ && e->read.ret <= 0) ||
 	    (e->h.type == LP_EV_READS && !reads_valid(&e->reads)) ||
 	    (e->h.type == LP_EV_TLS && !tls_valid(&e->tls)) ||

@@ -11,8 +11,10 @@
 #  3. LP_STAMPS=0 (no ring): the USDT fallback, same exact counts.
 #  4. A 64-record ring against an unpaced feed: overrun counted, and
 #     messages seen + overrun + torn = what the client handled; degraded.
-#  5. latprobe stopped (SIGSTOP) 2 s mid-run: the messages whose reads
-#     left the read history are lost_kernel_stages, the run is degraded.
+#  5. latprobe stopped (SIGSTOP) 2 s mid-run: 1000 messages and their
+#     reads wait in the two rings; the stamps are merged with the kernel
+#     records by time, so every message still meets its read (before that
+#     merge, each one's read had left the 64-read history: lost).
 source "$(dirname "$0")/lib.sh"
 need_root
 for b in wsfeed wsclient; do [ -x "$BUILD/$b" ] || fail "build/$b not built"; done
@@ -163,9 +165,9 @@ assert seen + st["overrun"] + st["torn"] == n, "lost records not all counted"
 assert rep["degraded"] and any("overwritten" in r for r in rep["degraded_reasons"]), \
     f"overrun not flagged: {rep['degraded_reasons']}"
 PY
-# 5. the consumer stopped for 2 s (issue 21.10): the reads of the messages
-# stamped meanwhile leave the read history before their stamps are read;
-# those messages are counted as lost_kernel_stages and the run is degraded
+# 5. the consumer stopped for 2 s (issue 21.10): 1000 messages are stamped
+# and read meanwhile; drained by time (client_stamps.c feed_before), each
+# still meets its own read, none loses its kernel stages
 feed stall $RATE 4000
 start_latprobe --client "$BUILD/wsclient" --port $PORT --output "$TMP/stall.json"
 client stall 4000 &
@@ -179,7 +181,7 @@ wait $CL || fail "stall: wsclient failed"
 sleep 0.3
 stop_latprobe
 wait $FEED 2>/dev/null
-python3 - "$TMP/stall.json" <<'PY' || fail "a consumer stall with --client is not flagged"
+python3 - "$TMP/stall.json" <<'PY' || fail "a consumer stall with --client lost kernel stages"
 import json, sys
 rep = json.load(open(sys.argv[1]))
 m = rep["messages"]
@@ -187,10 +189,9 @@ lost = m.get("lost_kernel_stages")
 print(f"  stall: seen {m['seen']}, no_read {m['by_attribution']['no_read']}, "
       f"lost_kernel_stages {lost}, lost_events {rep['lost_events']}, "
       f"degraded {rep['degraded']} {rep['degraded_reasons']}", file=sys.stderr)
-assert m["by_attribution"]["no_read"] > 0, "no message lost its read: the stall did not bite"
-assert lost == m["by_attribution"]["no_read"], "lost_kernel_stages != no_read"
-assert rep["degraded"], "not degraded"
-assert any("fell behind" in r for r in rep["degraded_reasons"]), "no reason"
-assert rep["stages"]["total"].get("degraded"), "stages not marked degraded"
+assert rep["lost_events"] == 0, "the kernel ring overflowed: the stall is too long for this test"
+assert m["seen"] == 4000, f"seen {m['seen']} of 4000"
+assert m["correlated"] == 4000 and lost == 0, "messages lost their reads over the stall"
+assert not rep["degraded"], f"degraded: {rep['degraded_reasons']}"
 PY
-pass "stamps ring via PATH rescan and PID, exact counts; USDT fallback; overrun counted; a stall flagged"
+pass "stamps ring via PATH rescan and PID, exact counts; USDT fallback; overrun counted; a stall loses nothing"

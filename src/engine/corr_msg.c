@@ -147,9 +147,9 @@ uint64_t corr_stage_res_ns(const struct corr *c, enum lp_stage st)
 
 /*
  * No read found because newer ones pushed it out of the connection's read
- * history: every read remembered ended after the frame. A stamps-ring
- * message arrives only after the kernel records drained before it, so a
- * consumer that fell behind (stopped, starved) loses its kernel stages.
+ * history: every read remembered ended after the frame. The stamps ring is
+ * merged by time with the kernel records (client_stamps.c), so this takes
+ * more than CONN_READS reads between a message's read and its frame.
  */
 static bool reads_displaced(const struct conn *cn, uint64_t frame_ns)
 {

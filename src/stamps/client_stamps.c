@@ -29,6 +29,8 @@ struct ring {
 	uint64_t size, ino, tail, snap;
 	uint32_t pid;
 	bool used, dead;
+	bool have_peek;		   /* peek: read from the ring, not fed yet */
+	struct lp_stamps_rec peek; /* the next record of the snapshot */
 	struct {
 		uint64_t id, sk;
 	} cache[CACHE]; /* connection id -> struct sock, by id % CACHE */
@@ -331,25 +333,55 @@ static void apply_closes(struct client_stamps *cs, uint64_t before_gen)
 	cs->nclose = k;
 }
 
-void client_stamps_process(struct client_stamps *cs, uint64_t now_ns)
+/*
+ * Feed the snapshot's records whose frame came before t (0: all of them).
+ * Called before each kernel record of the drain with that record's time,
+ * so a message meets the reads of its moment: its own read is in (it
+ * returned before the frame), and no more than the reads since then, which
+ * a consumer that fell behind would otherwise have pushed out of the
+ * connection's read history before the message came.
+ */
+static void feed_before(struct client_stamps *cs, uint64_t t)
 {
-	struct lp_stamps_rec rec;
-
-	if (!cs)
-		return;
-	for (int i = 0; i < MAX_RINGS; i++) {
+	for (int i = 0, seen = 0; i < MAX_RINGS && seen < (int)cs->nused;
+	     i++) {
 		struct ring *r = &cs->rings[i];
 		/* bounded: each step moves tail toward snap, a lap skips */
 		unsigned int budget = r->v.nrecs + 2;
 
 		if (!r->used)
 			continue;
-		while (r->tail != r->snap && budget--)
-			if (stamps_next(&r->v, &r->tail, r->snap, &rec, &cs->n))
-				feed(cs, r, &rec);
+		seen++;
+		while (budget--) {
+			if (!r->have_peek) {
+				if (r->tail == r->snap)
+					break;
+				if (!stamps_next(&r->v, &r->tail, r->snap,
+						 &r->peek, &cs->n))
+					continue;
+				r->have_peek = true;
+			}
+			if (t && r->peek.frame_ns >= t)
+				break;
+			r->have_peek = false;
+			feed(cs, r, &r->peek);
+		}
+	}
+}
+
+void client_stamps_process(struct client_stamps *cs, uint64_t now_ns)
+{
+	if (!cs)
+		return;
+	feed_before(cs, 0);
+	for (int i = 0; i < MAX_RINGS; i++) {
+		struct ring *r = &cs->rings[i];
+
+		if (!r->used)
+			continue;
 		stamps_reader_beat(&r->v, now_ns);
 		/* a client that exited: its last records are read, let go */
-		if (r->dead && r->tail == stamps_head(&r->v))
+		if (r->dead && !r->have_peek && r->tail == stamps_head(&r->v))
 			ring_release(cs, r);
 	}
 	/*
@@ -369,6 +401,9 @@ void client_stamps_event(struct client_stamps *cs, const void *data,
 		return;
 	}
 	if (size >= sizeof(e->h)) {
+		/* the client's messages framed before this record first */
+		if (cs->nused)
+			feed_before(cs, e->h.ts_ns);
 		/* a recycled struct sock: its old connection ends first */
 		for (unsigned int i = 0; i < cs->nclose; i++)
 			if (cs->closes[i].e.h.sk == e->h.sk) {

@@ -83,7 +83,7 @@ static __always_inline void read_fill(struct lp_read *r, int ret, __u32 after,
 	r->joined = 0;
 	r->has_mark = 0;
 	r->has_sched = 0;
-	r->pad = 0;
+	r->flags = 0;
 	r->start_ns = 0;
 	r->cleanup_ns = 0;
 	__builtin_memset(&r->mark, 0, sizeof(r->mark));
@@ -141,6 +141,11 @@ static __always_inline bool read_carry(struct sock *sk, struct lp_sk *k,
 	if (!call || !call->start_ns)
 		return false;
 	now = bpf_ktime_get_ns();
+	/* the socket's reads queued before the call leave before its own */
+	if (batch_reads && k->rn && rq_take(k)) {
+		rq_flush((__u64)sk, k);
+		rq_release(k);
+	}
 	/* another socket's read, or a full call: what it holds goes first */
 	if (call->rn && (call->sk != (__u64)sk || call->rn >= LP_TLS_READS))
 		carry_send(call, now, 0);
@@ -167,6 +172,7 @@ static __always_inline void read_exit(struct sock *sk, int ret, int flags)
 	struct tcp_sock *tp;
 	struct lp_event *e;
 	struct lp_sk *k;
+	bool batch;
 
 	stat_inc(LP_S_HITS + LP_P_RECV_EXIT);
 	/* tracepoint mode has no entry hook: nothing to look up */
@@ -179,13 +185,15 @@ static __always_inline void read_exit(struct sock *sk, int ret, int flags)
 		goto out;
 	if (tls_carry && read_carry(sk, k, tp->copied_seq, ret, s))
 		goto out;
-	if (batch_reads && join_marks &&
-	    read_queue(sk, k, tp->copied_seq, ret, s))
+	batch = batch_reads && join_marks && k->st.own_netns;
+	if (batch && read_queue(sk, k, tp->copied_seq, ret, s))
 		goto out;
 	e = rb_reserve(LP_EV_READ, (__u64)sk, bpf_ktime_get_ns());
 	if (!e)
 		goto out;
 	read_fill(&e->read, ret, tp->copied_seq, s, (__u64)sk);
+	if (batch) /* its queue was taken: earlier reads may come later */
+		e->read.flags = LP_READ_F_OVERTOOK;
 	if (join_marks) {
 		marks_take(k, tp->copied_seq, &e->read);
 		sched_take(&e->read, e->h.ts_ns);

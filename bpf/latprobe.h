@@ -159,6 +159,13 @@ struct lp_sched_split {
  * segment counters (joined): one record per read, none per segment. In per-segment
  * mode (NIC stamps, kprobe reads) has_mark is 0 and LP_EV_SEG records come.
  */
+/*
+ * The socket's read queue was taken (by the flusher, or a reader on
+ * another CPU) and this read left on its own: reads queued before it may
+ * arrive after it.
+ */
+#define LP_READ_F_OVERTOOK 1
+
 struct lp_read {
 	__u32 seq_start; /* copied_seq before the read */
 	__u32 seq_end;	 /* copied_seq after: bytes [seq_start, seq_end) */
@@ -166,7 +173,7 @@ struct lp_read {
 	__u8 joined;	 /* join mode: segs is valid */
 	__u8 has_mark;	 /* ... and mark is the segment of the last byte */
 	__u8 has_sched;	 /* sched is mark.wake_ns -> this read's end, split */
-	__u8 pad;
+	__u8 flags;	 /* LP_READ_F_* */
 	__u64 start_ns;	  /* entry of the read, 0 if unknown */
 	__u64 cleanup_ns; /* tcp_cleanup_rbuf, 0 if unseen */
 	struct lp_mark mark;
@@ -349,7 +356,8 @@ struct lp_sock_state {
 	__u32 tgid;	/* owner seen in process context, 0 until then */
 	__u8 traced;	/* 1: passes filters; 0: remembered as filtered out */
 	__u8 announced; /* LP_EV_SOCK sent */
-	__u16 pad;
+	__u8 own_netns; /* in latprobe's network namespace: reads may batch */
+	__u8 pad;
 	__u64 first_ns;	  /* when latprobe first saw it */
 	__u32 write_seq0; /* write_seq then: bytes_sent counts from here */
 	__u32 pad2;

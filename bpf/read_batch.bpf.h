@@ -9,9 +9,13 @@
  * an idle socket's last reads are at most a second late), close flushes
  * before its record, and exit flushes after detaching.
  *
- * Not when --client, --callback or the TLS probes run: their records are
- * joined to "the newest read of this thread before me" in ring order, which
- * a read still waiting here would break. batch_reads stays false then.
+ * Not with --callback (or TLS probes whose reads are not carried): their
+ * records are joined to "the newest read of this thread before me" in ring
+ * order, which a read still waiting here would break; batch_reads stays
+ * false then. --client messages that come first wait for their reads in
+ * the correlator (src/engine/corr_pending.c). Not for sockets of another
+ * network namespace (lp_sock_state.own_netns): the flusher's iter/tcp pass
+ * sees latprobe's own only, and their last reads would never leave.
  *
  * rbusy makes the queue single-owner: a reader (or the flusher) takes it
  * with a compare-and-swap; a reader that finds it taken sends its read in

@@ -26,6 +26,8 @@
 /* Set by user space before load (libbpf-tools style read-only globals). */
 const volatile __u16 targ_port = 0;
 const volatile __u32 sample_rate = 1;
+/* latprobe's network namespace (inode): only its sockets' reads batch */
+const volatile __u32 own_netns_ino = 0;
 
 /*
  * A socket's pending segment marks: a ring written by the softirq (mhead,
@@ -169,6 +171,10 @@ static __always_inline bool decide(struct sock *sk, bool proc, __u32 unsent,
 	    lp_sample_hash(BPF_CORE_READ(sk, __sk_common.skc_hash), lport,
 			   rport) % sample_rate)
 		init->traced = 0;
+	/* the flusher (an iter/tcp pass) sees latprobe's own netns only */
+	init->own_netns =
+		BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) ==
+		own_netns_ino;
 	init->first_ns = bpf_ktime_get_ns();
 	init->write_seq0 =
 		BPF_CORE_READ((struct tcp_sock *)sk, write_seq) - unsent;

@@ -22,7 +22,8 @@ TESTS += $(FUZZ_BINS)
 endif
 
 $(OUT)/fuzz_correlator: tests/fuzz_correlator.c src/engine/correlator.c \
-		src/engine/corr_segs.c src/engine/corr_msg.c src/engine/corr_sched.c src/engine/hist.c \
+		src/engine/corr_segs.c src/engine/corr_msg.c src/engine/corr_pending.c \
+		src/engine/corr_sched.c src/engine/hist.c \
 		src/engine/corr_tls.c src/engine/corr_conns.c src/engine/stages.c src/engine/stage_bias.c \
 		src/output/report_json.c \
 		src/output/report_json_tls.c src/output/overhead_report.c src/output/probe_calib_report.c \

@@ -4,7 +4,8 @@
 # quiet with fewer than eight reads queued must still show them within the
 # once-a-second flush (seen here in /metrics while it stays open), close and
 # exit must send what is left, and nothing is counted twice: the report's
-# reads equal the reads the receiver made, all of them batched.
+# reads equal the reads the receiver made, all of them batched. A socket in
+# another network namespace is not batched (the flusher cannot see it).
 set -u
 source "$(dirname "$0")/lib.sh"
 need_root
@@ -102,4 +103,47 @@ check(rb["reads_lost"] == 0 and rep["lost_events"] == 0, "losses")
 print(f"  {reads} reads in {rb['records_by_type']['tcp_recvmsg_batch']} batch records", file=sys.stderr)
 sys.exit(0 if ok else 1)
 PY
-pass "idle reads seen within the flush, 46 reads once each, all batched"
+# A connection in another network namespace (a container's), open when
+# latprobe stops: the flusher's iter/tcp pass sees latprobe's own netns
+# only, so its reads must not wait in the kernel; every one is in the report
+# (before: the three reads were left queued and silently missing).
+NS=lprb$$_$RANDOM
+ip netns add "$NS" || fail "ip netns add"
+cleanup_add ip netns del "$NS"
+ip -n "$NS" link set lo up
+PORT2=$((20000 + RANDOM % 20000))
+start_latprobe --port "$PORT2" --output "$TMP/ns.json"
+ip netns exec "$NS" python3 - "$PORT2" "$TMP" <<'PY' &
+import os, socket, sys, time
+port, tmp = int(sys.argv[1]), sys.argv[2]
+srv = socket.socket()
+srv.bind(("127.0.0.1", port)); srv.listen(1)
+cli = socket.create_connection(("127.0.0.1", port))
+con, _ = srv.accept()
+for _ in range(3):
+    cli.sendall(b"x" * 100)
+    got = 0
+    while got < 100:
+        got += len(con.recv(100 - got))
+open(f"{tmp}/ns_sent", "w").write("3\n")
+deadline = time.time() + 20
+while not os.path.exists(f"{tmp}/ns_close") and time.time() < deadline:
+    time.sleep(0.05)
+PY
+NS_PY=$!
+cleanup_add kill -9 $NS_PY
+for _ in $(seq 1 100); do [ -s "$TMP/ns_sent" ] && break; sleep 0.1; done
+[ -s "$TMP/ns_sent" ] || fail "the namespace flow did not run"
+stop_latprobe # the connection is still open
+touch "$TMP/ns_close"
+wait $NS_PY
+python3 - "$TMP/ns.json" <<'PY' || fail "a connection in another netns lost its reads at exit"
+import json, sys
+rep = json.load(open(sys.argv[1]))
+reads = sum(c["reads"] for c in rep["connections"].values())
+rb = rep["ring_buffer"]
+print(f"  other netns, open at exit: {reads} reads ({rb['reads_batched']} batched)", file=sys.stderr)
+assert reads == 3, f"{reads} reads in the report, the receiver made 3"
+assert rb["reads_batched"] == 0, "reads of another netns batched: the flusher cannot reach them"
+PY
+pass "idle reads seen within the flush, 46 reads once each, all batched; another netns's reads not held"

@@ -754,6 +754,65 @@ out:
 	corr_free(car);
 }
 
+/*
+ * Batched reads (reads_late): a message whose read still waits in the
+ * kernel waits for it; a later read of its connection, a settle after the
+ * queues' flush, or its connection's close joins it, to the right read.
+ */
+static void test_msg_waits_for_read(void)
+{
+	struct corr *c = mk(true, 0);
+	struct lp_event e = {};
+
+	c->reads_late = true;
+	sock(c, SK1, 50000);
+	seg(c, SK1, 1000, 1300, 1000, 1000, 1010);
+	seg(c, SK1, 1300, 1600, 1300, 1400, 1410);
+	seg(c, SK1, 1600, 1900, 1600, 1800, 1810);
+	/* two messages before any read of theirs */
+	e.msg.frame_ns = 1100;
+	e.msg.parsed_ns = 1130;
+	feed(c, &e, LP_EV_MSG, SK1, 1130);
+	memset(&e, 0, sizeof(e));
+	e.msg.frame_ns = 1500;
+	e.msg.parsed_ns = 1520;
+	feed(c, &e, LP_EV_MSG, SK1, 1520);
+	CHECK_EQ(c->t.msgs_waited, 2);
+	CHECK_EQ(c->stages[ST_FRAME_TO_PARSED].count, 0);
+	/* the first one's read (ended 1050): not yet the second's */
+	rd(c, SK1, 1000, 1300, 0, 1050);
+	CHECK_EQ(c->t.msgs_correlated, 0);
+	/* a read that ended after the first frame: the first joins it */
+	rd(c, SK1, 1300, 1600, 0, 1450);
+	CHECK_EQ(c->t.msgs_correlated, 1);
+	CHECK_EQ(stage_max(c, ST_READ_TO_FRAME), 50); /* 1050 -> 1100 */
+	/* the second's read is in (1450 <= 1500), but nothing after it yet */
+	CHECK_EQ(c->stages[ST_FRAME_TO_PARSED].count, 1);
+	corr_msgs_settle(c);
+	CHECK_EQ(c->t.msgs_correlated, 2);
+	CHECK_EQ(c->stages[ST_READ_TO_FRAME].count, 2);
+	CHECK_EQ(c->stages[ST_READ_TO_FRAME].min, 50); /* 1450 -> 1500 */
+	/* a message whose read is already in (a newer read ended after it) */
+	rd(c, SK1, 1600, 1900, 0, 1850);
+	memset(&e, 0, sizeof(e));
+	e.msg.frame_ns = 1840;
+	e.msg.parsed_ns = 1845;
+	feed(c, &e, LP_EV_MSG, SK1, 1845);
+	CHECK_EQ(c->t.msgs_waited, 2);
+	CHECK_EQ(c->t.msgs_correlated, 3);
+	/* one left waiting when its connection closes: joined first */
+	memset(&e, 0, sizeof(e));
+	e.msg.frame_ns = 1900;
+	e.msg.parsed_ns = 1905;
+	feed(c, &e, LP_EV_MSG, SK1, 1905);
+	CHECK_EQ(c->t.msgs_waited, 3);
+	memset(&e, 0, sizeof(e));
+	feed(c, &e, LP_EV_CLOSE, SK1, 2000);
+	CHECK_EQ(c->t.msgs_correlated, 4);
+	CHECK_EQ(c->t.msgs_seen, 4);
+	corr_free(c);
+}
+
 /* The mark ring: evicting the head, out-of-order inserts, wake-ups after. */
 static void test_ring(void)
 {
@@ -796,6 +855,7 @@ int main(void)
 	test_joined();
 	test_read_batch();
 	test_tls_carry();
+	test_msg_waits_for_read();
 	test_ring();
 	return check_done("test_correlator");
 }

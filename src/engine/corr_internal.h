@@ -34,7 +34,16 @@ void corr_sched_note(struct corr *c, struct read_mark *rm,
 void corr_sched_stages(struct corr *c, struct conn *cn,
 		       const struct read_mark *rm, const struct seg_mark *m);
 
+/* corr_pending.c: messages waiting for a read still in the kernel */
+bool corr_msg_wait(struct corr *c, struct conn *cn, const struct lp_hdr *h,
+		   const struct lp_msg *msg);
+void corr_msgs_after_read(struct corr *c, struct conn *cn, uint64_t end_ns);
+void corr_msgs_conn_settle(struct corr *c, struct conn *cn);
+void corr_msgs_free(struct conn *cn);
+
 /* corr_msg.c: reads, messages and callback calls */
+void corr_msg_join(struct corr *c, struct conn *cn, const struct lp_hdr *h,
+		   const struct lp_msg *msg);
 void corr_on_read(struct corr *c, struct conn *cn, const struct lp_hdr *h,
 		  const struct lp_read *r);
 void corr_on_msg(struct corr *c, const struct lp_hdr *h,

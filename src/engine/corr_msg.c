@@ -109,21 +109,32 @@ void corr_on_read(struct corr *c, struct conn *cn, const struct lp_hdr *h,
 		}
 	}
 	corr_seg_prune(cn, r->seq_end);
+	/*
+	 * messages framed before this read ended have theirs now, unless it
+	 * overtook reads still queued in the kernel
+	 */
+	if (cn->pend_count && !(r->flags & LP_READ_F_OVERTOOK))
+		corr_msgs_after_read(c, cn, h->ts_ns);
 }
 
-/* The newest read on this thread that returned before the frame was ready. */
+/*
+ * The newest read on this thread that returned before the frame was ready.
+ * By time, not by arrival: a read that overtook queued ones (batched reads)
+ * came in before older reads.
+ */
 static const struct read_mark *last_read(const struct conn *cn, uint32_t tid,
 					 uint64_t frame_ns)
 {
-	for (unsigned int i = 0; i < cn->rd_count; i++) {
-		unsigned int idx =
-			(cn->rd_head + CONN_READS - 1 - i) % CONN_READS;
-		const struct read_mark *rm = &cn->rd[idx];
+	const struct read_mark *best = NULL;
 
-		if (rm->tid == tid && rm->end_ns <= frame_ns)
-			return rm;
+	for (unsigned int i = 0; i < cn->rd_count; i++) {
+		const struct read_mark *rm = &cn->rd[i];
+
+		if (rm->tid == tid && rm->end_ns <= frame_ns &&
+		    (!best || rm->end_ns > best->end_ns))
+			best = rm;
 	}
-	return NULL;
+	return best;
 }
 
 /*
@@ -161,8 +172,6 @@ static bool reads_displaced(const struct conn *cn, uint64_t frame_ns)
 void corr_on_msg(struct corr *c, const struct lp_hdr *h,
 		 const struct lp_msg *msg)
 {
-	const struct read_mark *rm = NULL;
-	uint64_t e_mono = 0, first, last;
 	struct conn *cn;
 
 	c->t.msgs_seen++;
@@ -172,6 +181,17 @@ void corr_on_msg(struct corr *c, const struct lp_hdr *h,
 		return;
 	}
 	cn->messages++;
+	if (!corr_msg_wait(c, cn, h, msg))
+		corr_msg_join(c, cn, h, msg);
+}
+
+/* A message and the newest read of its thread before its frame. */
+void corr_msg_join(struct corr *c, struct conn *cn, const struct lp_hdr *h,
+		   const struct lp_msg *msg)
+{
+	const struct read_mark *rm;
+	uint64_t e_mono = 0, first, last;
+
 	rm = last_read(cn, h->tid, msg->frame_ns);
 	count_join(c, rm);
 	if (!rm && reads_displaced(cn, msg->frame_ns))

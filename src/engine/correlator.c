@@ -37,6 +37,7 @@ static void conn_free_live(struct conn *cn)
 {
 	free(cn->segs);
 	free(cn->rd);
+	corr_msgs_free(cn);
 	cn->segs = NULL;
 	cn->rd = NULL;
 	cn->nsegs = cn->seg_head = cn->seg_woken = 0;
@@ -267,6 +268,8 @@ static void on_close(struct corr *c, const struct lp_event *e)
 		return;
 	}
 	cn->events++;
+	/* its reads are all in (the kernel sends a queue before the close) */
+	corr_msgs_conn_settle(c, cn);
 	cn->bytes_sent = e->close.bytes_sent;
 	if (e->close.has_segs)
 		corr_kernel_counts(c, cn, &e->close.segs);

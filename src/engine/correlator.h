@@ -88,6 +88,8 @@ struct conn {
 	unsigned int seg_head, nsegs, seg_woken;
 	struct read_mark *rd;
 	unsigned int rd_head, rd_count;
+	struct pend_msg *pend; /* messages waiting for their read */
+	unsigned int pend_head, pend_count;
 	struct conn *hnext; /* live hash chain */
 	struct conn *next;  /* all connections, newest first */
 };
@@ -118,6 +120,8 @@ struct corr_totals {
 	uint64_t events, malformed, by_type[LP_EV_MAX];
 	uint64_t reads_batched; /* reads that came in LP_EV_READS records */
 	uint64_t reads_in_tls; /* ... in LP_EV_TLS records (the call's own) */
+	uint64_t msgs_waited;	   /* messages that waited for their read */
+	uint64_t msgs_waited_full; /* ... and were joined early: queue full */
 	uint64_t msgs_seen, msgs_correlated, msgs_by_last_read;
 	uint64_t msgs_no_socket, msgs_no_read;
 	uint64_t msgs_read_displaced; /* of no_read: history overrun (lag) */
@@ -155,6 +159,8 @@ struct corr {
 	/* stages bounded by a uprobe stamp, minus its bias (corr_bias.c) */
 	struct stage_bias *bias[ST_MAX];
 	int64_t tls_read_bias_ns; /* tls_decrypt from a kernel read */
+	/* reads may wait in the kernel (batched): messages wait for them */
+	bool reads_late;
 };
 
 /* Reads (tcp_recvmsg calls with data) taken so far, batched or one a record. */
@@ -165,6 +171,11 @@ static inline uint64_t corr_reads(const struct corr *c)
 }
 
 struct corr *corr_new(const struct corr_cfg *cfg);
+/*
+ * Batched reads: join every message still waiting for its read, once the
+ * kernel's read queues were flushed and drained (corr_pending.c).
+ */
+void corr_msgs_settle(struct corr *c);
 void corr_free(struct corr *c);
 /* Feed one raw ring-buffer record; malformed records are counted, never trusted. */
 void corr_event(struct corr *c, const void *data, size_t size);

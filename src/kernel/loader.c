@@ -315,6 +315,7 @@ int loader_open(struct lp_loader *L, const struct lp_opts *o,
 		int64_t realtime_offset_ns)
 {
 	struct latprobe_bpf *s;
+	struct stat nsst;
 	int err;
 
 	memset(L, 0, sizeof(*L));
@@ -344,6 +345,9 @@ int loader_open(struct lp_loader *L, const struct lp_opts *o,
 	/* force a wake-up only when a quarter of the ring is pending */
 	s->rodata->wakeup_bytes = o->ringbuf_size / 4;
 	s->rodata->nr_cpus = libbpf_num_possible_cpus();
+	/* reads batch only in this netns: the flusher iterates no other */
+	if (!stat("/proc/self/ns/net", &nsst))
+		s->rodata->own_netns_ino = nsst.st_ino;
 	s->rodata->skb_tstamps = o->nic_timestamps;
 	s->rodata->realtime_offset_ns = L->realtime_offset_ns;
 	/*

@@ -15,8 +15,10 @@
 
 /*
  * Batch when no record in the ring is joined to reads by ring order
- * (--client, --callback, TLS probes) and reads join their marks in the
- * kernel; otherwise every read stays a record of its own.
+ * (--callback, TLS probes whose reads are not carried) and reads join
+ * their marks in the kernel; otherwise every read stays a record of its
+ * own. A --client message whose read still waits in the kernel waits for
+ * it in the correlator (src/engine/corr_pending.c).
  */
 void loader_batch_start(struct lp_loader *L, const struct lp_opts *o)
 {
@@ -40,8 +42,14 @@ void loader_batch_start(struct lp_loader *L, const struct lp_opts *o)
 				strerror(errno));
 		}
 	}
-	if (o->client || o->callback || !L->skel->rodata->join_marks ||
-	    L->probes[PR_TLS_READ].used != MECH_NONE)
+	/*
+	 * --callback joins a call to its thread's newest read in ring order;
+	 * TLS probes without carried reads join an SSL_read the same way.
+	 * --client messages wait for their reads in the correlator instead.
+	 */
+	if (o->callback || !L->skel->rodata->join_marks ||
+	    (L->probes[PR_TLS_READ].used != MECH_NONE &&
+	     !L->skel->bss->tls_carry))
 		return;
 	link = bpf_program__attach_iter(L->skel->progs.flush_reads, NULL);
 	if (!link) {

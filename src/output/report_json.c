@@ -377,6 +377,9 @@ cJSON *report_build(const struct report_in *in)
 	add_num(m, "no_read", (double)t->msgs_no_read);
 	/* of no_read: their read left the history before they arrived */
 	add_num(o, "lost_kernel_stages", (double)t->msgs_read_displaced);
+	/* batched reads: messages that came before their read */
+	add_num(o, "waited_for_read", (double)t->msgs_waited);
+	add_num(o, "waited_queue_full", (double)t->msgs_waited_full);
 	add_num(o, "stage_records", (double)t->records);
 	if (in->probes[PR_SCHED].used != MECH_NONE) { /* --sched */
 		m = cJSON_AddObjectToObject(o, "wakeup_to_read_split");

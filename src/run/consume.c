@@ -72,10 +72,12 @@ void run_consume(struct lp_run *r)
 	uint64_t t0 = r->t0, next_status = t0 + 1000000000ULL, last_reads = 0;
 	uint64_t deadline =
 		o->duration > 0 ? t0 + (uint64_t)(o->duration * 1e9) : 0;
-	bool cap_warned = false;
+	bool cap_warned = false, flushed;
 	char every_path[PATH_MAX];
 	int err;
 
+	/* batched reads: a message may come before its read (corr_pending.c) */
+	c->reads_late = L->flush_link != NULL;
 	while (!lp_exiting) {
 		uint64_t now;
 
@@ -111,11 +113,15 @@ void run_consume(struct lp_run *r)
 		 */
 		client_stamps_snapshot(stamps);
 		/* reads still queued in the kernel, before the status tick */
-		if (now_ns(CLOCK_MONOTONIC) >= next_status)
+		flushed = now_ns(CLOCK_MONOTONIC) >= next_status;
+		if (flushed)
 			loader_batch_flush(L);
 		ring_buffer__consume(rb);
 		now = now_ns(CLOCK_MONOTONIC);
 		client_stamps_process(stamps, now);
+		/* every read queued before the snapshot is in: no more waiting */
+		if (flushed)
+			corr_msgs_settle(c);
 		if (deadline && now >= deadline)
 			break;
 		if (now >= next_status) {
@@ -171,6 +177,7 @@ void run_drain(struct lp_run *r, struct overhead *ov)
 	loader_tls_carry_flush(L);
 	ring_buffer__consume(r->rb);
 	client_stamps_process(stamps, now_ns(CLOCK_MONOTONIC));
+	corr_msgs_settle(r->c);
 	client_stamps_finish(stamps);
 	drain_kernel_state(L, r->c);
 	if (!r->o->quiet && isatty(STDERR_FILENO))

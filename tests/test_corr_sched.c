@@ -3,8 +3,11 @@
  * --sched in the correlator: a joined read that carries the kernel's split
  * of its wake-up -> end gives sched_delay, thread_busy and thread_blocked
  * next to its wakeup_to_read (zero is a value), per read and per message;
- * a read without a split gives none and is counted as not split.
+ * a read without a split gives none and is counted as not split. A
+ * --callback call that carries its time off CPU gives callback_off_cpu
+ * (zero is a value too); one without it gives none.
  */
+#include <stdbool.h>
 #include <string.h>
 #include "check.h"
 #include "correlator.h"
@@ -85,9 +88,45 @@ static void test_per_message(void)
 	corr_free(c);
 }
 
+static void cb_call(struct corr *c, uint64_t entry, uint64_t ret, bool has,
+		    uint64_t off)
+{
+	struct lp_event e = {};
+
+	e.h.type = LP_EV_CB;
+	e.h.ts_ns = ret;
+	e.h.tid = 9;
+	e.cb.entry_ns = entry;
+	e.cb.has_off_cpu = has;
+	e.cb.off_cpu_ns = off;
+	corr_event(c, &e, lp_event_size(LP_EV_CB));
+}
+
+static void test_callback_off_cpu(void)
+{
+	struct corr_cfg cfg = {.per_message = true};
+	struct corr *c = corr_new(&cfg);
+
+	sched_rd(c, 1000, 1100, 5000, 5200, NULL);
+	cb_call(c, 5300, 5900, true, 400); /* slept or preempted 400 of 600 */
+	CHECK_EQ(c->stages[ST_CALLBACK].max, 600);
+	CHECK_EQ(c->stages[ST_CALLBACK_OFF_CPU].count, 1);
+	CHECK_EQ(c->stages[ST_CALLBACK_OFF_CPU].max, 400);
+	CHECK_EQ(corr_lookup(c, SK1)->stages[ST_CALLBACK_OFF_CPU]->count, 1);
+	cb_call(c, 6000, 6100, true, 0); /* on the CPU all along: a value */
+	CHECK_EQ(c->stages[ST_CALLBACK_OFF_CPU].count, 2);
+	CHECK_EQ(c->stages[ST_CALLBACK_OFF_CPU].min, 0);
+	cb_call(c, 6200, 6300, false, 0); /* no --sched: none */
+	CHECK_EQ(c->stages[ST_CALLBACK].count, 3);
+	CHECK_EQ(c->stages[ST_CALLBACK_OFF_CPU].count, 2);
+	corr_free(c);
+}
+
 /* Pictures stack a message's component stages: the split is not one. */
 static void test_not_components(void)
 {
+	CHECK(!rv_component(ST_CALLBACK_OFF_CPU),
+	      "callback_off_cpu is part of callback, not stacked");
 	CHECK(rv_component(ST_WAKEUP_TO_READ), "wakeup_to_read is drawn");
 	CHECK(!rv_component(ST_SCHED_DELAY), "sched_delay is not stacked");
 	CHECK(!rv_component(ST_THREAD_BUSY), "thread_busy is not stacked");
@@ -99,5 +138,6 @@ int main(void)
 	test_not_components();
 	test_per_read();
 	test_per_message();
+	test_callback_off_cpu();
 	return check_done("test_corr_sched");
 }

@@ -238,6 +238,7 @@ static void load_stage(struct rd *r, struct rv_stage *st, const cJSON *s,
 	st->p50 = num(r, s, where, "p50");
 	st->p99 = num(r, s, where, "p99");
 	st->p999 = num(r, s, where, "p999");
+	st->avg = get(s, "avg_us") ? num(r, s, where, "avg_us") : NAN;
 	st->res_ns = opt_num(r, s, where, "resolution_ns");
 	/* optional: the probe bias subtracted (p50 may be negative) */
 	s = get(s, "bias_corrected");

@@ -20,6 +20,7 @@
 struct rv_stage {
 	bool present;
 	double count, p50, p99, p999; /* microseconds */
+	double avg; /* avg_us, NAN when the report has none (findings.c) */
 	/* bias_corrected (a later addition): p50 in us, negatives counted */
 	bool corrected;
 	double corr_p50, corr_bias_ns, corr_negative;

@@ -87,6 +87,13 @@ static const char loss_report[] = HEAD("read", "10")
 	ST("read_duration", "100", "90", "20", "200") ","
 	ST("total", "100", "100", "50", "300") "}}";
 
+/* --callback without E: no total, the shares are of the stages' sum. */
+static const char no_total_report[] = HEAD("message", "0")
+	ST("wakeup_to_read", "200", "40", "40", "600") ","
+	ST("read_to_callback", "200", "10", "7", "20") ","
+	ST("callback", "200", "3550", "3588", "3883") ","
+	ST("callback_off_cpu", "200", "2020", "2023", "2072") "}}";
+
 /* Reports that hold no numbers for a finding. */
 static const char *const no_findings[] = {
 	/* an older report: no avg_us */
@@ -97,8 +104,11 @@ static const char *const no_findings[] = {
 	HEAD("read", "0")
 	ST("wakeup_to_read", "5", "90", "90", "90") ","
 	ST("total", "5", "100", "100", "100") "}}",
-	/* no total */
+	/* no total, one stage: all of its own sum */
 	HEAD("read", "0") ST("wakeup_to_read", "100", "90", "90", "90") "}}",
+	/* no total, and a stage without avg_us: no sum */
+	HEAD("read", "0") ST("wakeup_to_read", "100", "90", "90", "90") ","
+	"\"nic_to_tcp\": {\"count\": 100, \"p50\": 9, \"p99\": 9, \"p999\": 9}}}",
 	/* a stage summed over more values than total: over 100 %, no claim */
 	HEAD("message", "0")
 	ST("read_to_callback", "1000", "50", "50", "50") ","
@@ -127,6 +137,15 @@ static void test_callback(void)
 	expect(callback_report, 2, has);
 }
 
+static void test_no_total(void)
+{
+	static const char *const has[] = {
+		"  callback: 99 % of the time (710.00 ms of the stages' sum of 720.00 ms over 200 messages; p50 3.59 ms, p99 3.88 ms); of it 57 % off a CPU (callback_off_cpu: preempted or asleep; p99 2.07 ms), 43 % on it (the handler's own work) over 200 calls\n",
+		NULL};
+
+	expect(no_total_report, 1, has);
+}
+
 static void test_loss_only(void)
 {
 	static const char *const has[] = {
@@ -146,6 +165,7 @@ int main(void)
 {
 	test_sched();
 	test_callback();
+	test_no_total();
 	test_loss_only();
 	test_nothing();
 	return check_done("test_findings");

@@ -2,7 +2,8 @@
 /*
  * The findings (findings.h). A stage's time over the run is its mean times
  * its count (the report's avg_us and count): sums add up where percentiles
- * do not, so a stage's share of the time is its sum over total's. The
+ * do not, so a stage's share of the time is its sum over total's (or,
+ * without total, over the component stages' sum). The
  * stages named are the component stages (the ones that add up to a
  * message's path) whose share is at least FINDING_SHARE_MIN, the largest
  * two; a share over 100 % (stages counted over other messages than total)
@@ -117,20 +118,56 @@ static void why_callback(const struct report_view *v, struct finding *f)
 	    off->count);
 }
 
+/*
+ * The time the shares are of: total's, else (total needs E or the first
+ * mark of a message and may be absent) the component stages' sum, which
+ * is the path they add up to. 0 when too few values support a claim.
+ */
+static double base_us(const struct report_view *v, double *count,
+		      const char **what)
+{
+	const struct rv_stage *tot = &v->st[ST_TOTAL];
+	double sum = 0;
+	int parts = 0;
+
+	*count = 0;
+	*what = "total's";
+	if (tot->present) {
+		*count = tot->count;
+		sum = has_sum(tot) ? sum_us(tot) : 0;
+	} else {
+		*what = "the stages' sum of";
+		for (int i = 0; i < ST_MAX; i++) {
+			if (!rv_component(i) || !v->st[i].present)
+				continue;
+			if (!has_sum(&v->st[i]))
+				return 0; /* a part unknown: no sum */
+			sum += sum_us(&v->st[i]);
+			parts++;
+			if (v->st[i].count > *count)
+				*count = v->st[i].count;
+		}
+		if (parts < 2)
+			return 0; /* one stage is all of its own sum: no news */
+	}
+	return *count >= FINDING_MIN_COUNT ? sum : 0;
+}
+
 /* One finding per stage that carries a large share of the time. */
 static unsigned int time_findings(const struct report_view *v,
 				  struct finding *f, unsigned int max)
 {
-	const struct rv_stage *tot = &v->st[ST_TOTAL];
-	double total = sum_us(tot), share[ST_MAX] = {0};
+	double count, share[ST_MAX] = {0};
+	const char *what;
+	double base = base_us(v, &count, &what);
 	unsigned int n = 0;
 	char b[4][24];
 
-	if (!has_sum(tot) || tot->count < FINDING_MIN_COUNT || total <= 0)
+	if (base <= 0)
 		return 0;
 	for (int i = 0; i < ST_MAX; i++)
 		if (rv_component(i) && has_sum(&v->st[i]))
-			share[i] = sum_us(&v->st[i]) / total;
+			share[i] = sum_us(&v->st[i]) / base;
 	while (n < max) {
 		int best = -1;
 
@@ -142,13 +179,10 @@ static unsigned int time_findings(const struct report_view *v,
 			break;
 		f[n].text[0] = '\0';
 		add(&f[n],
-		    "%s: %.0f %% of the time (%s of total's %s over %.0f %s; p50 %s, p99 %s)",
+		    "%s: %.0f %% of the time (%s of %s %s over %.0f %s; p50 %s, p99 %s)",
 		    lp_stage_names[best], 100 * share[best],
-		    dur(b[0], sizeof(b[0]), sum_us(&v->st[best])),
-		    dur(b[1], sizeof(b[1]), total), tot->count,
-		    !strcmp(v->unit, "message") ? "messages"
-		    : !strcmp(v->unit, "read")	? "reads"
-						: "values",
+		    dur(b[0], sizeof(b[0]), sum_us(&v->st[best])), what,
+		    dur(b[1], sizeof(b[1]), base), count, units(v),
 		    dur(b[2], sizeof(b[2]), v->st[best].p50),
 		    dur(b[3], sizeof(b[3]), v->st[best].p99));
 		if (best == ST_WAKEUP_TO_READ)

@@ -7,7 +7,8 @@
 # gaps it saw), sleeps (nanosleep: all of it off the CPU), or spins
 # sharing CPU 0 with a SCHED_FIFO hog (the gaps in its own clock are the
 # preemptions). callback_off_cpu must carry the sleep and the preemptions
-# (+-10 %), not the spin; without --sched the stage is absent.
+# (+-10 %), not the spin; without --sched the stage is absent. /metrics
+# serves it as any stage.
 set -u
 source "$(dirname "$0")/lib.sh"
 need_root
@@ -18,15 +19,18 @@ READER=$BUILD/sched_reader
 N=100
 DELAY_US=2000
 PORT=$((20000 + RANDOM % 20000))
+command -v curl >/dev/null || skip "needs curl (the /metrics check)"
+MADDR=127.0.0.1:$(free_port)
 start_latprobe --client "$READER" --callback on_message --sched \
-	--output "$TMP/r.json"
+	--metrics "$MADDR" --output "$TMP/r.json"
 i=0
 for m in cb_spin cb_sleep cb_runnable; do
 	timeout 30 "$READER" $m $((PORT + i)) $N $DELAY_US "$TMP/$m.out" ||
 		fail "sched_reader $m failed"
 	i=$((i + 1))
 done
-sleep 0.3
+sleep 1.2 # the metrics' snapshot is the status tick's
+curl -sf -o "$TMP/m.txt" "http://$MADDR/metrics" || fail "curl /metrics"
 stop_latprobe
 
 # the same without --sched: callback timed, no callback_off_cpu
@@ -78,6 +82,9 @@ check("--sched" in glob.get("marks", ""), f"stages.callback_off_cpu.marks {glob.
 off = json.load(open(f"{tmp}/off.json"))["stages"]
 check(off.get("callback", {}).get("count") == 20, f"no --sched: callback count {off.get('callback', {}).get('count')}")
 check("callback_off_cpu" not in off, "no --sched: callback_off_cpu present")
+m = [l.rsplit(None, 1) for l in open(f"{tmp}/m.txt")
+     if l.startswith('latprobe_stage_seconds_count{stage="callback_off_cpu",')]
+check(sum(int(float(l[1])) for l in m) == 3 * n, f"/metrics: callback_off_cpu counts {m}")
 sys.exit(0 if ok else 1)
 PY
 pass "callback_off_cpu carries the handler's sleep and preemptions, not its spin; absent without --sched"

@@ -264,6 +264,35 @@ static void test_nested_svg(const char *dir)
 	free(out);
 }
 
+/* callback_off_cpu is a part of callback: drawn inside it, never added. */
+static void test_nested_off_cpu_svg(const char *dir)
+{
+	struct report_view v;
+	char err[256], *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	CHECK_EQ(
+		view_of(dir,
+			"{" VIEW_OK "\"stages\": {\"read_to_callback\": "
+			"{\"count\": 9, \"p50\": 10, \"p99\": 60, \"p999\": 70}, "
+			"\"callback\": {\"count\": 9, \"p50\": 40, "
+			"\"p99\": 50, \"p999\": 60}, \"callback_off_cpu\": "
+			"{\"count\": 9, \"p50\": 30, \"p99\": 30, \"p999\": 40}}, "
+			"\"messages\": {\"seen\": 9, \"correlated\": 9, "
+			"\"stage_records\": 9}}",
+			&v, err, sizeof(err)),
+		0);
+	f = open_memstream(&out, &len);
+	render_svg(f, &v, 1);
+	fclose(f);
+	CHECK(strstr(out, "= 50.0 us"), "stacked sum 50 (not 80): %s", out);
+	CHECK(strstr(out,
+		     "class=\"nested\"><title>callback_off_cpu p50 30.00 us (inside callback)"),
+	      "callback_off_cpu drawn nested: %s", out);
+	free(out);
+}
+
 static void test_overhead(void)
 {
 	struct overhead ov = {.stats_fd = 3,
@@ -476,6 +505,7 @@ int main(void)
 		test_view(dir, text);
 		test_resolution(dir);
 		test_nested_svg(dir);
+		test_nested_off_cpu_svg(dir);
 		/* the bytes writer (pictures): exact bytes; a directory refused */
 		snprintf(path, sizeof(path), "%s/p.svg", dir);
 		CHECK_EQ(out_write(path, "<svg/>", 6), 0);

@@ -212,6 +212,18 @@ static void test_resolution(const char *dir)
 	free(out);
 }
 
+/* The SVG of one run (malloc'ed). */
+static char *svg_of(const struct report_view *v)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	render_svg(f, v, 1);
+	fclose(f);
+	return out;
+}
+
 /*
  * tls_decrypt is inside read_to_frame: the stacked bar's stages add up to
  * read_to_frame + frame_to_parsed (70), tls_decrypt drawn nested in it.
@@ -219,10 +231,8 @@ static void test_resolution(const char *dir)
 static void test_nested_svg(const char *dir)
 {
 	struct report_view v;
-	char err[256], *out = NULL, *p;
-	size_t len = 0;
+	char err[256], *out, *p;
 	double top = 0, rtf = 0, w;
-	FILE *f;
 
 	CHECK_EQ(
 		view_of(dir,
@@ -236,9 +246,7 @@ static void test_nested_svg(const char *dir)
 			"\"correlated\": 9, \"stage_records\": 9}}",
 			&v, err, sizeof(err)),
 		0);
-	f = open_memstream(&out, &len);
-	render_svg(f, &v, 1);
-	fclose(f);
+	out = svg_of(&v);
 	CHECK(strstr(out, "= 70.0 us"), "stacked sum 70 (not 90): %s", out);
 	CHECK(strstr(out,
 		     "class=\"nested\"><title>tls_decrypt p50 20.00 us (inside read_to_frame)"),
@@ -268,9 +276,7 @@ static void test_nested_svg(const char *dir)
 static void test_nested_off_cpu_svg(const char *dir)
 {
 	struct report_view v;
-	char err[256], *out = NULL;
-	size_t len = 0;
-	FILE *f;
+	char err[256], *out;
 
 	CHECK_EQ(
 		view_of(dir,
@@ -283,9 +289,7 @@ static void test_nested_off_cpu_svg(const char *dir)
 			"\"stage_records\": 9}}",
 			&v, err, sizeof(err)),
 		0);
-	f = open_memstream(&out, &len);
-	render_svg(f, &v, 1);
-	fclose(f);
+	out = svg_of(&v);
 	CHECK(strstr(out, "= 50.0 us"), "stacked sum 50 (not 80): %s", out);
 	CHECK(strstr(out,
 		     "class=\"nested\"><title>callback_off_cpu p50 30.00 us (inside callback)"),

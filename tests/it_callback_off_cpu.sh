@@ -33,6 +33,8 @@ sleep 1.2 # the metrics' snapshot is the status tick's
 curl -sf -o "$TMP/m.txt" "http://$MADDR/metrics" || fail "curl /metrics"
 stop_latprobe
 
+check_report_keys callback-sched "$TMP/r.json"
+
 # the same without --sched: callback timed, no callback_off_cpu
 start_latprobe --client "$READER" --callback on_message --output "$TMP/off.json"
 timeout 30 "$READER" cb_sleep $((PORT + 3)) 20 $DELAY_US "$TMP/off.out" ||

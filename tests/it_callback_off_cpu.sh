@@ -34,6 +34,10 @@ curl -sf -o "$TMP/m.txt" "http://$MADDR/metrics" || fail "curl /metrics"
 stop_latprobe
 
 check_report_keys callback-sched "$TMP/r.json"
+# the run ends with its findings (on stderr with --output): the callback,
+# most of the time, and its part off a CPU
+grep -Eq '^  callback: [0-9]+ % of the time .*; of it [0-9]+ % off a CPU \(callback_off_cpu' "$LP_ERR" ||
+	fail "no callback finding at exit: $(tail -4 "$LP_ERR")"
 
 # the same without --sched: callback timed, no callback_off_cpu
 start_latprobe --client "$READER" --callback on_message --output "$TMP/off.json"

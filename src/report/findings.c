@@ -3,12 +3,12 @@
  * The findings (findings.h). A stage's time over the run is its mean times
  * its count (the report's avg_us and count): sums add up where percentiles
  * do not, so a stage's share of the time is its sum over total's (or,
- * without total, over the component stages' sum). The
- * stages named are the component stages (the ones that add up to a
- * message's path) whose share is at least FINDING_SHARE_MIN, the largest
- * two; a share over 100 % (stages counted over other messages than total)
- * supports no claim. Each says why when the report can: wakeup_to_read by
- * its --sched split, callback by the part of it spent off a CPU.
+ * without total, over the component stages' sum). The stages named are the
+ * component stages (the ones that add up to a message's path) whose share
+ * is at least FINDING_SHARE_MIN, the largest two; a share over 100 %
+ * (stages counted over other messages than total) supports no claim. Each
+ * says why when the report can: wakeup_to_read by its --sched split,
+ * callback by the part of it spent off a CPU.
  */
 #include <math.h>
 #include <stdarg.h>

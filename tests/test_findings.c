@@ -79,6 +79,17 @@ static const char callback_report[] = HEAD("message", "0")
 	ST("callback_off_cpu", "100", "1200", "1000", "3000") ","
 	ST("total", "100", "3000", "3000", "5000") "}}";
 
+/* The two other losses the report counts: caveats after the finding. */
+static const char caveats_report[] =
+	"{\"timestamp\": \"t\", \"total_events\": 990, \"lost_events\": 0, "
+	"\"connections\": {}, \"histogram\": {\"log2_ns\": {}}, "
+	"\"ring_buffer\": {\"connections_not_tracked\": 3}, "
+	"\"messages\": {\"unit\": \"message\", \"seen\": 100, \"correlated\": 90, "
+	"\"stage_records\": 100, \"lost_kernel_stages\": 7}, \"stages\": {"
+	ST("wakeup_to_read", "100", "70", "20", "2000") ","
+	ST("read_to_frame", "100", "30", "20", "90") ","
+	ST("total", "100", "100", "50", "2100") "}}";
+
 /* No stage over a quarter of the time: nothing about the time; a loss. */
 static const char loss_report[] = HEAD("read", "10")
 	ST("nic_to_tcp", "100", "20", "5", "9") ","
@@ -146,6 +157,19 @@ static void test_no_total(void)
 	expect(no_total_report, 1, has);
 }
 
+static void test_caveats(void)
+{
+	static const char *const has[] = {
+		"  wakeup_to_read: 70 % of the time",
+		"  read_to_frame: 30 % of the time",
+		"  caveat: 7 of 100 messages lost their kernel stages, the consumer fell behind (messages.lost_kernel_stages)\n",
+		"  caveat: 3 connections over --max-connections not tracked, the totals miss them (ring_buffer.connections_not_tracked)\n",
+		NULL
+	};
+
+	expect(caveats_report, 4, has);
+}
+
 static void test_loss_only(void)
 {
 	static const char *const has[] = {
@@ -166,6 +190,7 @@ int main(void)
 	test_sched();
 	test_callback();
 	test_no_total();
+	test_caveats();
 	test_loss_only();
 	test_nothing();
 	return check_done("test_findings");

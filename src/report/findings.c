@@ -195,10 +195,11 @@ static unsigned int time_findings(const struct report_view *v,
 	return n;
 }
 
-unsigned int findings_of(const struct report_view *v, struct finding *f,
-			 unsigned int max)
+/* What the report counts as missing, each with its number and key. */
+static unsigned int caveats(const struct report_view *v, struct finding *f,
+			    unsigned int max)
 {
-	unsigned int n = time_findings(v, f, max < 2 ? max : 2);
+	unsigned int n = 0;
 
 	if (v->lost > 0 && n < max) {
 		f[n].text[0] = '\0';
@@ -208,7 +209,29 @@ unsigned int findings_of(const struct report_view *v, struct finding *f,
 		    v->events + v->lost);
 		n++;
 	}
+	if (v->lost_kernel_stages > 0 && n < max) {
+		f[n].text[0] = '\0';
+		add(&f[n],
+		    "caveat: %.0f of %.0f messages lost their kernel stages, the consumer fell behind (messages.lost_kernel_stages)",
+		    v->lost_kernel_stages, v->seen);
+		n++;
+	}
+	if (v->conns_not_tracked > 0 && n < max) {
+		f[n].text[0] = '\0';
+		add(&f[n],
+		    "caveat: %.0f connections over --max-connections not tracked, the totals miss them (ring_buffer.connections_not_tracked)",
+		    v->conns_not_tracked);
+		n++;
+	}
 	return n;
+}
+
+unsigned int findings_of(const struct report_view *v, struct finding *f,
+			 unsigned int max)
+{
+	unsigned int n = time_findings(v, f, max < 2 ? max : 2);
+
+	return n + caveats(v, f + n, max - n);
 }
 
 void findings_print(FILE *out, const struct report_view *v)

@@ -3,7 +3,8 @@
  * What a report says in words (findings.c): the one or two stages that
  * carry most of the run's time, each with the numbers behind it and, when
  * the report has it, why (the --sched split of wakeup_to_read, the part of
- * callback spent off a CPU); and a caveat when records were lost. Nothing
+ * callback spent off a CPU); and a caveat for each loss the report counts
+ * (records, messages' kernel stages, connections over the cap). Nothing
  * when the report does not hold the numbers for it.
  */
 #ifndef __LP_FINDINGS_H
@@ -12,7 +13,7 @@
 #include <stdio.h>
 #include "report_view.h"
 
-#define FINDINGS_MAX 3 /* two about the time, one caveat */
+#define FINDINGS_MAX 5 /* two about the time, three caveats */
 #define FINDING_LEN 400
 
 /* A stage is named when its values sum to at least this share of total's. */

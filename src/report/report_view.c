@@ -318,6 +318,11 @@ int report_view_json(struct report_view *v, const cJSON *root, const char *path)
 	v->seen = num(&r, msgs, "messages", "seen");
 	v->correlated = num(&r, msgs, "messages", "correlated");
 	v->stage_records = num(&r, msgs, "messages", "stage_records");
+	v->lost_kernel_stages =
+		opt_num(&r, msgs, "messages", "lost_kernel_stages");
+	v->conns_not_tracked =
+		opt_num(&r, obj(&r, root, "", "ring_buffer", false),
+			"ring_buffer", "connections_not_tracked");
 	v->connections =
 		cJSON_GetArraySize(obj(&r, root, "", "connections", true));
 	for (int i = 0; i < ST_MAX; i++) {

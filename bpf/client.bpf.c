@@ -23,12 +23,15 @@
 #include "client.h"
 #include "ring.bpf.h"
 #include "maps.bpf.h"
+#include "task_sched.bpf.h"
 
 /* Set by user space before load. */
 const volatile __u32 targ_tgid = 0;   /* --client PID; 0 = any process */
 const volatile __u8 style = LP_CB_PLAIN; /* --callback-style */
 const volatile __u8 ptr_arg = 0;      /* --payload-arg N (1-based), 0 = none */
 const volatile __u8 len_arg = 0;      /* --payload-arg ...,M */
+/* --sched (latprobe.bpf.c's sched_split): time each message call off CPU */
+const volatile bool off_cpu = false;
 
 /* LRU: threads that died inside a call cannot pin entries forever */
 struct {
@@ -101,6 +104,42 @@ static __always_inline void copy_payload(struct lp_cb_frame *f, __u64 ptr,
 		f->ncopied = n;
 }
 
+/*
+ * --sched: the thread's off-CPU time so far. A thread seen here first is
+ * followed from now on (running: it is in the call), like a reader at its
+ * first traced read (sched_split.bpf.h), so even its first call is timed.
+ */
+static __always_inline void off_cpu_entry(struct lp_cb_frame *f)
+{
+	struct lp_task_sched *t;
+
+	t = bpf_task_storage_get(&sched_task, bpf_get_current_task_btf(), NULL,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!t)
+		return;
+	if (!t->head)
+		tchange(t, f->entry_ns, LP_T_RUNNING);
+	f->off0_ns = t->off_ns;
+	f->has_off = 1;
+}
+
+static __always_inline void off_cpu_return(const struct lp_cb_frame *f,
+					   struct lp_cb *cb)
+{
+	struct lp_task_sched *t;
+
+	cb->has_off_cpu = 0;
+	cb->off_cpu_ns = 0;
+	if (!off_cpu || !f->has_off)
+		return;
+	t = bpf_task_storage_get(&sched_task, bpf_get_current_task_btf(), NULL,
+				 0);
+	if (!t || t->off_ns < f->off0_ns)
+		return;
+	cb->off_cpu_ns = t->off_ns - f->off0_ns;
+	cb->has_off_cpu = 1;
+}
+
 SEC("uprobe")
 int BPF_KPROBE(cb_entry)
 {
@@ -160,6 +199,9 @@ int BPF_KPROBE(cb_entry)
 		copy_payload(f, arg_n(ctx, ptr_arg),
 			     len_arg ? arg_n(ctx, len_arg) : 0);
 	}
+	f->has_off = 0;
+	if (off_cpu && f->is_msg && !f->in_msg)
+		off_cpu_entry(f);
 	st->depth = d + 1;
 	return 0;
 }
@@ -196,8 +238,8 @@ int BPF_KRETPROBE(cb_return)
 	e->cb.len = f->len;
 	e->cb.depth = d;
 	e->cb.ncopied = f->ncopied;
-	e->cb.pad = 0;
 	__builtin_memcpy(e->cb.payload, f->payload, LP_CB_PAYLOAD);
+	off_cpu_return(f, &e->cb);
 	rb_submit(e);
 	return 0;
 }

@@ -16,10 +16,11 @@ struct lp_cb_frame {
 	__u64 sp;  /* rsp at entry: [rsp] is the return address */
 	__u32 len; /* length argument */
 	__u8 ncopied;
-	__u8 is_msg; /* 0: a call the filter skipped; popped, never sent */
-	__u8 in_msg; /* nested in a message call: part of it, not a message */
-	__u8 pad;
+	__u8 is_msg;  /* 0: a call the filter skipped; popped, never sent */
+	__u8 in_msg;  /* nested in a message call: part of it, not a message */
+	__u8 has_off; /* --sched: off0_ns is the thread's off_ns at entry */
 	char payload[LP_CB_PAYLOAD];
+	__u64 off0_ns;
 };
 
 struct lp_cb_state {

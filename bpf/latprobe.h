@@ -244,12 +244,15 @@ struct lp_msg {
 #define LP_LWS_CLIENT_RECEIVE 8
 
 struct lp_cb {
-	__u64 entry_ns; /* CLOCK_MONOTONIC at the uprobe */
-	__u32 len;	/* the length argument (bytes), 0 if none */
-	__u16 depth;	/* 0 = outermost call on the thread */
-	__u8 ncopied;	/* payload bytes valid */
-	__u8 pad;
+	__u64 entry_ns;	  /* CLOCK_MONOTONIC at the uprobe */
+	__u32 len;	  /* the length argument (bytes), 0 if none */
+	__u16 depth;	  /* 0 = outermost call on the thread */
+	__u8 ncopied;	  /* payload bytes valid */
+	__u8 has_off_cpu; /* --sched: off_cpu_ns was measured */
 	char payload[LP_CB_PAYLOAD];
+	/* --sched: of entry -> return, the time the thread was off a CPU
+	 * (runnable or asleep; bpf/task_sched.bpf.h) */
+	__u64 off_cpu_ns;
 };
 
 /*

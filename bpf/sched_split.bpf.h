@@ -27,49 +27,7 @@
 /* --sched (src/loader_sched.c): follow readers, split wakeup_to_read */
 const volatile bool sched_split = false;
 
-#define LP_SCHED_RING 32 /* state changes kept per thread (a power of 2) */
-
-enum lp_tstate {
-	LP_T_RUNNABLE = 0,
-	LP_T_RUNNING,
-	LP_T_SLEEPING,
-};
-
-struct lp_tchange {
-	__u64 ts;
-	__u32 state; /* enum lp_tstate from ts on */
-	__u32 pad;
-};
-
-struct lp_task_sched {
-	__u32 head; /* changes written so far; the newest is head - 1 */
-	__u32 pad;
-	struct lp_tchange ring[LP_SCHED_RING];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct lp_task_sched);
-} sched_task SEC(".maps");
-
-static __always_inline void tchange(struct lp_task_sched *t, __u64 ts,
-				    __u32 state)
-{
-	__u32 h = t->head;
-	struct lp_tchange *c = &t->ring[h & (LP_SCHED_RING - 1)];
-
-	c->ts = ts;
-	c->state = state;
-	barrier(); /* the reader walks back from head */
-	t->head = h + 1;
-}
-
-static __always_inline __u32 tstate_now(const struct lp_task_sched *t)
-{
-	return t->ring[(t->head - 1) & (LP_SCHED_RING - 1)].state;
-}
+#include "task_sched.bpf.h"
 
 /*
  * A task with no storage of any map (nearly every task) is told apart by a

@@ -4,7 +4,7 @@
 TESTS += $(OUT)/test_hist $(OUT)/test_correlator $(OUT)/test_report \
 	$(OUT)/test_names $(OUT)/test_cgroup \
 	$(OUT)/test_metrics $(OUT)/test_probe_cost $(OUT)/epoll_fail.so $(OUT)/sched_reader \
-	$(OUT)/test_corr_sched
+	$(OUT)/test_corr_sched $(OUT)/test_findings
 
 # fault injection for it_faults (poll_fail): plain, even with SANITIZE=1
 $(OUT)/epoll_fail.so: tests/epoll_fail.c | $(OUT)

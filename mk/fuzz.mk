@@ -43,7 +43,7 @@ $(OUT)/fuzz_opts: tests/fuzz_opts.c src/common/opts.c src/common/probes.c src/co
 		$(filter %.c,$^) -o $@ -lm
 
 $(OUT)/fuzz_breakdown: tests/fuzz_breakdown.c src/report/breakdown.c \
-		src/report/report_view.c src/report/report_read.c src/report/compare.c \
+		src/report/findings.c src/report/report_view.c src/report/report_read.c src/report/compare.c \
 		src/report/render_svg.c src/engine/stages.c src/common/term_safe.c lib/out_file.c \
 		src/*/*.h bpf/latprobe.h | $(OUT)
 	$(call msg,FUZZ-CC,$@)

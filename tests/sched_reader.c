@@ -13,16 +13,26 @@
  *   runnable  does nothing, but shares CPU 0 with a SCHED_FIFO hog that
  *             spins DELAY_US and sleeps DELAY_US in turn (the writer is
  *             on CPU 1), so a wake-up often finds its CPU taken.
- * OUT gets "tid TID" and one line per message: "i send_ns recv_ns" (the
- * writer's CLOCK_MONOTONIC just before send, the reader's just before
- * the recv that returned the message): the truth the test compares the
- * split with. Bounded: COUNT messages, each wait bounded by SO_RCVTIMEO.
+ * The cb_* modes wait in the reader's message handler, on_message(), which
+ * it calls after each read (the target of --callback, for
+ * it_callback_off_cpu.sh): the handler
+ *   cb_spin      spins DELAY_US on its own clock,
+ *   cb_sleep     sleeps DELAY_US (nanosleep),
+ *   cb_runnable  spins DELAY_US sharing CPU 0 with the hog above.
+ * OUT gets "tid TID" and one line per message: "i send_ns recv_ns
+ * handler_ns off_ns" (the writer's CLOCK_MONOTONIC just before send, the
+ * reader's just before the recv that returned the message; the handler's
+ * own time, and of it the time its own clock saw it off the CPU: a sleep's,
+ * or a spin's gaps over GAP_NS between two readings): the truth the tests
+ * compare the split with. Bounded: COUNT messages, each wait bounded by
+ * SO_RCVTIMEO.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +45,9 @@
 #include <unistd.h>
 
 #define MAX_MSGS 10000
+/* a spin's clock readings are ~30 ns apart: a gap this long is off CPU
+ * (an interrupt is a few us: not counted) */
+#define GAP_NS 20000ULL
 
 static uint64_t now_ns(void)
 {
@@ -96,6 +109,38 @@ static pid_t start_hog(uint64_t period_ns)
 	_exit(0);
 }
 
+/* A spin that counts the gaps in its own clock (time off the CPU). */
+static uint64_t spin_gaps_ns(uint64_t ns)
+{
+	uint64_t t0 = now_ns(), prev = t0, t, off = 0;
+
+	do {
+		t = now_ns();
+		if (t - prev > GAP_NS)
+			off += t - prev;
+		prev = t;
+	} while (t - t0 < ns);
+	return off;
+}
+
+/*
+ * The per-message handler --callback probes (noipa: one symbol, no clone).
+ * Returns its own time; *off: of it, the time off the CPU.
+ */
+__attribute__((noipa)) uint64_t on_message(const char *mode, uint64_t delay_ns,
+					   uint64_t *off)
+{
+	uint64_t t0 = now_ns();
+
+	if (!strcmp(mode, "cb_sleep")) {
+		sleep_ns(delay_ns);
+		*off = now_ns() - t0;
+	} else {
+		*off = spin_gaps_ns(delay_ns);
+	}
+	return now_ns() - t0;
+}
+
 static void writer(int fd, int count, uint64_t gap_ns, uint64_t *send_ns)
 {
 	char msg[64], ack;
@@ -112,8 +157,9 @@ static void writer(int fd, int count, uint64_t gap_ns, uint64_t *send_ns)
 }
 
 static void reader(int fd, const char *mode, int count, uint64_t delay_ns,
-		   uint64_t *recv_ns)
+		   uint64_t *recv_ns, uint64_t *cb_ns)
 {
+	bool cb = !strncmp(mode, "cb_", 3);
 	char buf[64];
 
 	for (int i = 0; i < count; i++) {
@@ -124,6 +170,9 @@ static void reader(int fd, const char *mode, int count, uint64_t delay_ns,
 		recv_ns[i] = now_ns();
 		if (recv(fd, buf, sizeof(buf), MSG_WAITALL) != sizeof(buf))
 			die("reader: recv");
+		if (cb)
+			cb_ns[2 * i] =
+				on_message(mode, delay_ns, &cb_ns[2 * i + 1]);
 		if (send(fd, "a", 1, 0) != 1)
 			die("reader: ack");
 	}
@@ -134,13 +183,13 @@ int main(int argc, char **argv)
 	struct sockaddr_in a = {.sin_family = AF_INET};
 	struct timeval tmo = {.tv_sec = 5};
 	int one = 1, lfd, wfd, rfd, count, status;
-	uint64_t delay_ns, *send_ns, *recv_ns;
+	uint64_t delay_ns, *send_ns, *recv_ns, *cb_ns;
 	pid_t wpid, hog = 0;
 	FILE *out;
 
 	if (argc != 6) {
 		fprintf(stderr,
-			"usage: sched_reader plain|busy|blocked|runnable PORT COUNT DELAY_US OUT\n");
+			"usage: sched_reader plain|busy|blocked|runnable|cb_spin|cb_sleep|cb_runnable PORT COUNT DELAY_US OUT\n");
 		return 2;
 	}
 	count = atoi(argv[3]);
@@ -151,7 +200,8 @@ int main(int argc, char **argv)
 		mmap(NULL, MAX_MSGS * sizeof(uint64_t), PROT_READ | PROT_WRITE,
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	recv_ns = calloc(MAX_MSGS, sizeof(uint64_t));
-	if (send_ns == MAP_FAILED || !recv_ns)
+	cb_ns = calloc(2 * MAX_MSGS, sizeof(uint64_t));
+	if (send_ns == MAP_FAILED || !recv_ns || !cb_ns)
 		die("memory");
 
 	a.sin_port = htons(atoi(argv[2]));
@@ -171,7 +221,7 @@ int main(int argc, char **argv)
 	setsockopt(rfd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
 	setsockopt(wfd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
 
-	if (!strcmp(argv[1], "runnable")) {
+	if (!strcmp(argv[1], "runnable") || !strcmp(argv[1], "cb_runnable")) {
 		hog = start_hog(delay_ns);
 		if (pin(0))
 			die("reader: CPU 0");
@@ -183,7 +233,7 @@ int main(int argc, char **argv)
 		writer(wfd, count, delay_ns / 10, send_ns);
 		_exit(0);
 	}
-	reader(rfd, argv[1], count, delay_ns, recv_ns);
+	reader(rfd, argv[1], count, delay_ns, recv_ns, cb_ns);
 	if (waitpid(wpid, &status, 0) != wpid || !WIFEXITED(status) ||
 	    WEXITSTATUS(status))
 		die("writer");
@@ -196,8 +246,10 @@ int main(int argc, char **argv)
 		die(argv[5]);
 	fprintf(out, "tid %ld\n", (long)syscall(SYS_gettid));
 	for (int i = 0; i < count; i++)
-		fprintf(out, "%d %llu %llu\n", i,
+		fprintf(out, "%d %llu %llu %llu %llu\n", i,
 			(unsigned long long)send_ns[i],
-			(unsigned long long)recv_ns[i]);
+			(unsigned long long)recv_ns[i],
+			(unsigned long long)cb_ns[2 * i],
+			(unsigned long long)cb_ns[2 * i + 1]);
 	return fclose(out) ? 1 : 0;
 }

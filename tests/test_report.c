@@ -212,6 +212,18 @@ static void test_resolution(const char *dir)
 	free(out);
 }
 
+/* The SVG of one run (malloc'ed). */
+static char *svg_of(const struct report_view *v)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	render_svg(f, v, 1);
+	fclose(f);
+	return out;
+}
+
 /*
  * tls_decrypt is inside read_to_frame: the stacked bar's stages add up to
  * read_to_frame + frame_to_parsed (70), tls_decrypt drawn nested in it.
@@ -219,10 +231,8 @@ static void test_resolution(const char *dir)
 static void test_nested_svg(const char *dir)
 {
 	struct report_view v;
-	char err[256], *out = NULL, *p;
-	size_t len = 0;
+	char err[256], *out, *p;
 	double top = 0, rtf = 0, w;
-	FILE *f;
 
 	CHECK_EQ(
 		view_of(dir,
@@ -236,9 +246,7 @@ static void test_nested_svg(const char *dir)
 			"\"correlated\": 9, \"stage_records\": 9}}",
 			&v, err, sizeof(err)),
 		0);
-	f = open_memstream(&out, &len);
-	render_svg(f, &v, 1);
-	fclose(f);
+	out = svg_of(&v);
 	CHECK(strstr(out, "= 70.0 us"), "stacked sum 70 (not 90): %s", out);
 	CHECK(strstr(out,
 		     "class=\"nested\"><title>tls_decrypt p50 20.00 us (inside read_to_frame)"),
@@ -261,6 +269,31 @@ static void test_nested_svg(const char *dir)
 	}
 	CHECK(rtf > 0 && fabs(top / rtf - 70.0 / 50) < 0.01,
 	      "stacked widths %.1f / read_to_frame %.1f != 70 / 50", top, rtf);
+	free(out);
+}
+
+/* callback_off_cpu is a part of callback: drawn inside it, never added. */
+static void test_nested_off_cpu_svg(const char *dir)
+{
+	struct report_view v;
+	char err[256], *out;
+
+	CHECK_EQ(
+		view_of(dir,
+			"{" VIEW_OK "\"stages\": {\"read_to_callback\": "
+			"{\"count\": 9, \"p50\": 10, \"p99\": 60, \"p999\": 70}, "
+			"\"callback\": {\"count\": 9, \"p50\": 40, "
+			"\"p99\": 50, \"p999\": 60}, \"callback_off_cpu\": "
+			"{\"count\": 9, \"p50\": 30, \"p99\": 30, \"p999\": 40}}, "
+			"\"messages\": {\"seen\": 9, \"correlated\": 9, "
+			"\"stage_records\": 9}}",
+			&v, err, sizeof(err)),
+		0);
+	out = svg_of(&v);
+	CHECK(strstr(out, "= 50.0 us"), "stacked sum 50 (not 80): %s", out);
+	CHECK(strstr(out,
+		     "class=\"nested\"><title>callback_off_cpu p50 30.00 us (inside callback)"),
+	      "callback_off_cpu drawn nested: %s", out);
 	free(out);
 }
 
@@ -476,6 +509,7 @@ int main(void)
 		test_view(dir, text);
 		test_resolution(dir);
 		test_nested_svg(dir);
+		test_nested_off_cpu_svg(dir);
 		/* the bytes writer (pictures): exact bytes; a directory refused */
 		snprintf(path, sizeof(path), "%s/p.svg", dir);
 		CHECK_EQ(out_write(path, "<svg/>", 6), 0);

@@ -83,7 +83,7 @@ static const struct argp_option options[] = {
 	{ "poll-interval", OPT_POLL, "MS", 0, "Consumer timer: drain the ring at least every MS milliseconds (1-1000, default 10)", 0 },
 	{ "no-bpf-stats", OPT_NO_STATS, NULL, 0, "Do not turn on BPF run-time statistics (they add ~35 ns to every BPF program run on the host); the report's overhead section then has no BPF run time", 0 },
 	{ "no-tls-probes", OPT_NO_TLS, NULL, 0, "Do not probe SSL_read/SSL_read_ex of the traced process (on by default with --client, --pid or --comm: the tls_decrypt stage)", 0 },
-	{ "sched", OPT_SCHED, NULL, 0, "Split wakeup_to_read into sched_delay, thread_busy and thread_blocked (scheduler tracepoints, only for threads that read a traced socket)", 0 },
+	{ "sched", OPT_SCHED, NULL, 0, "Split wakeup_to_read into sched_delay, thread_busy and thread_blocked, and with --callback time each call off CPU (callback_off_cpu) (scheduler tracepoints, only for threads that read a traced socket or enter the callback)", 0 },
 	{ "sched-csv", OPT_SCHED_CSV, "FILE", OPTION_HIDDEN, "With --sched: one line per split read (tid,wake_ns,read_end_ns,sched_delay,thread_busy,thread_blocked), for tests", 0 },
 	{ "verbose", 'v', NULL, 0, "Say how each probe was attached and what the user-space probes' calibration measured; libbpf debug output", 0 },
 	{ "quiet", 'q', NULL, 0, "No status line (and no table at exit)", 0 },

@@ -280,6 +280,9 @@ void corr_on_cb(struct corr *c, const struct lp_hdr *h, const struct lp_cb *cb)
 		note_exch(c, exch);
 	}
 	corr_stage_add(c, cn, ST_CALLBACK, cb->entry_ns, h->ts_ns);
+	if (cb->has_off_cpu) /* a duration: 0 is a value too */
+		corr_stage_add(c, cn, ST_CALLBACK_OFF_CPU, cb->entry_ns,
+			       cb->entry_ns + cb->off_cpu_ns);
 	if (rm && rm->has_seg)
 		read_stages(c, cn, rm, e_mono, cb->entry_ns);
 	if (rm)

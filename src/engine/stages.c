@@ -18,6 +18,7 @@ const char *const lp_stage_names[ST_MAX] = {
 	[ST_PARSED_TO_PUBLISHED] = "parsed_to_published",
 	[ST_READ_TO_CALLBACK] = "read_to_callback",
 	[ST_CALLBACK] = "callback",
+	[ST_CALLBACK_OFF_CPU] = "callback_off_cpu",
 	[ST_NIC_TO_USER] = "nic_to_user",
 	[ST_TOTAL] = "total",
 };
@@ -50,6 +51,8 @@ const char *const lp_stage_marks[ST_MAX] = {
 		"read_end (newest kernel read on the thread) -> callback entry (--callback uprobe)",
 	[ST_CALLBACK] =
 		"callback entry -> callback return (--callback uprobe + uretprobe)",
+	[ST_CALLBACK_OFF_CPU] =
+		"--callback with --sched: of callback entry -> return, the time the thread was off a CPU (runnable but preempted, or asleep: sched_switch/sched_waking)",
 	[ST_NIC_TO_USER] =
 		"nic (else dev_in) -> frame_ready (or callback entry)",
 	[ST_TOTAL] = "first available mark -> last available mark",
@@ -63,13 +66,13 @@ const char *const lp_nic_src_names[LP_NIC_MAX] = {
 
 /*
  * ktls_decrypt is time inside the kernel read that wakeup_to_read ends
- * with, and the --sched split is wakeup_to_read again, in parts: nested in
- * it, never added to it.
+ * with, the --sched split is wakeup_to_read again, in parts, and
+ * callback_off_cpu a part of callback: nested in them, never added.
  */
 bool lp_stage_component(int st)
 {
 	return st != ST_TOTAL && st != ST_NIC_TO_USER &&
 	       st != ST_READ_DURATION && st != ST_KTLS_DECRYPT &&
 	       st != ST_SCHED_DELAY && st != ST_THREAD_BUSY &&
-	       st != ST_THREAD_BLOCKED;
+	       st != ST_THREAD_BLOCKED && st != ST_CALLBACK_OFF_CPU;
 }

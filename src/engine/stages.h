@@ -29,6 +29,7 @@ enum lp_stage {
 	ST_PARSED_TO_PUBLISHED,
 	ST_READ_TO_CALLBACK,
 	ST_CALLBACK,
+	ST_CALLBACK_OFF_CPU, /* --sched: of callback, the time off a CPU */
 	ST_NIC_TO_USER,
 	ST_TOTAL,
 	ST_MAX

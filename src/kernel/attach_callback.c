@@ -53,7 +53,11 @@ int callback_resolve(struct cb_attach *cb, const struct lp_opts *o,
 	return 0;
 }
 
-/* The client object writes into latprobe's "rb" and "stats", by fd. */
+/*
+ * The client object writes into latprobe's "rb" and "stats", by fd, and
+ * reads the followed threads' scheduler state ("sched_task") the
+ * scheduler programs keep with --sched.
+ */
 static int share_maps(struct client_bpf *s, struct latprobe_bpf *m,
 		      const struct lp_opts *o)
 {
@@ -64,6 +68,9 @@ static int share_maps(struct client_bpf *s, struct latprobe_bpf *m,
 	if (!err)
 		err = bpf_map__reuse_fd(s->maps.stats,
 					bpf_map__fd(m->maps.stats));
+	if (!err)
+		err = bpf_map__reuse_fd(s->maps.sched_task,
+					bpf_map__fd(m->maps.sched_task));
 	return err;
 }
 
@@ -96,6 +103,8 @@ int callback_attach(struct cb_attach *cb, const struct lp_opts *o,
 	s->rodata->ptr_arg = o->payload_arg[0];
 	s->rodata->len_arg = o->payload_arg[1];
 	s->rodata->wakeup_bytes = o->ringbuf_size / 4;
+	/* callback_off_cpu: only where the scheduler programs run */
+	s->rodata->off_cpu = main_skel->rodata->sched_split;
 	err = share_maps(s, main_skel, o);
 	if (!err)
 		err = client_bpf__load(s);

@@ -157,7 +157,8 @@ void live_render(FILE *out, const struct corr *c, const uint64_t *stats,
 			 * the connections below must stay on screen
 			 */
 			if (st == ST_SCHED_DELAY || st == ST_THREAD_BUSY ||
-			    st == ST_THREAD_BLOCKED || st == ST_KTLS_DECRYPT)
+			    st == ST_THREAD_BLOCKED || st == ST_KTLS_DECRYPT ||
+			    st == ST_CALLBACK_OFF_CPU)
 				continue;
 			line(&s, "%-20s %10s", lp_stage_names[st], "-");
 			continue;

@@ -5,6 +5,7 @@
  */
 #include <math.h>
 #include <string.h>
+#include "findings.h"
 #include "report_view.h"
 
 #define BAR_WIDTH 32
@@ -186,4 +187,5 @@ void breakdown_print(FILE *out, const struct report_view *v)
 	nic_line(out, v);
 	corrected_line(out, v);
 	overhead_line(out, &v->ov);
+	findings_print(out, v);
 }

@@ -24,6 +24,7 @@ static const char *const stage_color[ST_MAX] = {
 	[ST_PARSED_TO_PUBLISHED] = "#b07aa1",  [ST_TLS_DECRYPT] = "#ff9da7",
 	[ST_KTLS_DECRYPT] = "#d37295",
 	[ST_READ_TO_CALLBACK] = "#9c755f",     [ST_CALLBACK] = "#bab0ac",
+	[ST_CALLBACK_OFF_CPU] = "#79706e",
 };
 static const char *const run_color[] = {"#4e79a7", "#e15759", "#59a14f",
 					"#f28e2b", "#b07aa1", "#9c755f"};
@@ -67,11 +68,13 @@ static void dur(char *buf, size_t len, double ns)
 
 /*
  * The stage that contains st's time, or -1: tls_decrypt happens inside
- * read_to_frame (or read_to_callback), so it is drawn inside it, never
- * added after it.
+ * read_to_frame (or read_to_callback), callback_off_cpu inside callback,
+ * so each is drawn inside it, never added after it.
  */
 static int parent_of(const struct report_view *v, int st)
 {
+	if (st == ST_CALLBACK_OFF_CPU)
+		return v->st[ST_CALLBACK].present ? ST_CALLBACK : -1;
 	if (st != ST_TLS_DECRYPT)
 		return -1;
 	if (v->st[ST_READ_TO_FRAME].present)

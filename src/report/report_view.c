@@ -238,6 +238,7 @@ static void load_stage(struct rd *r, struct rv_stage *st, const cJSON *s,
 	st->p50 = num(r, s, where, "p50");
 	st->p99 = num(r, s, where, "p99");
 	st->p999 = num(r, s, where, "p999");
+	st->avg = get(s, "avg_us") ? num(r, s, where, "avg_us") : NAN;
 	st->res_ns = opt_num(r, s, where, "resolution_ns");
 	/* optional: the probe bias subtracted (p50 may be negative) */
 	s = get(s, "bias_corrected");
@@ -317,6 +318,11 @@ int report_view_json(struct report_view *v, const cJSON *root, const char *path)
 	v->seen = num(&r, msgs, "messages", "seen");
 	v->correlated = num(&r, msgs, "messages", "correlated");
 	v->stage_records = num(&r, msgs, "messages", "stage_records");
+	v->lost_kernel_stages =
+		opt_num(&r, msgs, "messages", "lost_kernel_stages");
+	v->conns_not_tracked =
+		opt_num(&r, obj(&r, root, "", "ring_buffer", false),
+			"ring_buffer", "connections_not_tracked");
 	v->connections =
 		cJSON_GetArraySize(obj(&r, root, "", "connections", true));
 	for (int i = 0; i < ST_MAX; i++) {

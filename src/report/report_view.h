@@ -20,6 +20,7 @@
 struct rv_stage {
 	bool present;
 	double count, p50, p99, p999; /* microseconds */
+	double avg; /* avg_us, NAN when the report has none (findings.c) */
 	/* bias_corrected (a later addition): p50 in us, negatives counted */
 	bool corrected;
 	double corr_p50, corr_bias_ns, corr_negative;
@@ -48,6 +49,9 @@ struct report_view {
 	char unit[16]; /* "message", "read", or "?" in reports before it */
 	char timestamp[32];
 	double events, lost, seen, correlated, stage_records;
+	/* messages.lost_kernel_stages, ring_buffer.connections_not_tracked
+	 * (later additions: 0 when absent) */
+	double lost_kernel_stages, conns_not_tracked;
 	int connections;
 	struct rv_stage st[ST_MAX];
 	double log2_ns[RV_LOG2_MAX]; /* total: count in [2^e, 2^(e+1)) ns */

@@ -34,6 +34,7 @@
 #include "probe_calib.h"
 #include "privs.h"
 #include "report_json.h"
+#include "report/findings.h"
 #include "report/report_view.h"
 #include "run.h"
 #include "target.h"
@@ -130,6 +131,15 @@ static int print_breakdown(const cJSON *root)
 	return 0;
 }
 
+/* With --output the table is the file's: its findings still end the run. */
+static void print_findings(const cJSON *root)
+{
+	struct report_view v;
+
+	if (!report_view_json(&v, root, "(this run)"))
+		findings_print(stderr, &v);
+}
+
 static int write_report(const struct lp_opts *o, struct lp_loader *L,
 			const struct cb_attach *cb, struct corr *c,
 			const struct timespec *start, uint64_t t0,
@@ -187,6 +197,8 @@ static int write_report(const struct lp_opts *o, struct lp_loader *L,
 		cJSON_Delete(root);
 		return err;
 	}
+	if (!o->quiet)
+		print_findings(root);
 	err = report_write_file(o->output, root);
 	if (err) {
 		char alt[PATH_MAX];

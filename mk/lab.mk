@@ -57,3 +57,15 @@ $(OUT)/ssl_read_loop: tools/lab/ssl_read_loop.c $(LIB_OUT)/feed_tls.o \
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OUT)/feed_tls.o -o $@ \
 		-lssl -lcrypto
+
+# ... with an SSL_read of its own that times itself from inside (the truth
+# of tests/it_probe_bias.sh's tls_decrypt check); a frame pointer, so the
+# probe site after endbr64 is a push the kernel emulates
+TOOLS += $(OUT)/ssl_read_inner
+
+$(OUT)/ssl_read_inner: tools/lab/ssl_read_loop.c $(LIB_OUT)/feed_tls.o \
+		lib/feed_tls.h lib/tool_num.h | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -DSSL_READ_INNER -fno-omit-frame-pointer $(LDFLAGS) \
+		-Wl,--export-dynamic-symbol=SSL_read $< $(LIB_OUT)/feed_tls.o \
+		-o $@ -lssl -lcrypto -ldl

@@ -2,7 +2,8 @@
 # What a traced message costs the kernel side, by count (not by clock): on a
 # 200-byte ping-pong over veth, latprobe's programs run at most 4 times per
 # message (bpftool run_cnt with bpf_stats on) and submit one ring record per
-# read and none per segment or wake-up (join mode), while every kernel stage
+# read (the ends are in namespaces of their own: not batched) and none per
+# segment or wake-up (join mode), while every kernel stage
 # is still measured and the segment counters still add up.
 source "$(dirname "$0")/lib.sh"
 need_root
@@ -50,12 +51,13 @@ check(rb["tcp_probe"] == 0 and rb["sk_data_ready"] == 0,
       f"records per segment or wake-up in join mode: {rb}")
 reads = sum(c["reads"] for c in rep["connections"].values())
 check(reads >= msgs, f"reads {reads} < messages {msgs}")
-# a kernel-only run batches reads: 8 per record (bpf/read_batch.bpf.h)
+# both ends live in network namespaces of their own: their reads are not
+# batched (the flusher's iter/tcp pass sees latprobe's netns only, where
+# tests/it_read_batch.sh checks batching): one record per read
 batched = rep["ring_buffer"]["reads_batched"]
-check(rb["tcp_recvmsg"] + batched == reads,
-      f"read records {rb['tcp_recvmsg']} + batched {batched} != reads {reads}")
-check(batched >= 0.9 * reads, f"only {batched} of {reads} reads batched")
-check(rep["ring_buffer"]["submitted"] <= reads / 4,
+check(batched == 0, f"{batched} reads of another netns batched")
+check(rb["tcp_recvmsg"] == reads, f"read records {rb['tcp_recvmsg']} != reads {reads}")
+check(rep["ring_buffer"]["submitted"] <= reads + 20,
       f"records {rep['ring_buffer']['submitted']} for {reads} reads")
 for c in rep["connections"].values():
     check(c["segments_in"] >= c["reads"], f"segments_in {c['segments_in']} < reads {c['reads']}")

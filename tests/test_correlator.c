@@ -788,6 +788,10 @@ static void test_msg_waits_for_read(void)
 	CHECK_EQ(stage_max(c, ST_READ_TO_FRAME), 50); /* 1050 -> 1100 */
 	/* the second's read is in (1450 <= 1500), but nothing after it yet */
 	CHECK_EQ(c->stages[ST_FRAME_TO_PARSED].count, 1);
+	/* a settle with no flush begun since it came: it waits on */
+	corr_msgs_settle(c);
+	CHECK_EQ(c->t.msgs_correlated, 1);
+	corr_msgs_flush_begin(c);
 	corr_msgs_settle(c);
 	CHECK_EQ(c->t.msgs_correlated, 2);
 	CHECK_EQ(c->stages[ST_READ_TO_FRAME].count, 2);

@@ -213,14 +213,28 @@ static void test_resolution(const char *dir)
 }
 
 /* The SVG of one run (malloc'ed). */
+/* what a failed check prints of an SVG (never a null pointer) */
+static __attribute__((noinline)) const char *shown(const char *svg)
+{
+	return svg ? svg : "(no SVG)";
+}
+
 static char *svg_of(const struct report_view *v)
 {
 	char *out = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
 
+	if (!f) {
+		perror("test_report: open_memstream");
+		exit(1);
+	}
 	render_svg(f, v, 1);
 	fclose(f);
+	if (!out) {
+		fprintf(stderr, "test_report: no SVG written\n");
+		exit(1);
+	}
 	return out;
 }
 
@@ -247,7 +261,7 @@ static void test_nested_svg(const char *dir)
 			&v, err, sizeof(err)),
 		0);
 	out = svg_of(&v);
-	CHECK(strstr(out, "= 70.0 us"), "stacked sum 70 (not 90): %s", out);
+	CHECK(strstr(out, "= 70.0 us"), "stacked sum 70 (not 90): %s", shown(out));
 	CHECK(strstr(out,
 		     "class=\"nested\"><title>tls_decrypt p50 20.00 us (inside read_to_frame)"),
 	      "tls_decrypt drawn nested");
@@ -290,10 +304,11 @@ static void test_nested_off_cpu_svg(const char *dir)
 			&v, err, sizeof(err)),
 		0);
 	out = svg_of(&v);
-	CHECK(strstr(out, "= 50.0 us"), "stacked sum 50 (not 80): %s", out);
+	CHECK(strstr(out, "= 50.0 us"), "stacked sum 50 (not 80): %s",
+	      shown(out));
 	CHECK(strstr(out,
 		     "class=\"nested\"><title>callback_off_cpu p50 30.00 us (inside callback)"),
-	      "callback_off_cpu drawn nested: %s", out);
+	      "callback_off_cpu drawn nested: %s", shown(out));
 	free(out);
 }
 

@@ -5,8 +5,8 @@
  * in the kernel when the message it carried arrives: such a message waits
  * here, per connection, until a read of that connection that ended after
  * the frame arrives (the socket's queue is first in, first out: every
- * earlier read is in by then) or until the next flush of the queues has
- * been drained (corr_msgs_settle).
+ * earlier read is in by then) or until a flush of the queues that began
+ * after it came has been drained (corr_msgs_flush_begin, corr_msgs_settle).
  */
 #include <stdlib.h>
 #include "correlator.h"
@@ -17,6 +17,7 @@
 struct pend_msg {
 	struct lp_hdr h;
 	struct lp_msg msg;
+	uint64_t gen; /* corr.pend_gen when it came */
 };
 
 static void pop_join(struct corr *c, struct conn *cn)
@@ -58,6 +59,7 @@ bool corr_msg_wait(struct corr *c, struct conn *cn, const struct lp_hdr *h,
 	p = &cn->pend[(cn->pend_head + cn->pend_count) & (CONN_PEND - 1)];
 	p->h = *h;
 	p->msg = *msg;
+	p->gen = c->pend_gen;
 	cn->pend_count++;
 	c->t.msgs_waited++;
 	return true;
@@ -76,7 +78,26 @@ void corr_msgs_conn_settle(struct corr *c, struct conn *cn)
 		pop_join(c, cn);
 }
 
+void corr_msgs_flush_begin(struct corr *c)
+{
+	c->pend_gen++;
+}
+
+/*
+ * After the flush that corr_msgs_flush_begin announced was drained: the
+ * messages that came before it began have their reads in. One that came
+ * during it may not (its read was queued after the flush passed its
+ * socket): it waits on.
+ */
 void corr_msgs_settle(struct corr *c)
+{
+	for (struct conn *cn = c->all; cn; cn = cn->next)
+		while (cn->pend_count &&
+		       cn->pend[cn->pend_head].gen < c->pend_gen)
+			pop_join(c, cn);
+}
+
+void corr_msgs_settle_all(struct corr *c)
 {
 	for (struct conn *cn = c->all; cn; cn = cn->next)
 		if (cn->pend_count)

@@ -161,6 +161,7 @@ struct corr {
 	int64_t tls_read_bias_ns; /* tls_decrypt from a kernel read */
 	/* reads may wait in the kernel (batched): messages wait for them */
 	bool reads_late;
+	uint64_t pend_gen; /* flushes begun (corr_msgs_flush_begin) */
 };
 
 /* Reads (tcp_recvmsg calls with data) taken so far, batched or one a record. */
@@ -172,10 +173,14 @@ static inline uint64_t corr_reads(const struct corr *c)
 
 struct corr *corr_new(const struct corr_cfg *cfg);
 /*
- * Batched reads: join every message still waiting for its read, once the
- * kernel's read queues were flushed and drained (corr_pending.c).
+ * Batched reads (corr_pending.c): before a flush of the kernel's read
+ * queues, corr_msgs_flush_begin; once it was drained, corr_msgs_settle
+ * joins the messages that were waiting before it began. At exit, with
+ * every program detached, corr_msgs_settle_all joins the rest.
  */
+void corr_msgs_flush_begin(struct corr *c);
 void corr_msgs_settle(struct corr *c);
+void corr_msgs_settle_all(struct corr *c);
 void corr_free(struct corr *c);
 /* Feed one raw ring-buffer record; malformed records are counted, never trusted. */
 void corr_event(struct corr *c, const void *data, size_t size);

@@ -114,12 +114,14 @@ void run_consume(struct lp_run *r)
 		client_stamps_snapshot(stamps);
 		/* reads still queued in the kernel, before the status tick */
 		flushed = now_ns(CLOCK_MONOTONIC) >= next_status;
-		if (flushed)
+		if (flushed) {
+			corr_msgs_flush_begin(c);
 			loader_batch_flush(L);
+		}
 		ring_buffer__consume(rb);
 		now = now_ns(CLOCK_MONOTONIC);
 		client_stamps_process(stamps, now);
-		/* every read queued before the snapshot is in: no more waiting */
+		/* messages waiting since before the flush have their reads */
 		if (flushed)
 			corr_msgs_settle(c);
 		if (deadline && now >= deadline)
@@ -177,7 +179,7 @@ void run_drain(struct lp_run *r, struct overhead *ov)
 	loader_tls_carry_flush(L);
 	ring_buffer__consume(r->rb);
 	client_stamps_process(stamps, now_ns(CLOCK_MONOTONIC));
-	corr_msgs_settle(r->c);
+	corr_msgs_settle_all(r->c); /* detached, flushed: no read to come */
 	client_stamps_finish(stamps);
 	drain_kernel_state(L, r->c);
 	if (!r->o->quiet && isatty(STDERR_FILENO))

@@ -28,27 +28,11 @@ for t in "${TREES[@]}"; do
 		[ -x "$t/$b" ] || { echo "bench_probecost: $t/$b not built" >&2; exit 1; }
 	done
 done
-TMP=$(mktemp -d)
-NS=lpbpc$$ VH=lpb$$h ID=$(( $$ % 200 + 20 ))
-HOST_IP=10.78.$ID.1 FEED_IP=10.78.$ID.2 PORT=9443
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	sleep 0.2
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-	ip link del $VH 2>/dev/null || true
-	ip netns del $NS 2>/dev/null || true
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+source "$ROOT/scripts/feed-netns-lib.sh"
+TMP=$(mktemp -d) PORT=9443
+trap 'feed_netns_down; rm -rf "$TMP"' EXIT
 trap 'exit 1' INT TERM
-ip netns add $NS
-ip link add $VH type veth peer name eth0 netns $NS
-ip addr add $HOST_IP/24 dev $VH
-ip link set $VH up
-ip -n $NS addr add $FEED_IP/24 dev eth0
-ip -n $NS link set eth0 up
-ip -n $NS link set lo up
+feed_netns_up lpbpc lpb 10.78
 
 # run_one TREE CONFIG OUT.json
 run_one() {

@@ -14,29 +14,12 @@ for b in latprobe build/wsfeed build/wsclient; do
 	[ -x "$b" ] || { echo "demo: $b not built (run: make)" >&2; exit 1; }
 done
 
-NS=lpdemo$$
-VH=lpd$$h
-ID=$(( $$ % 200 + 20 ))
-HOST_IP=10.77.$ID.1 FEED_IP=10.77.$ID.2 PORT=9443
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	sleep 0.2
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-	ip link del $VH 2>/dev/null || true
-	ip netns del $NS 2>/dev/null || true
-}
-trap cleanup EXIT
+source scripts/feed-netns-lib.sh
+PORT=9443
+trap feed_netns_down EXIT
 trap 'exit 1' INT TERM
-
+feed_netns_up lpdemo lpd 10.77
 echo "demo: feed emulator (wss) in namespace $NS at $FEED_IP:$PORT, $RATE msg/s for ${SECS}s"
-ip netns add $NS
-ip link add $VH type veth peer name eth0 netns $NS
-ip addr add $HOST_IP/24 dev $VH
-ip link set $VH up
-ip -n $NS addr add $FEED_IP/24 dev eth0
-ip -n $NS link set eth0 up
-ip -n $NS link set lo up
 
 ip netns exec $NS build/wsfeed --tls --bind $FEED_IP --port $PORT --rate "$RATE" \
 	--depth-follows-rate --duration $((SECS + 15)) >build/demo-feed.log 2>&1 &

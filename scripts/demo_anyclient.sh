@@ -16,29 +16,12 @@ for b in latprobe build/wsfeed build/wspp_client; do
 	[ -x "$b" ] || { echo "demo: $b not built (run: make)" >&2; exit 1; }
 done
 
-NS=lpany$$
-VH=lpa$$h
-ID=$(( $$ % 200 + 20 ))
-HOST_IP=10.78.$ID.1 FEED_IP=10.78.$ID.2 PORT=9443
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	sleep 0.2
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-	ip link del $VH 2>/dev/null || true
-	ip netns del $NS 2>/dev/null || true
-}
-trap cleanup EXIT
+source scripts/feed-netns-lib.sh
+PORT=9443
+trap feed_netns_down EXIT
 trap 'exit 1' INT TERM
-
+feed_netns_up lpany lpa 10.78
 echo "demo: feed emulator (ws) in namespace $NS at $FEED_IP:$PORT, $COUNT messages at $RATE msg/s"
-ip netns add $NS
-ip link add $VH type veth peer name eth0 netns $NS
-ip addr add $HOST_IP/24 dev $VH
-ip link set $VH up
-ip -n $NS addr add $FEED_IP/24 dev eth0
-ip -n $NS link set eth0 up
-ip -n $NS link set lo up
 ip netns exec $NS build/wsfeed --bind $FEED_IP --port $PORT --rate "$RATE" \
 	--count "$COUNT" --max-conns 1 --duration 120 >build/demo-anyclient-feed.log 2>&1 &
 PIDS+=($!)

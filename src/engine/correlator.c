@@ -237,15 +237,13 @@ static bool tls_valid(const struct lp_tls *t)
  * up once, each read is handled as its own record would be.
  */
 static void on_reads(struct corr *c, const struct lp_hdr *bh,
-		     const struct lp_read_ent *ent, unsigned int n)
+		     const struct lp_read_ent *ent, unsigned int n,
+		     uint64_t *counted)
 {
 	struct conn *cn = conn_get(c, bh->sk);
 	struct lp_hdr h = *bh;
 
-	if (bh->type == LP_EV_TLS)
-		c->t.reads_in_tls += n;
-	else
-		c->t.reads_batched += n;
+	*counted += n;
 	if (cn)
 		cn->events++;
 	h.type = LP_EV_READ;
@@ -305,12 +303,14 @@ void corr_event(struct corr *c, const void *data, size_t size)
 	case LP_EV_TLS:
 		/* the kernel reads inside the call first, as they returned */
 		if (e->tls.n)
-			on_reads(c, &e->h, e->tls.ent, e->tls.n);
+			on_reads(c, &e->h, e->tls.ent, e->tls.n,
+				 &c->t.reads_in_tls);
 		if (e->tls.bytes)
 			corr_tls_event(c, &e->h, &e->tls);
 		return;
 	case LP_EV_READS:
-		on_reads(c, &e->h, e->reads.ent, e->reads.n);
+		on_reads(c, &e->h, e->reads.ent, e->reads.n,
+			 &c->t.reads_batched);
 		return;
 	case LP_EV_KTLS:
 		corr_ktls_event(c, &e->h, &e->ktls);
